@@ -1,0 +1,74 @@
+/**
+ * The metrics file a training cell writes (`metrics.json`): the contract between the training
+ * stages (src/ml, stages/train-*.ts) and the aggregation/report stages (src/report).
+ * Bump `schema` on any incompatible change.
+ */
+
+/** How a cell ended. `collapsed`/`diverged` are results, not crashes (SPEC §1). */
+export type CellStatus = 'ok' | 'collapsed' | 'diverged';
+
+/** Stationarity measures of one weight matrix over the last K iterations (SPEC §1). */
+export interface Stationarity {
+  /** |‖W_T‖ − ‖W_{T−K}‖| / ‖W_T‖ */
+  readonly drift: number;
+  /** ‖mean_K(g) − γW‖ / (‖mean_K(g)‖ + ‖γW‖); null when γ = 0. */
+  readonly balance: number | null;
+  /** drift below the stationarity threshold param. */
+  readonly stationary: boolean;
+}
+
+/** Alignment summary of one weight matrix. */
+export interface LayerAlignment {
+  /** Mean over the last K iterations of cos(g_t, H_t): the learning signal vs the Hebbian update. */
+  readonly signal: number;
+  /** The same for the full update g − γW (paper §5). */
+  readonly full: number;
+  /** Per-iteration cos(g_t, H_t) over the last K iterations (oldest first). */
+  readonly window: readonly number[];
+}
+
+/** `metrics.json` of one training cell. */
+export interface CellMetrics {
+  readonly schema: 1;
+  /** 'mlp' (SRE MLP), 'transformer' (SRE transformer), 'sce' (CIFAR MLP). */
+  readonly model: string;
+  /** 'sgd' | 'adam' | 'dfa' | 'randomnn' | Hebbian rules... */
+  readonly rule: string;
+  readonly gamma: number;
+  readonly sigma: number;
+  readonly seed: number;
+  readonly lr: number;
+  readonly steps: number;
+  readonly batch: number;
+  /** The weight matrix Table 1 reports for this cell (e.g. 'W2'; 'W1' for DFA). */
+  readonly reportedLayer: string;
+  /** K: the number of final iterations averaged for "alignment at convergence". */
+  readonly windowK: number;
+  readonly status: CellStatus;
+  /** Per weight matrix name ('W1', 'W2', 'W3', ...). */
+  readonly alignment: Readonly<Record<string, LayerAlignment>>;
+  readonly stationarity: Readonly<Record<string, Stationarity>>;
+  readonly norms: Readonly<Record<string, { readonly initial: number; readonly final: number }>>;
+  readonly loss: {
+    readonly trainFinal: number;
+    readonly valFinal: number;
+    readonly valBest: number;
+    /** Variance of the validation targets (the collapse rule compares against it). */
+    readonly targetVar: number;
+    /** Classification only. */
+    readonly trainAcc?: number;
+    readonly valAcc?: number;
+  };
+  /** Sampled every `trajectory.every` steps, for plots. */
+  readonly trajectory: {
+    readonly every: number;
+    readonly step: readonly number[];
+    readonly trainLoss: readonly number[];
+    readonly valLoss: readonly number[];
+    readonly alignment: Readonly<Record<string, readonly number[]>>;
+    readonly norm: Readonly<Record<string, readonly number[]>>;
+  };
+  readonly backend: string;
+  readonly backendVersion: string;
+  readonly wallSeconds: number;
+}
