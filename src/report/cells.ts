@@ -1,0 +1,43 @@
+/**
+ * One training cell as the aggregation modules see it: its resolved params and its parsed
+ * metrics.json (or why it could not be read). Loading from disk is in `load-cells.ts`; everything
+ * here is pure so tests can build cells in memory.
+ */
+import type { CellMetrics } from '../metrics.ts';
+
+/** A training cell's params and metrics; `metrics` is null when metrics.json was unreadable. */
+export interface CellRecord {
+  /** Full cell name, e.g. `train-sre@mlp-sgd-5e-4-s0`. */
+  readonly cell: string;
+  readonly params: Readonly<Record<string, unknown>>;
+  readonly metrics: CellMetrics | null;
+  /** Why `metrics` is null. */
+  readonly error?: string;
+}
+
+/** The fields a selector sees: the metrics' identity (model, rule, γ, σ, seed) overlaid by params. */
+export function cellFields(c: CellRecord): Record<string, unknown> {
+  const m = c.metrics;
+  const id = m
+    ? { model: m.model, rule: m.rule, gamma: m.gamma, sigma: m.sigma, seed: m.seed, lr: m.lr, steps: m.steps }
+    : {};
+  return { ...id, ...c.params };
+}
+
+/** The alignment at convergence of the cell's reported layer; null when absent or not finite. */
+export function reportedAlignment(m: CellMetrics): number | null {
+  const a = m.alignment[m.reportedLayer];
+  if (!a || !Number.isFinite(a.signal)) return null;
+  return a.signal;
+}
+
+/** Whether the cell's reported layer reached stationarity; null when not recorded. */
+export function reportedStationary(m: CellMetrics): boolean | null {
+  const s = m.stationarity[m.reportedLayer];
+  return s ? s.stationary : null;
+}
+
+/** A number key that compares γ/σ values robustly (5e-4 written two ways is one key). */
+export function numKey(x: number): string {
+  return Number(x).toPrecision(6);
+}

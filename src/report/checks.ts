@@ -1,0 +1,278 @@
+/**
+ * The trend-check evaluator (SPEC §4): declarations (check-schema.ts) + aggregated data → results.
+ * Each result is PASS / FAIL / SKIPPED with why and the measured values. Policy, for every kind:
+ * a failing measurement FAILs; otherwise a check with any missing cells is SKIPPED (a check never
+ * passes on data it has not seen); otherwise PASS. Pure.
+ */
+import type { CheckDecl, CheckKind } from './check-schema.ts';
+import type { NoiseGrid, NoiseGrids } from './noise-grid.ts';
+import { spearman } from './stats.ts';
+import type { Table1, Table1Entry } from './table1.ts';
+import { fmtGamma } from './table1-render.ts';
+
+/** A check's outcome. */
+export type CheckStatus = 'PASS' | 'FAIL' | 'SKIPPED';
+
+/** One sub-measurement of a check (a Table 1 row, one direction of the noise trend...). */
+export interface CheckItem {
+  readonly label: string;
+  readonly status: CheckStatus;
+  readonly why: string;
+  readonly measured: Readonly<Record<string, unknown>>;
+}
+
+/** One check's result (an element of checks.json's `results`). */
+export interface CheckResult {
+  readonly name: string;
+  readonly kind: CheckKind;
+  readonly description: string | null;
+  /** false: report only; never changes the exit code. */
+  readonly gate: boolean;
+  readonly status: CheckStatus;
+  readonly why: string;
+  readonly tolerance: Readonly<Record<string, number>>;
+  readonly params: Readonly<Record<string, unknown>>;
+  readonly items: readonly CheckItem[];
+}
+
+/** checks.json. */
+export interface ChecksFile {
+  readonly schema: 1;
+  readonly results: readonly CheckResult[];
+  readonly summary: { readonly pass: number; readonly fail: number; readonly skipped: number };
+}
+
+/** What the checks read. Any part may be absent; checks that need it are SKIPPED. */
+export interface CheckData {
+  readonly table1?: Table1 | null;
+  readonly noise?: NoiseGrids | null;
+}
+
+type Outcome = { status: CheckStatus; why: string; items: CheckItem[] };
+type Evaluator<K extends CheckKind> = (d: Extract<CheckDecl, { kind: K }>, data: CheckData) => Outcome;
+
+/** Evaluates every declaration. */
+export function evaluateChecks(decls: readonly CheckDecl[], data: CheckData): ChecksFile {
+  const results = decls.map((d): CheckResult => {
+    const o = (EVALUATORS[d.kind] as Evaluator<CheckKind>)(d, data);
+    return {
+      name: d.name,
+      kind: d.kind,
+      description: d.description ?? null,
+      gate: d.gate ?? DEFAULT_GATE[d.kind],
+      status: o.status,
+      why: o.why,
+      tolerance: d.tolerance as Record<string, number>,
+      params: d.params as Record<string, unknown>,
+      items: o.items,
+    };
+  });
+  return {
+    schema: 1,
+    results,
+    summary: {
+      pass: results.filter((r) => r.status === 'PASS').length,
+      fail: results.filter((r) => r.status === 'FAIL').length,
+      skipped: results.filter((r) => r.status === 'SKIPPED').length,
+    },
+  };
+}
+
+/** Whether a kind gates by default (item 5 and the paper comparison are reported only). */
+const DEFAULT_GATE: Record<CheckKind, boolean> = {
+  'gamma-monotone': true,
+  collapses: true,
+  'noise-monotone': true,
+  'boundary-exponent': true,
+  'loss-near-boundary': false,
+  'paper-agreement': false,
+};
+
+/** Combines items: any FAIL → FAIL; else any SKIPPED or none → SKIPPED; else PASS. */
+export function combine(items: CheckItem[], passWhy: string): Outcome {
+  const fails = items.filter((i) => i.status === 'FAIL');
+  const skips = items.filter((i) => i.status === 'SKIPPED');
+  if (fails.length) return { status: 'FAIL', why: fails.map((i) => `${i.label}: ${i.why}`).join('; '), items };
+  if (items.length === 0) return { status: 'SKIPPED', why: 'nothing to check: no matching cells', items };
+  if (skips.length) return { status: 'SKIPPED', why: `${skips.length} of ${items.length} not evaluable: ` + skips.map((i) => `${i.label}: ${i.why}`).join('; '), items };
+  return { status: 'PASS', why: passWhy, items };
+}
+
+const skipped = (why: string): Outcome => ({ status: 'SKIPPED', why, items: [] });
+const r3 = (x: number | null | undefined): number | null => (x === null || x === undefined || !Number.isFinite(x) ? null : Math.round(x * 1000) / 1000);
+
+/** The entries of one Table 1 variant, or why it cannot be chosen. */
+function pickVariant(t: Table1 | null | undefined, wanted: string | undefined): { entries: Table1Entry[]; variant: string } | { skip: string } {
+  if (!t || t.entries.length === 0) return { skip: 'no Table 1 cells' };
+  if (wanted === undefined) {
+    if (t.variants.length !== 1) return { skip: `Table 1 has variants ${t.variants.join(', ')}; the check must name one` };
+    return { entries: [...t.entries], variant: t.variants[0]! };
+  }
+  const entries = t.entries.filter((e) => e.variant === wanted);
+  if (!entries.length) return { skip: `no Table 1 cells of variant '${wanted}'` };
+  return { entries, variant: wanted };
+}
+
+/** The (model, rule) rows a check covers: the declared ones, else every row present. */
+function rowsOf(entries: Table1Entry[], models?: string[], rules?: string[]): [string, string][] {
+  const ms = models ?? [...new Set(entries.map((e) => e.model))];
+  const rs = rules ?? [...new Set(entries.map((e) => e.rule))];
+  const out: [string, string][] = [];
+  for (const m of ms) for (const r of rs) if (models && rules ? true : entries.some((e) => e.model === m && e.rule === r)) out.push([m, r]);
+  return out;
+}
+
+const gammaMonotone: Evaluator<'gamma-monotone'> = (d, data) => {
+  const pv = pickVariant(data.table1, d.params.variant);
+  if ('skip' in pv) return skipped(pv.skip);
+  const tol = d.tolerance;
+  const items = rowsOf(pv.entries, d.params.models, d.params.rules).map(([model, rule]): CheckItem => {
+    const label = `${model}/${rule} (${pv.variant})`;
+    const row = pv.entries.filter((e) => e.model === model && e.rule === rule).sort((a, b) => a.gamma - b.gamma);
+    const measured = { means: row.map((e) => [fmtGamma(e.gamma), r3(e.mean), r3(e.sd), e.state] as const) };
+    const missing = row.filter((e) => e.state === 'missing');
+    if (!row.length) return { label, status: 'SKIPPED', why: 'no cells', measured };
+    const diverged = row.filter((e) => e.state === 'diverged');
+    if (diverged.length) return { label, status: 'FAIL', why: `diverged at γ = ${diverged.map((e) => fmtGamma(e.gamma)).join(', ')}`, measured };
+    const ok = row.filter((e) => e.state === 'ok' && e.mean !== null);
+    for (let i = 1; i < ok.length; i++) {
+      const a = ok[i - 1]!;
+      const b = ok[i]!;
+      const allowed = tol.sdMultiple * Math.max(a.sd ?? 0, b.sd ?? 0) + tol.abs;
+      if (a.mean! - b.mean! > allowed) {
+        return { label, status: 'FAIL', why: `falls from ${r3(a.mean)} at γ = ${fmtGamma(a.gamma)} to ${r3(b.mean)} at γ = ${fmtGamma(b.gamma)} (allowed drop ${r3(allowed)})`, measured };
+      }
+    }
+    const top = ok[ok.length - 1];
+    if (!top) return missing.length ? { label, status: 'SKIPPED', why: 'cells missing', measured } : { label, status: 'FAIL', why: 'every γ collapsed', measured };
+    if (top.mean! < tol.minPositive) return { label, status: 'FAIL', why: `at the largest non-collapsed γ = ${fmtGamma(top.gamma)} alignment is ${r3(top.mean)} < ${tol.minPositive}`, measured };
+    if (missing.length) return { label, status: 'SKIPPED', why: `cells missing at γ = ${missing.map((e) => fmtGamma(e.gamma)).join(', ')}`, measured };
+    return { label, status: 'PASS', why: `non-decreasing; ${r3(top.mean)} at γ = ${fmtGamma(top.gamma)}`, measured };
+  });
+  return combine(items, `every row non-decreasing in γ within ${tol.sdMultiple}×SD + ${tol.abs}, clearly positive at the largest non-collapsed γ`);
+};
+
+const collapses: Evaluator<'collapses'> = (d, data) => {
+  const pv = pickVariant(data.table1, d.params.variant);
+  if ('skip' in pv) return skipped(pv.skip);
+  const models = d.params.models ?? [...new Set(pv.entries.filter((e) => e.rule === d.params.rule).map((e) => e.model))];
+  const items = models.map((model): CheckItem => {
+    const label = `${model}/${d.params.rule} at γ = ${fmtGamma(d.params.gamma)} (${pv.variant})`;
+    const e = pv.entries.find((x) => x.model === model && x.rule === d.params.rule && Math.abs(x.gamma - d.params.gamma) <= 1e-9 * Math.abs(d.params.gamma));
+    if (!e || e.state === 'missing') return { label, status: 'SKIPPED', why: 'cells missing', measured: {} };
+    const frac = e.n ? e.nCollapsed / e.n : 0;
+    const measured = { collapsed: e.nCollapsed, n: e.n, diverged: e.nDiverged, mean: r3(e.mean) };
+    if (frac + 1e-12 < d.tolerance.minFraction) return { label, status: 'FAIL', why: `${e.nCollapsed}/${e.n} collapsed (need ≥ ${d.tolerance.minFraction * 100}%)`, measured };
+    if (e.nExpected !== null && e.n < e.nExpected) return { label, status: 'SKIPPED', why: `${e.n}/${e.nExpected} seeds present`, measured };
+    return { label, status: 'PASS', why: `${e.nCollapsed}/${e.n} collapsed`, measured };
+  });
+  return combine(items, `${d.params.rule} collapses at γ = ${fmtGamma(d.params.gamma)}`);
+};
+
+function findGrid(data: CheckData, name: string): NoiseGrid | string {
+  const g = data.noise?.grids.find((x) => x.name === name);
+  if (!g) return `no noise grid '${name}'`;
+  if (g.nCells === 0) return `noise grid '${name}' has no cells`;
+  return g;
+}
+
+const noiseMonotone: Evaluator<'noise-monotone'> = (d, data) => {
+  const g = findGrid(data, d.params.grid);
+  if (typeof g === 'string') return skipped(g);
+  const line = (fixed: 'sigma' | 'gamma'): { mean: number | null; lines: { at: number; rho: number }[] } => {
+    const along = fixed === 'sigma' ? 'gamma' : 'sigma';
+    const lines: { at: number; rho: number }[] = [];
+    for (const at of fixed === 'sigma' ? g.sigmas : g.gammas) {
+      const pts = g.cells.filter((c) => c[fixed] === at && c.alignment !== null);
+      if (pts.length < 3) continue;
+      const rho = spearman(pts.map((c) => c[along]), pts.map((c) => c.alignment!));
+      if (rho !== null) lines.push({ at, rho });
+    }
+    return { mean: lines.length ? lines.reduce((s, l) => s + l.rho, 0) / lines.length : null, lines };
+  };
+  const min = d.tolerance.minRho;
+  const incomplete = g.missing.length ? `${g.missing.length} grid cells missing` : null;
+  const item = (label: string, l: ReturnType<typeof line>, sign: 1 | -1): CheckItem => {
+    const measured = { meanSpearman: r3(l.mean), lines: l.lines.length, perLine: l.lines.map((x) => [x.at, r3(x.rho)]) };
+    if (l.mean === null) return { label, status: incomplete ? 'SKIPPED' : 'FAIL', why: incomplete ?? 'no line with ≥ 3 usable cells', measured };
+    if (sign * l.mean < min) return { label, status: 'FAIL', why: `mean Spearman ρ = ${r3(l.mean)}, need ${sign > 0 ? '≥' : '≤'} ${sign * min}`, measured };
+    if (incomplete) return { label, status: 'SKIPPED', why: incomplete, measured };
+    return { label, status: 'PASS', why: `mean Spearman ρ = ${r3(l.mean)}`, measured };
+  };
+  return combine(
+    [item('falls with σ at fixed γ', line('gamma'), -1), item('rises with γ at fixed σ', line('sigma'), 1)],
+    `alignment falls with σ and rises with γ (|mean ρ| ≥ ${min})`,
+  );
+};
+
+const boundaryExponent: Evaluator<'boundary-exponent'> = (d, data) => {
+  const g = findGrid(data, d.params.grid);
+  if (typeof g === 'string') return skipped(g);
+  const t = d.tolerance;
+  const f = g.fit;
+  const measured = {
+    b: r3(f?.b), bCI: f ? f.bCI.map(r3) : null, gamma0: f?.gamma0 ?? null, c: f?.c ?? null, r2: r3(f?.r2), points: f?.n ?? 0,
+    loglogB: r3(g.loglog?.b), excluded: g.excluded.map((e) => `σ=${e.sigma}: ${e.reason}`),
+  };
+  const label = `γ* = γ₀ + c·σ^b on '${g.name}'`;
+  const incomplete = g.missing.length ? `${g.missing.length} grid cells missing` : null;
+  let item: CheckItem;
+  if (!f || f.n < t.minPoints) {
+    const why = `${f?.n ?? g.rows.filter((r) => r.used).length} usable boundary points, need ≥ ${t.minPoints}`;
+    item = { label, status: incomplete ? 'SKIPPED' : 'FAIL', why: incomplete ? `${why}; ${incomplete}` : why, measured };
+  } else if (f.b < t.bMin || f.b > t.bMax || !(f.r2 >= t.minR2)) {
+    item = { label, status: 'FAIL', why: `b = ${r3(f.b)} (need [${t.bMin}, ${t.bMax}]), R² = ${r3(f.r2)} (need ≥ ${t.minR2})`, measured };
+  } else if (incomplete) {
+    item = { label, status: 'SKIPPED', why: `b = ${r3(f.b)}, R² = ${r3(f.r2)}, but ${incomplete}`, measured };
+  } else {
+    item = { label, status: 'PASS', why: `b = ${r3(f.b)} in [${t.bMin}, ${t.bMax}], R² = ${r3(f.r2)}`, measured };
+  }
+  return combine([item], item.why);
+};
+
+const lossNearBoundary: Evaluator<'loss-near-boundary'> = (d, data) => {
+  const g = findGrid(data, d.params.grid);
+  if (typeof g === 'string') return skipped(g);
+  const withLoss = g.cells.filter((c) => c.valLoss !== null && c.alignment !== null);
+  if (!withLoss.length) return skipped('no cell with a validation loss');
+  const best = withLoss.reduce((a, b) => (b.valLoss! < a.valLoss! ? b : a));
+  const row = g.rows.find((r) => r.sigma === best.sigma);
+  const gs = row && 'gammaStar' in row.crossing ? row.crossing.gammaStar : null;
+  const measured = {
+    bestSigma: best.sigma, bestGamma: best.gamma, bestValLoss: best.valLoss, alignmentThere: r3(best.alignment),
+    gammaStarOfRow: gs, log10DistanceToBoundary: gs && best.gamma > 0 ? r3(Math.log10(best.gamma / gs)) : null,
+    spearmanLossVsAbsAlignment: r3(spearman(withLoss.map((c) => Math.abs(c.alignment!)), withLoss.map((c) => c.valLoss!))),
+  };
+  const label = `best validation loss at σ = ${best.sigma}, γ = ${fmtGamma(best.gamma)}`;
+  const ok = Math.abs(best.alignment!) <= d.tolerance.maxAbsAlignment;
+  const item: CheckItem = { label, status: ok ? 'PASS' : 'FAIL', why: `|alignment| there = ${r3(Math.abs(best.alignment!))} (${ok ? '≤' : '>'} ${d.tolerance.maxAbsAlignment})`, measured };
+  return combine([item], item.why);
+};
+
+const paperAgreement: Evaluator<'paper-agreement'> = (d, data) => {
+  const pv = pickVariant(data.table1, d.params.variant);
+  if ('skip' in pv) return skipped(pv.skip);
+  const entries = pv.entries.filter((e) => e.paper && (!d.params.models || d.params.models.includes(e.model)) && (!d.params.rules || d.params.rules.includes(e.rule)));
+  const evaluable = entries.filter((e) => e.state !== 'missing');
+  if (!evaluable.length) return skipped('no measured entry has a paper value');
+  const agree = evaluable.filter((e) =>
+    e.paper!.mean === null ? e.state === 'collapsed' : e.state === 'ok' && Math.abs(e.diff ?? Infinity) <= d.tolerance.maxAbsDiff,
+  );
+  const frac = agree.length / evaluable.length;
+  const measured = {
+    agree: agree.length, of: evaluable.length, missing: entries.length - evaluable.length,
+    worst: evaluable.filter((e) => e.diff !== null).sort((a, b) => Math.abs(b.diff!) - Math.abs(a.diff!)).slice(0, 5).map((e) => `${e.model}/${e.rule}@${fmtGamma(e.gamma)}: ${r3(e.diff)}`),
+  };
+  const label = `entries within ±${d.tolerance.maxAbsDiff} of the paper (${pv.variant})`;
+  const status: CheckStatus = frac < d.tolerance.minFraction ? 'FAIL' : entries.length > evaluable.length ? 'SKIPPED' : 'PASS';
+  return combine([{ label, status, why: `${agree.length}/${evaluable.length} agree (need ≥ ${d.tolerance.minFraction * 100}%)`, measured }], `${agree.length}/${evaluable.length} agree`);
+};
+
+const EVALUATORS: { [K in CheckKind]: Evaluator<K> } = {
+  'gamma-monotone': gammaMonotone,
+  collapses,
+  'noise-monotone': noiseMonotone,
+  'boundary-exponent': boundaryExponent,
+  'loss-near-boundary': lossNearBoundary,
+  'paper-agreement': paperAgreement,
+};

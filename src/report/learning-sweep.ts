@@ -1,0 +1,60 @@
+/**
+ * SGD alignment vs the amount of learning η × T (SPEC §5, ours): per (rule, γ, η·T), mean ± SD
+ * over seeds of the reported layer's alignment. Explains why a short run shows a weaker SGD row. Pure.
+ */
+import { cellFields, numKey, reportedAlignment, type CellRecord } from './cells.ts';
+import { matches, type Selector } from './select.ts';
+import { mean, sd } from './stats.ts';
+
+/** One point of the sweep. */
+export interface SweepPoint {
+  readonly rule: string;
+  readonly gamma: number;
+  readonly lr: number;
+  readonly steps: number;
+  /** η × T. */
+  readonly amount: number;
+  readonly n: number;
+  readonly nCollapsed: number;
+  readonly nDiverged: number;
+  readonly mean: number | null;
+  readonly sd: number | null;
+}
+
+/** learning.json. */
+export interface LearningSweep {
+  readonly schema: 1;
+  readonly points: readonly SweepPoint[];
+}
+
+/** Aggregates the selected cells by (rule, γ, η, T). */
+export function aggregateLearningSweep(cells: readonly CellRecord[], select?: Selector): LearningSweep {
+  const by = new Map<string, { rule: string; gamma: number; lr: number; steps: number; cs: CellRecord[] }>();
+  for (const c of cells) {
+    if (!c.metrics || !matches(cellFields(c), select)) continue;
+    const m = c.metrics;
+    const k = `${m.rule}|${numKey(m.gamma)}|${numKey(m.lr)}|${m.steps}`;
+    let e = by.get(k);
+    if (!e) by.set(k, (e = { rule: m.rule, gamma: m.gamma, lr: m.lr, steps: m.steps, cs: [] }));
+    e.cs.push(c);
+  }
+  const points = [...by.values()].map((e): SweepPoint => {
+    const xs: number[] = [];
+    let nC = 0;
+    let nD = 0;
+    for (const c of e.cs) {
+      const m = c.metrics!;
+      if (m.status === 'diverged') { nD++; continue; }
+      if (m.status === 'collapsed') nC++;
+      const a = reportedAlignment(m);
+      if (a === null) nD++;
+      else xs.push(a);
+    }
+    return {
+      rule: e.rule, gamma: e.gamma, lr: e.lr, steps: e.steps, amount: e.lr * e.steps,
+      n: e.cs.length, nCollapsed: nC, nDiverged: nD, mean: xs.length ? mean(xs) : null, sd: sd(xs),
+    };
+  });
+  points.sort((a, b) => a.rule.localeCompare(b.rule) || a.gamma - b.gamma || a.amount - b.amount);
+  return { schema: 1, points };
+}

@@ -1,0 +1,101 @@
+import { describe, expect, it } from 'vitest';
+import type { CellRecord } from '../src/report/cells.ts';
+import { syntheticCell } from '../src/report/synthetic.ts';
+import { aggregateTable1, type PaperTable } from '../src/report/table1.ts';
+import { table1Csv, table1Markdown } from '../src/report/table1-render.ts';
+
+const paper: PaperTable = {
+  gammas: [0, 5e-5, 5e-4, 5e-3],
+  rows: [
+    { model: 'mlp', rule: 'adam', mean: [-0.02, 0.1, 0.66, null], sd: [0, 0, 0.01, null] },
+    { model: 'mlp', rule: 'sgd', mean: [-0.1, -0.06, 0.17, 0.59], sd: [0.01, 0.01, 0.01, 0.01] },
+  ],
+};
+
+function cells(): CellRecord[] {
+  const out: CellRecord[] = [];
+  const sgd = [-0.1, -0.05, 0.2, 0.6];
+  paper.gammas.forEach((gamma, i) => {
+    for (let seed = 0; seed < 3; seed++) out.push(syntheticCell({ rule: 'sgd', gamma, seed, alignment: sgd[i]! + 0.01 * seed, stationary: seed !== 2 }, { grid: 'table1' }));
+  });
+  // Adam: 5e-3 collapsed in all seeds; 5e-4 with one collapsed seed; 5e-5 missing entirely.
+  for (let seed = 0; seed < 3; seed++) {
+    out.push(syntheticCell({ rule: 'adam', gamma: 0, seed, alignment: -0.02 }, { grid: 'table1' }));
+    out.push(syntheticCell({ rule: 'adam', gamma: 5e-4, seed, alignment: 0.6, status: seed === 0 ? 'collapsed' : 'ok' }, { grid: 'table1' }));
+    out.push(syntheticCell({ rule: 'adam', gamma: 5e-3, seed, alignment: 0.1, status: 'collapsed' }, { grid: 'table1' }));
+  }
+  out.push(syntheticCell({ rule: 'sgd', gamma: 5e-4, seed: 9, alignment: 0.5 }, { grid: 'noise' })); // another group: ignored
+  out.push({ cell: 'train-sre@broken', params: { grid: 'table1', rule: 'sgd', gamma: 0, seed: 5, model: 'mlp' }, metrics: null, error: 'ENOENT' });
+  return out;
+}
+
+describe('aggregateTable1', () => {
+  const t = aggregateTable1(cells(), {
+    select: { grid: 'table1' },
+    paper,
+    expect: { models: ['mlp'], rules: ['adam', 'sgd'], gammas: paper.gammas, seeds: 3 },
+  });
+  const get = (rule: string, gamma: number) => t.entries.find((e) => e.rule === rule && e.gamma === gamma)!;
+
+  it('computes mean ± SD over seeds with the paper value and difference', () => {
+    const e = get('sgd', 5e-4);
+    expect(e.n).toBe(3);
+    expect(e.mean).toBeCloseTo(0.21, 10);
+    expect(e.sd).toBeCloseTo(0.01, 10);
+    expect(e.display).toBe('0.21 ± 0.01');
+    expect(e.paper).toEqual({ mean: 0.17, sd: 0.01 });
+    expect(e.diff).toBeCloseTo(0.04, 10);
+    expect(e.stationary).toEqual({ yes: 2, of: 3 });
+  });
+
+  it('shows fully collapsed cells as "– (k/n collapsed)"', () => {
+    const e = get('adam', 5e-3);
+    expect(e.state).toBe('collapsed');
+    expect(e.display).toBe('– (3/3 collapsed)');
+    expect(e.mean).toBeNull();
+    expect(e.diff).toBeNull();
+  });
+
+  it('keeps the non-collapsed seeds of a partly collapsed cell and says so', () => {
+    const e = get('adam', 5e-4);
+    expect(e.state).toBe('ok');
+    expect(e.nUsed).toBe(2);
+    expect(e.display).toBe('0.60 ± 0.00 (1/3 collapsed)');
+  });
+
+  it('marks expected but absent cells as missing', () => {
+    const e = get('adam', 5e-5);
+    expect(e.state).toBe('missing');
+    expect(e.display).toBe('missing');
+    expect(e.n).toBe(0);
+  });
+
+  it('counts unreadable cells and selects only the requested group', () => {
+    const e = get('sgd', 0);
+    expect(e.nUnreadable).toBe(1);
+    expect(e.n).toBe(3);
+    expect(t.unreadable).toEqual([{ cell: 'train-sre@broken', error: 'ENOENT' }]);
+    expect(get('sgd', 5e-4).cells.some((c) => c.includes('s9'))).toBe(false);
+  });
+
+  it('renders CSV and Markdown with the paper beside ours', () => {
+    const csv = table1Csv(t).trim().split('\n');
+    expect(csv).toHaveLength(1 + 8);
+    expect(csv[0]).toMatch(/^variant,model,rule,gamma,state/);
+    const md = table1Markdown(t);
+    expect(md).toMatch(/\| mlp \| adam \| 5e-3 \| – \| – \(3\/3 collapsed\) \|/);
+    expect(md).toMatch(/\| mlp \| sgd \| 5e-4 \| 0\.17 ± 0\.01 \| 0\.21 ± 0\.01 \| 0\.04 \| 3\/3 \| 2\/3 \|/);
+    expect(md).toMatch(/\| mlp \| adam \| 5e-5 \| 0\.10 ± 0\.00 \| missing \|/);
+  });
+
+  it('separates variants taken from a cell param', () => {
+    const cs = [
+      syntheticCell({ rule: 'sgd', gamma: 0, alignment: 0.1 }, { variant: 'paper' }),
+      syntheticCell({ rule: 'sgd', gamma: 0, alignment: 0.3 }, { variant: 'stationary' }),
+      syntheticCell({ rule: 'sgd', gamma: 0, alignment: 0.5 }),
+    ];
+    const v = aggregateTable1(cs, { defaultVariant: 'smoke' });
+    expect(v.variants).toEqual(['paper', 'smoke', 'stationary']);
+    expect(v.entries.map((e) => e.mean)).toEqual([0.1, 0.5, 0.3]);
+  });
+});
