@@ -1,4 +1,5 @@
 import { XMLParser } from 'fast-xml-parser';
+import type { CellRecord } from '../src/report/cells.ts';
 import { describe, expect, it } from 'vitest';
 import { formatCheckReport, checksJUnit } from '../src/report/check-output.ts';
 import { checkListSchema } from '../src/report/check-schema.ts';
@@ -17,7 +18,7 @@ const decls = checkListSchema.parse([
 ]);
 
 function table(sgd: number[], adamTop: 'collapsed' | 'ok', seeds = 2) {
-  const cs = [];
+  const cs: CellRecord[] = [];
   for (let seed = 0; seed < seeds; seed++) {
     gammas.forEach((g, i) => {
       cs.push(syntheticCell({ rule: 'sgd', gamma: g, seed, alignment: sgd[i]! + 0.005 * seed }));
