@@ -1,0 +1,42 @@
+/** `hebb run-cell <key>` and the worker loop behind the local executor. */
+import { join, resolve } from 'node:path';
+import { Store } from '../store/store.ts';
+import { runCell } from '../engine/run-cell.ts';
+import type { WorkerMessage, WorkerRequest } from '../exec/local.ts';
+import { rootOf } from './project.ts';
+import type { CliOptions } from './main.ts';
+
+function storeOf(o: CliOptions): Store {
+  return new Store(resolve(o.artifacts ?? process.env.HEBB_ARTIFACTS ?? join(rootOf(o.pipeline), 'artifacts')));
+}
+
+/** Runs one cell; exit 0 when its record exists afterwards. */
+export async function runCellCommand(o: CliOptions, key: string): Promise<number> {
+  const result = await runCell(storeOf(o), key, { echo: (l) => process.stderr.write(`${l}\n`) });
+  if (result.ok) {
+    process.stdout.write(`${result.value.reused ? 'reused' : 'done'} ${result.value.record.cell} ${key}\n`);
+    return 0;
+  }
+  process.stderr.write(`hebb run-cell: ${result.error.reason}: ${result.error.message}\n`);
+  return 1;
+}
+
+/** Serves run requests from the parent over IPC until it disconnects. */
+export async function workerLoop(o: CliOptions): Promise<void> {
+  const store = storeOf(o);
+  const send = (m: WorkerMessage): void => {
+    if (process.connected) process.send!(m);
+  };
+  // The parent is gone (finished, Ctrl-C, or killed): stop at once; the store stays consistent.
+  process.on('disconnect', () => process.exit(0));
+  process.on('SIGTERM', () => process.exit(143));
+  await new Promise<void>(() => {
+    process.on('message', (m: WorkerRequest) => {
+      if (m.type !== 'run') return;
+      void runCell(store, m.key, { progress: (done, total) => send({ type: 'progress', key: m.key, done, total }) }).then(
+        (result) => send({ type: 'result', key: m.key, result }),
+        (e: unknown) => send({ type: 'result', key: m.key, result: { ok: false, error: { reason: 'stage-error', message: e instanceof Error ? e.message : String(e) } } }),
+      );
+    });
+  });
+}

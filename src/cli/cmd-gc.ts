@@ -1,0 +1,67 @@
+/** `hebb gc`: drop records and objects that no profile's current cells refer to. */
+import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Store } from '../store/store.ts';
+import { pidAlive } from '../store/lock.ts';
+import { readSpec } from '../engine/run-cell.ts';
+import { rootOf } from './project.ts';
+import type { CliOptions } from './main.ts';
+
+/** Runs `gc`; returns the exit code. Do not run it while a `repro` uses the same store. */
+export async function gc(o: CliOptions): Promise<number> {
+  const store = new Store(resolve(o.artifacts ?? process.env.HEBB_ARTIFACTS ?? join(rootOf(o.pipeline), 'artifacts')));
+  const dry = Boolean(o.dryRun);
+  const keepKeys = new Set<string>();
+  const indexDir = join(store.dir, 'index');
+  for (const profile of existsSync(indexDir) ? readdirSync(indexDir) : []) {
+    for (const f of readdirSync(join(indexDir, profile))) {
+      const key = store.readIndex(decodeURIComponent(profile), decodeURIComponent(f.replace(/\.json$/, '')));
+      if (key) keepKeys.add(key);
+    }
+  }
+  const keepObjects = new Set<string>();
+  const keepTrees = new Set<string>();
+  for (const key of keepKeys) {
+    const r = store.readRecord(key);
+    if (!r) continue;
+    r.outputs.forEach((x) => keepObjects.add(x.digest));
+    if (r.log) keepObjects.add(r.log);
+    keepTrees.add(r.tree);
+  }
+  let removed = 0;
+  let bytes = 0;
+  const drop = (path: string): void => {
+    try {
+      bytes += statSync(path).isFile() ? statSync(path).size : 0;
+    } catch {
+      return;
+    }
+    removed++;
+    if (!dry) rmSync(path, { recursive: true, force: true });
+  };
+  for (const key of store.listRecords()) if (!keepKeys.has(key)) drop(store.recordPath(key));
+  for (const dir of ['specs', 'logs']) {
+    const d = join(store.dir, dir);
+    for (const f of existsSync(d) ? readdirSync(d) : []) {
+      const key = f.replace(/\.(json|log)$/, '');
+      if (keepKeys.has(key)) continue;
+      if (dir === 'specs' && readSpec(store, key) && store.readRecord(key) === undefined && existsSync(join(store.dir, 'locks', `${key}.lock`))) continue;
+      drop(join(d, f));
+    }
+  }
+  const cas = join(store.dir, 'cas');
+  for (const sub of existsSync(cas) ? readdirSync(cas) : []) {
+    for (const f of readdirSync(join(cas, sub))) if (!keepObjects.has(sub + f)) drop(join(cas, sub, f));
+  }
+  const views = join(store.dir, 'views');
+  for (const t of existsSync(views) ? readdirSync(views) : []) if (!keepTrees.has(t)) drop(join(views, t));
+  const tmp = join(store.dir, 'tmp');
+  for (const t of existsSync(tmp) ? readdirSync(tmp) : []) {
+    const pid = Number(/\.(\d+)\.[0-9a-f]{8}\.tmp$/.exec(t)?.[1]);
+    if (!pid || !pidAlive(pid)) drop(join(tmp, t));
+  }
+  const q = join(store.dir, 'quarantine');
+  if (existsSync(q)) for (const f of readdirSync(q)) drop(join(q, f));
+  process.stdout.write(`hebb gc: ${dry ? 'would remove' : 'removed'} ${removed} entries (${(bytes / 2 ** 20).toFixed(1)} MiB of objects and records); kept ${keepKeys.size} current records\n`);
+  return 0;
+}

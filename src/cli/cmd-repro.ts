@@ -1,0 +1,94 @@
+/** `hebb repro`: bring the pipeline (or some targets) up to date. */
+import { cpSync, mkdirSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Cell } from '../pipeline/expand.ts';
+import type { RunRecord } from '../store/store.ts';
+import { runCells, statusOf } from '../engine/run.ts';
+import { LocalExecutor } from '../exec/local.ts';
+import type { Project } from './project.ts';
+import { openProject, reportDiagnostics } from './project.ts';
+import { makeDisplay } from './display.ts';
+import type { CliOptions } from './main.ts';
+import { printStatus } from './cmd-status.ts';
+
+/** Runs `repro`; returns the exit code. */
+export async function repro(o: CliOptions, targets: readonly string[]): Promise<number> {
+  const project = await openProject({ pipeline: o.pipeline, ...(o.artifacts ? { artifacts: o.artifacts } : {}), ...(o.profile ? { profile: String(o.profile) } : {}), set: (o.set as string[]) ?? [] });
+  if (!project.ok) return reportDiagnostics(project.error);
+  const p = project.value;
+  const selected = selectTargets(p.cells, targets);
+  if (!selected.ok) {
+    process.stderr.write(`hebb: ${selected.error}\n`);
+    return 2;
+  }
+  const cells = selected.value;
+  if (o.dryRun) {
+    const entries = await statusOf(cells, p.planner());
+    printStatus(entries, p.profile, Boolean(o.json), 'would run');
+    return 0;
+  }
+  const jobs = Number(o.jobs);
+  if (!Number.isInteger(jobs) || jobs < 1) {
+    process.stderr.write(`hebb: --jobs must be a positive integer, got '${String(o.jobs)}'\n`);
+    return 2;
+  }
+  const executor = new LocalExecutor({ jobs, artifacts: p.store.dir, isolate: Boolean(o.isolate) });
+  const abort = new AbortController();
+  let interrupted = false;
+  const onSignal = (sig: NodeJS.Signals): void => {
+    if (interrupted) process.exit(130);
+    interrupted = true;
+    process.stderr.write(`\nhebb: ${sig}: stopping; finished cells are kept (press again to quit at once)\n`);
+    abort.abort();
+    void executor.close();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const display = makeDisplay(process.stderr, { verbose: Boolean(o.verbose), forcePlain: Boolean(o.plain) });
+  try {
+    const { summary, done } = await runCells(cells, p.planner(), p.store, executor, display, { keepGoing: o.keepGoing !== false, signal: abort.signal });
+    publish(p, cells, done);
+    if (interrupted) return 130;
+    return summary.failed.length > 0 || summary.skipped > 0 ? 1 : 0;
+  } finally {
+    await executor.close();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+/** The cells named by targets (stage, stage@*, or cell names) and everything upstream of them. */
+export function selectTargets(cells: readonly Cell[], targets: readonly string[]): { ok: true; value: Cell[] } | { ok: false; error: string } {
+  if (targets.length === 0) return { ok: true, value: [...cells] };
+  const byName = new Map(cells.map((c) => [c.name, c]));
+  const want = new Set<string>();
+  for (const t of targets) {
+    const stage = t.endsWith('@*') ? t.slice(0, -2) : t;
+    const hits = byName.has(t) ? [t] : cells.filter((c) => c.stage === stage).map((c) => c.name);
+    if (hits.length === 0) return { ok: false, error: `unknown target '${t}' (a stage or cell name; see 'hebb status')` };
+    hits.forEach((h) => want.add(h));
+  }
+  const queue = [...want];
+  while (queue.length) {
+    const c = byName.get(queue.pop()!)!;
+    for (const u of c.deps.flatMap((d) => d.cells)) if (!want.has(u) && byName.has(u)) {
+      want.add(u);
+      queue.push(u);
+    }
+  }
+  return { ok: true, value: cells.filter((c) => want.has(c.name)) };
+}
+
+/** Copies the outputs of done cells that declare `publish:` to their place in the project. */
+function publish(p: Project, cells: readonly Cell[], done: ReadonlyMap<string, RunRecord>): void {
+  for (const cell of cells) {
+    const record = done.get(cell.name);
+    if (!cell.publish || !record) continue;
+    const target = resolve(p.pipeline.root, cell.publish);
+    const view = p.store.materialize(record);
+    rmSync(target, { recursive: true, force: true });
+    mkdirSync(target, { recursive: true });
+    cpSync(view, target, { recursive: true, dereference: true });
+    process.stderr.write(`hebb: published ${cell.name} → ${join(cell.publish)}\n`);
+  }
+}

@@ -1,0 +1,98 @@
+/**
+ * The `hebb` CLI: one short handler per command. Heavy modules load lazily, so `status`, `dag`
+ * and `show` never load tfjs. Exit codes: 0 ok, 1 a cell or check failed, 2 bad input, 130 interrupted.
+ */
+import { Command, Option } from 'commander';
+import { availableParallelism } from 'node:os';
+
+/** Runs the CLI with `argv` (without node and script); resolves with the exit code. */
+export async function main(argv: readonly string[]): Promise<number> {
+  let exitCode = 0;
+  const program = new Command('hebb')
+    .description('A content-hashed reproducibility pipeline for "Emergence of Hebbian Dynamics in Regularized Non-Local Learners"')
+    .option('-p, --pipeline <file>', 'pipeline file', 'pipeline.yaml')
+    .option('--artifacts <dir>', 'artifacts directory (default: artifacts/ beside pipeline.yaml, or $HEBB_ARTIFACTS)')
+    .showHelpAfterError()
+    .exitOverride();
+
+  const common = (cmd: Command): Command =>
+    cmd
+      .option('--profile <name>', 'profile (default: the pipeline\'s default_profile)')
+      .option('-s, --set <stage.param=value>', 'override a param for this run (repeatable)', collect, [] as string[])
+      .option('--backend <name>', 'force the compute backend (sets HEBB_BACKEND): tensorflow-gpu, tensorflow, wasm, cpu');
+
+  common(program.command('repro').description('run the pipeline: every stale cell, in dependency order').argument('[targets...]', 'stages or cells to bring up to date (with their upstream); default: all'))
+    .option('-j, --jobs <n>', 'cells run in parallel', String(availableParallelism()))
+    .option('--no-keep-going', 'stop starting cells after the first failure')
+    .option('-n, --dry-run', 'say what would run and why, run nothing')
+    .option('--json', 'with --dry-run: machine-readable output')
+    .option('--isolate', 'one fresh process per cell (default: reuse worker processes)')
+    .option('-v, --verbose', 'also list cached cells')
+    .option('--plain', 'plain line logs even on a terminal')
+    .action(async (targets: string[], o) => {
+      exitCode = await (await import('./cmd-repro.ts')).repro(globalOpts(program, o), targets);
+    });
+  common(program.command('status').description('what is stale, and why'))
+    .option('--json', 'machine-readable output')
+    .action(async (o) => {
+      exitCode = await (await import('./cmd-status.ts')).status(globalOpts(program, o));
+    });
+  common(program.command('dag').description('the stage graph'))
+    .addOption(new Option('--format <f>', 'output format').choices(['text', 'mermaid', 'dot']).default('text'))
+    .action(async (o) => {
+      exitCode = await (await import('./cmd-dag.ts')).dag(globalOpts(program, o));
+    });
+  common(program.command('show').description("a cell's record: params, key breakdown, outputs, timings").argument('<cell>'))
+    .option('--json', 'machine-readable output')
+    .action(async (cell: string, o) => {
+      exitCode = await (await import('./cmd-show.ts')).show(globalOpts(program, o), cell);
+    });
+  program
+    .command('gc')
+    .description('drop cache objects and records that no profile\'s current cells refer to')
+    .option('-n, --dry-run', 'say what would be removed')
+    .action(async (o) => {
+      exitCode = await (await import('./cmd-gc.ts')).gc(globalOpts(program, o));
+    });
+  program
+    .command('run-cell')
+    .description('run one planned cell from the artifacts directory (what executors call)')
+    .argument('<key>')
+    .action(async (key: string) => {
+      exitCode = await (await import('./cmd-cell.ts')).runCellCommand(globalOpts(program, {}), key);
+    });
+  program
+    .command('worker', { hidden: true })
+    .description('serve run-cell requests over IPC (used by the local executor)')
+    .action(async () => {
+      await (await import('./cmd-cell.ts')).workerLoop(globalOpts(program, {}));
+    });
+
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+  } catch (e) {
+    const code = (e as { code?: string; exitCode?: number }).code;
+    if (code === 'commander.helpDisplayed' || code === 'commander.version' || code === 'commander.help') return 0;
+    if (code?.startsWith('commander.')) return 2;
+    process.stderr.write(`hebb: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    return 70;
+  }
+  return exitCode;
+}
+
+/** Options merged from the program and a command. */
+export interface CliOptions {
+  readonly pipeline: string;
+  readonly artifacts?: string;
+  readonly [k: string]: unknown;
+}
+
+function globalOpts(program: Command, o: Record<string, unknown>): CliOptions {
+  const g = program.opts<{ pipeline: string; artifacts?: string }>();
+  if (typeof o.backend === 'string') process.env.HEBB_BACKEND = o.backend;
+  return { ...o, pipeline: g.pipeline, ...(g.artifacts ? { artifacts: g.artifacts } : {}) };
+}
+
+function collect(v: string, prev: string[]): string[] {
+  return [...prev, v];
+}

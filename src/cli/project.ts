@@ -1,0 +1,68 @@
+/** Loads the project the CLI works on: pipeline.yaml → checked cells for one profile. */
+import { resolve, dirname, join } from 'node:path';
+import { formatDiagnostic, type Diagnostic } from '../pipeline/diagnostic.ts';
+import { expandPipeline, parseOverrides, type Cell } from '../pipeline/expand.ts';
+import { loadPipeline, type LoadedPipeline } from '../pipeline/load.ts';
+import { validateParams } from '../pipeline/stage-modules.ts';
+import { Store } from '../store/store.ts';
+import { CodeIdentityResolver } from '../engine/code-identity.ts';
+import { EnvironmentFacts } from '../engine/environment.ts';
+import { Planner } from '../engine/plan.ts';
+import { err, ok, type Result } from '../util/result.ts';
+
+/** Options every command that reads the pipeline shares. */
+export interface ProjectOptions {
+  readonly pipeline: string;
+  readonly profile?: string;
+  readonly set?: readonly string[];
+  readonly artifacts?: string;
+  /** Skip importing stage modules (for `dag`, which needs no params). */
+  readonly skipParamCheck?: boolean;
+}
+
+/** A loaded, checked project. */
+export interface Project {
+  readonly pipeline: LoadedPipeline;
+  readonly profile: string;
+  readonly cells: Cell[];
+  readonly store: Store;
+  planner(): Planner;
+}
+
+/** Loads everything a command needs, or the diagnostics to print. */
+export async function openProject(opts: ProjectOptions): Promise<Result<Project, Diagnostic[]>> {
+  const loaded = loadPipeline(resolve(opts.pipeline));
+  if (!loaded.ok) return loaded;
+  const p = loaded.value;
+  const profile = opts.profile ?? p.raw.default_profile ?? Object.keys(p.raw.profiles)[0]!;
+  const overrides = parseOverrides(opts.set ?? []);
+  if (!overrides.ok) return overrides;
+  const expanded = expandPipeline(p, profile, overrides.value);
+  if (!expanded.ok) return expanded;
+  let cells = expanded.value;
+  if (!opts.skipParamCheck) {
+    const checked = await validateParams(p, cells, overrides.value);
+    if (checked.problems.length) return err(checked.problems);
+    cells = checked.cells;
+  }
+  const store = new Store(resolve(opts.artifacts ?? process.env.HEBB_ARTIFACTS ?? join(p.root, 'artifacts')));
+  return ok({
+    pipeline: p,
+    profile,
+    cells,
+    store,
+    planner: () => new Planner(store, p.root, profile, new CodeIdentityResolver(p.root, join(store.dir, '.state', 'code-cache.json')), new EnvironmentFacts(p.root, p.raw.environment ?? {})),
+  });
+}
+
+/** Prints diagnostics to stderr; returns the exit code for a configuration error. */
+export function reportDiagnostics(problems: readonly Diagnostic[]): number {
+  for (const d of problems) process.stderr.write(`${formatDiagnostic(d)}\n`);
+  process.stderr.write(`${problems.length} problem${problems.length === 1 ? '' : 's'} found; nothing was run.\n`);
+  return 2;
+}
+
+/** The project root for a pipeline path. */
+export function rootOf(pipeline: string): string {
+  return dirname(resolve(pipeline));
+}

@@ -1,0 +1,101 @@
+/**
+ * Freshness: for each cell, its fingerprint and key once its inputs are known, whether the store
+ * already holds it, and if not, why (in words, from the diff against the last record).
+ */
+import type { Cell } from '../pipeline/expand.ts';
+import type { RunRecord, Store } from '../store/store.ts';
+import type { CodeIdentityResolver } from './code-identity.ts';
+import type { EnvironmentFacts } from './environment.ts';
+import { explainChange, fingerprintOf, keyOf, paramsDigest, type Fingerprint, type InputFingerprint } from './fingerprint.ts';
+import type { CellSpec, SpecInput } from './run-cell.ts';
+
+/** A cell's freshness. */
+export type CellState =
+  /** In the store, verified. */
+  | { readonly kind: 'cached'; readonly key: string; readonly record: RunRecord }
+  /** Inputs known, outputs not in the store: runs next. */
+  | { readonly kind: 'stale'; readonly key: string; readonly spec: CellSpec; readonly reasons: readonly string[] }
+  /** Waits for upstream cells that will run first; reasons compare what is known already. */
+  | { readonly kind: 'blocked'; readonly waitingOn: readonly string[]; readonly reasons: readonly string[] };
+
+/** Computes cell states against one store. */
+export class Planner {
+  private readonly codeByModule = new Map<string, ReturnType<CodeIdentityResolver['identify']>>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly root: string,
+    private readonly profile: string,
+    private readonly code: CodeIdentityResolver,
+    private readonly env: EnvironmentFacts,
+  ) {}
+
+  /**
+   * The state of `cell`, given the records of upstream cells that are done (`done`). Upstream
+   * cells absent from `done` make the cell `blocked`.
+   */
+  async state(cell: Cell, done: ReadonlyMap<string, { record: RunRecord; cell: Cell }>): Promise<CellState> {
+    const code = this.codeOf(cell.module);
+    const env = await this.env.select(cell.env);
+    const waitingOn = cell.deps.flatMap((d) => d.cells).filter((c) => !done.has(c));
+    const previousKey = this.store.readIndex(this.profile, cell.name);
+    const previous = previousKey ? this.store.readRecord(previousKey) : undefined;
+    if (waitingOn.length > 0) {
+      const partial: Partial<Fingerprint> = { profile: this.profile, stage: cell.stage, module: cell.module, params: cell.params, outs: cell.outs, code, env };
+      const reasons = previous ? explainChange({ ...(previous.fingerprint as unknown as Fingerprint), inputs: {} }, partial) : ['never run'];
+      return { kind: 'blocked', waitingOn, reasons: [`upstream ${summarize(waitingOn)} will run first`, ...reasons] };
+    }
+    const inputs: Record<string, InputFingerprint[]> = {};
+    const specInputs: Record<string, SpecInput[]> = {};
+    for (const dep of cell.deps) {
+      inputs[dep.name] = dep.cells.map((c) => {
+        const u = done.get(c)!;
+        return { cell: c, tree: u.record.tree, params: paramsDigest(u.cell.params) };
+      });
+      specInputs[dep.name] = dep.cells.map((c) => {
+        const u = done.get(c)!;
+        return { cell: c, stage: u.cell.stage, matrix: u.cell.matrix, params: u.cell.params, key: u.record.key };
+      });
+    }
+    const fingerprint = fingerprintOf(this.profile, cell, code, inputs, env);
+    const key = keyOf(fingerprint);
+    const record = this.store.readRecord(key);
+    if (record) {
+      const bad = await this.store.verifyRecord(record);
+      if (!bad) {
+        this.store.writeIndex(this.profile, cell.name, key);
+        return { kind: 'cached', key, record };
+      }
+      this.store.dropRecord(key);
+      const spec: CellSpec = { schema: 1, key, root: this.root, profile: this.profile, cell, fingerprint, inputs: specInputs, env };
+      return { kind: 'stale', key, spec, reasons: [`output object ${bad.digest.slice(0, 12)} ${bad.reason}${bad.quarantined ? ` (quarantined)` : ''}: rebuilding`] };
+    }
+    const spec: CellSpec = { schema: 1, key, root: this.root, profile: this.profile, cell, fingerprint, inputs: specInputs, env };
+    let reasons: string[];
+    if (!previous) reasons = previousKey === key ? ['outputs missing from the store'] : ['never run'];
+    else {
+      reasons = explainChange(previous.fingerprint as unknown as Fingerprint, fingerprint);
+      if (reasons.length === 0) reasons = ['outputs missing from the store'];
+    }
+    return { kind: 'stale', key, spec, reasons };
+  }
+
+  /** Persists caches (code identities, verified objects). */
+  save(): void {
+    this.code.save();
+    this.store.saveState();
+  }
+
+  private codeOf(module: string): ReturnType<CodeIdentityResolver['identify']> {
+    let c = this.codeByModule.get(module);
+    if (!c) {
+      c = this.code.identify(module);
+      this.codeByModule.set(module, c);
+    }
+    return c;
+  }
+}
+
+function summarize(cells: readonly string[]): string {
+  return cells.length <= 2 ? cells.join(', ') : `${cells.slice(0, 2).join(', ')} and ${cells.length - 2} more`;
+}

@@ -1,0 +1,190 @@
+/**
+ * Runs one cell from what is in the artifacts directory: `hebb run-cell <key>`. This is the seam
+ * every executor uses (local worker processes, Slurm tasks): the spec written by the planner
+ * says what to run; the result is a run record, or nothing.
+ *
+ * Order of work: lock the key → (already done? reuse) → private temp dir → verify and link
+ * inputs → run the stage → check declared outputs → move them into cas/ → write the record
+ * last → release. A crash at any point leaves no record, so the cell simply runs again.
+ */
+import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import type { Cell } from '../pipeline/expand.ts';
+import { importStage } from '../pipeline/stage-modules.ts';
+import type { CellInput, Scalar } from '../stage-api.ts';
+import { Store, treeDigest, type RunRecord } from '../store/store.ts';
+import { err, ok, type Result } from '../util/result.ts';
+import { writeFileAtomic } from '../util/fs-atomic.ts';
+import type { Fingerprint } from './fingerprint.ts';
+
+/** An upstream cell as recorded in a spec. */
+export interface SpecInput {
+  readonly cell: string;
+  readonly stage: string;
+  readonly matrix: Readonly<Record<string, Scalar>>;
+  readonly params: Readonly<Record<string, unknown>>;
+  /** Key of the upstream run record. */
+  readonly key: string;
+}
+
+/** Everything `run-cell` needs, written to artifacts/specs/<key>.json by the planner. */
+export interface CellSpec {
+  readonly schema: 1;
+  readonly key: string;
+  readonly root: string;
+  readonly profile: string;
+  readonly cell: Cell;
+  readonly fingerprint: Fingerprint;
+  readonly inputs: Readonly<Record<string, readonly SpecInput[]>>;
+  readonly env: Readonly<Record<string, string>>;
+}
+
+/** Why a cell did not produce a record. */
+export type CellFailure =
+  /** No spec for this key: the planner never wrote it, or the artifacts directory is wrong. */
+  | { readonly reason: 'no-spec'; readonly message: string }
+  /** An input record or object is missing or corrupt (the upstream cell must run again). */
+  | { readonly reason: 'bad-input'; readonly message: string; readonly upstream: string }
+  /** The stage threw. */
+  | { readonly reason: 'stage-error'; readonly message: string }
+  /** The stage returned but a declared output is missing. */
+  | { readonly reason: 'missing-output'; readonly message: string };
+
+/** A finished cell. */
+export interface CellSuccess {
+  readonly record: RunRecord;
+  /** True when another process had already produced it. */
+  readonly reused: boolean;
+}
+
+/** Hooks for a caller that wants progress while the stage runs. */
+export interface RunCellHooks {
+  progress?(done: number, total: number): void;
+  /** Whether to echo stage log lines (e.g. to stderr for a cluster task's log). */
+  echo?(line: string): void;
+}
+
+/** Writes a spec where run-cell will find it. */
+export function writeSpec(store: Store, spec: CellSpec): void {
+  if (!existsSync(store.specPath(spec.key))) writeFileAtomic(store.specPath(spec.key), JSON.stringify(spec, null, 1));
+}
+
+/** Reads a spec. */
+export function readSpec(store: Store, key: string): CellSpec | undefined {
+  try {
+    return JSON.parse(readFileSync(store.specPath(key), 'utf8')) as CellSpec;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Runs the cell with this key (see the module comment). */
+export async function runCell(store: Store, key: string, hooks: RunCellHooks = {}): Promise<Result<CellSuccess, CellFailure>> {
+  const spec = readSpec(store, key);
+  if (!spec) return err({ reason: 'no-spec', message: `no spec for key ${key} in ${store.dir}/specs (run 'hebb repro' to plan it)` });
+  const existing = store.readRecord(key);
+  if (existing && !(await store.verifyRecord(existing))) return ok({ record: existing, reused: true });
+
+  const lock = await store.lock(key);
+  try {
+    const done = store.readRecord(key);
+    if (done && !(await store.verifyRecord(done))) return ok({ record: done, reused: true });
+    return await runLocked(store, spec, hooks);
+  } finally {
+    lock.release();
+    store.saveState();
+  }
+}
+
+async function runLocked(store: Store, spec: CellSpec, hooks: RunCellHooks): Promise<Result<CellSuccess, CellFailure>> {
+  const startedAt = new Date();
+  const work = store.makeTempDir(spec.key.slice(0, 16));
+  const outDir = join(work, 'out');
+  mkdirSync(outDir);
+  const logFile = join(work, 'cell.log');
+  const log = (line: string): void => {
+    appendFileSync(logFile, `${line}\n`);
+    hooks.echo?.(line);
+  };
+  try {
+    const inputs: Record<string, CellInput[]> = {};
+    for (const [dep, list] of Object.entries(spec.inputs)) {
+      inputs[dep] = [];
+      for (const i of list) {
+        const record = store.readRecord(i.key);
+        if (!record) return err({ reason: 'bad-input', upstream: i.cell, message: `input ${dep}: no record for ${i.cell} (key ${i.key.slice(0, 12)})` });
+        const bad = await store.verifyRecord(record);
+        if (bad) {
+          store.dropRecord(i.key);
+          return err({ reason: 'bad-input', upstream: i.cell, message: `input ${dep}: object ${bad.digest.slice(0, 12)} of ${i.cell} is ${bad.reason}${bad.quarantined ? ` (moved to ${bad.quarantined})` : ''}; ${i.cell} will run again` });
+        }
+        inputs[dep]!.push({ cell: i.cell, stage: i.stage, matrix: i.matrix, params: i.params, path: store.materialize(record) });
+      }
+    }
+    log(`# ${spec.cell.name} key=${spec.key} host=${hostname()} pid=${process.pid} started=${startedAt.toISOString()}`);
+    try {
+      const stage = await importStage(spec.root, spec.cell.module);
+      const params = stage.params.parse(spec.cell.params);
+      await stage.run({
+        params,
+        inputs,
+        outDir,
+        cell: spec.cell.name,
+        profile: spec.profile,
+        env: spec.env,
+        log,
+        progress: (d, t) => hooks.progress?.(d, t),
+      });
+    } catch (e) {
+      const message = e instanceof Error ? (e.stack ?? e.message) : String(e);
+      log(`# FAILED: ${message}`);
+      keepLog(store, spec.key, logFile);
+      return err({ reason: 'stage-error', message: e instanceof Error ? e.message : String(e) });
+    }
+    for (const out of spec.cell.outs) {
+      const p = join(outDir, out);
+      const isDir = out.endsWith('/');
+      const st = existsSync(p) ? statSync(p) : undefined;
+      if (!st || (isDir ? !st.isDirectory() : !st.isFile())) {
+        log(`# FAILED: declared output ${out} was not written`);
+        keepLog(store, spec.key, logFile);
+        return err({ reason: 'missing-output', message: `stage ${spec.cell.stage} did not write its declared output '${out}' (${isDir ? 'a directory' : 'a file'})` });
+      }
+    }
+    const outputs = await store.putTree(outDir);
+    const finishedAt = new Date();
+    log(`# done in ${((finishedAt.getTime() - startedAt.getTime()) / 1000).toFixed(2)} s`);
+    const logObject = await store.putFile(logFile, { move: true });
+    const record: RunRecord = {
+      schema: 1,
+      key: spec.key,
+      cell: spec.cell.name,
+      stage: spec.cell.stage,
+      profile: spec.profile,
+      fingerprint: spec.fingerprint as unknown as Record<string, unknown>,
+      outputs,
+      tree: treeDigest(outputs),
+      startedAt: startedAt.toISOString(),
+      finishedAt: finishedAt.toISOString(),
+      durationMs: finishedAt.getTime() - startedAt.getTime(),
+      host: hostname(),
+      pid: process.pid,
+      log: logObject.digest,
+    };
+    store.writeRecord(record);
+    rmSync(store.logPath(spec.key), { force: true });
+    return ok({ record, reused: false });
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/** Keeps a failed cell's log at logs/<key>.log for the user (no record is written). */
+function keepLog(store: Store, key: string, logFile: string): void {
+  try {
+    writeFileAtomic(store.logPath(key), readFileSync(logFile));
+  } catch {
+    /* the log is a convenience */
+  }
+}

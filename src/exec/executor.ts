@@ -1,0 +1,20 @@
+/** The seam between the engine and whatever runs cells (local processes, Slurm). */
+import type { CellFailure, CellSuccess } from '../engine/run-cell.ts';
+import type { Result } from '../util/result.ts';
+
+/** A request to run one planned cell (its spec is already in the store). */
+export interface CellJob {
+  readonly key: string;
+  readonly cell: string;
+  /** Progress callback for live displays. */
+  readonly onProgress?: (done: number, total: number) => void;
+}
+
+/** Runs cells; how many at once is the executor's `capacity`. */
+export interface Executor {
+  /** How many cells the engine may hand over at once. */
+  readonly capacity: number;
+  run(job: CellJob): Promise<Result<CellSuccess, CellFailure>>;
+  /** Stops everything this executor started (on Ctrl-C or at the end). */
+  close(): Promise<void>;
+}

@@ -1,0 +1,110 @@
+/**
+ * The local executor: a pool of worker processes (`hebb worker`), each running cells one at a
+ * time via `run-cell`. A cell that crashes its process fails alone; the pool replaces the worker.
+ * Workers are reused across cells (tfjs start-up is paid once per worker), unless `isolate`.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { CellFailure, CellSuccess } from '../engine/run-cell.ts';
+import { err, type Result } from '../util/result.ts';
+import type { CellJob, Executor } from './executor.ts';
+
+/** Messages a worker sends back. */
+export type WorkerMessage =
+  | { readonly type: 'progress'; readonly key: string; readonly done: number; readonly total: number }
+  | { readonly type: 'result'; readonly key: string; readonly result: Result<CellSuccess, CellFailure> };
+
+/** Messages a worker receives. */
+export interface WorkerRequest {
+  readonly type: 'run';
+  readonly key: string;
+}
+
+const HEBB_BIN = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'hebb.js');
+
+interface Worker {
+  proc: ChildProcess;
+  busy?: { job: CellJob; resolve: (r: Result<CellSuccess, CellFailure>) => void };
+  stderrTail: string;
+}
+
+/** Options of the local executor. */
+export interface LocalOptions {
+  readonly jobs: number;
+  readonly artifacts: string;
+  /** One fresh process per cell instead of reusing workers. */
+  readonly isolate?: boolean;
+  /** Extra environment for workers (e.g. HEBB_BACKEND). */
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+/** Runs cells in up to `jobs` worker processes on this machine. */
+export class LocalExecutor implements Executor {
+  readonly capacity: number;
+  private readonly idle: Worker[] = [];
+  private readonly all = new Set<Worker>();
+  private closed = false;
+
+  constructor(private readonly opts: LocalOptions) {
+    this.capacity = Math.max(1, opts.jobs);
+  }
+
+  run(job: CellJob): Promise<Result<CellSuccess, CellFailure>> {
+    const worker = this.idle.pop() ?? this.spawn();
+    return new Promise((resolve) => {
+      worker.busy = { job, resolve };
+      worker.proc.send({ type: 'run', key: job.key } satisfies WorkerRequest);
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const exits = [...this.all].map((w) => new Promise<void>((r) => (w.proc.exitCode !== null || w.proc.signalCode !== null ? r() : w.proc.once('exit', () => r()))));
+    for (const w of this.all) {
+      if (w.busy) w.proc.kill('SIGTERM');
+      else if (w.proc.connected) w.proc.disconnect();
+    }
+    await Promise.all(exits);
+  }
+
+  private spawn(): Worker {
+    const proc = fork(HEBB_BIN, ['worker', '--artifacts', this.opts.artifacts], {
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+      env: { ...process.env, ...this.opts.env },
+    });
+    const worker: Worker = { proc, stderrTail: '' };
+    this.all.add(worker);
+    proc.stderr?.on('data', (d: Buffer) => {
+      worker.stderrTail = (worker.stderrTail + d.toString()).slice(-4000);
+    });
+    proc.on('message', (m: WorkerMessage) => {
+      const busy = worker.busy;
+      if (!busy || m.key !== busy.job.key) return;
+      if (m.type === 'progress') busy.job.onProgress?.(m.done, m.total);
+      else {
+        worker.busy = undefined;
+        busy.resolve(m.result);
+        if (this.opts.isolate || this.closed) this.retire(worker);
+        else this.idle.push(worker);
+      }
+    });
+    proc.on('exit', (code, signal) => {
+      this.all.delete(worker);
+      const i = this.idle.indexOf(worker);
+      if (i >= 0) this.idle.splice(i, 1);
+      const busy = worker.busy;
+      if (busy) {
+        worker.busy = undefined;
+        const how = signal ? `signal ${signal}` : `exit code ${code}`;
+        const tail = worker.stderrTail.trim().split('\n').slice(-8).join('\n');
+        busy.resolve(err({ reason: 'stage-error', message: `worker process died (${how}) while running this cell${tail ? `:\n${tail}` : ''}` }));
+      }
+    });
+    return worker;
+  }
+
+  private retire(worker: Worker): void {
+    if (worker.proc.connected) worker.proc.disconnect();
+  }
+}

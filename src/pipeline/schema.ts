@@ -1,0 +1,38 @@
+/** The shape of pipeline.yaml, checked once at load (see docs/pipeline-format.md). */
+import { z } from 'zod';
+
+const scalar = z.union([z.string(), z.number(), z.boolean()]);
+
+/** One stage as written in pipeline.yaml. */
+export const stageSchema = z
+  .object({
+    description: z.string().optional(),
+    run: z.string(),
+    params: z.record(z.string(), z.unknown()).optional(),
+    matrix: z.record(z.string(), z.union([z.array(scalar).min(0), z.string()])).optional(),
+    name: z.string().optional(),
+    deps: z.record(z.string(), z.string()).optional(),
+    outs: z.array(z.string().min(1)).min(1),
+    env: z.array(z.string()).optional(),
+    profiles: z.array(z.string()).min(1).optional(),
+    publish: z.string().optional(),
+  })
+  .strict();
+
+/** The whole file. */
+export const pipelineSchema = z
+  .object({
+    version: z.literal(1),
+    default_profile: z.string().optional(),
+    profiles: z.record(z.string(), z.record(z.string(), z.unknown()).nullable()),
+    environment: z.record(z.string(), z.string()).optional(),
+    executors: z.record(z.string(), z.record(z.string(), z.unknown())).optional(),
+    cache: z.object({ shared: z.string().optional() }).strict().optional(),
+    stages: z.record(z.string(), stageSchema),
+  })
+  .strict();
+
+/** A stage as written (before interpolation and matrix expansion). */
+export type RawStage = z.infer<typeof stageSchema>;
+/** pipeline.yaml as written. */
+export type RawPipeline = z.infer<typeof pipelineSchema>;
