@@ -1,0 +1,341 @@
+/**
+ * Trains one SRE MLP cell with one learning rule and measures its Hebbian alignment
+ * (SPEC §1, §3). The loop: [noise] → step on a batch (G and, when needed, H) → measure →
+ * rule update → record. Measurement happens only on the iterations that need it: the last K
+ * (the convergence window) and every `trajectoryEvery`-th (the plotted trajectory).
+ */
+import type * as TF from '@tensorflow/tfjs';
+import type { CellMetrics, CellStatus, LayerAlignment, Stationarity } from '../metrics.ts';
+import { alignments, balance, drift, isCollapsed, mean, targetVariance, type CollapseRule } from './alignment.ts';
+import { upload, type Tf } from './backend.ts';
+import { depth, initMlp, paramList, type MlpParams } from './mlp.ts';
+import { fixedMlp, fixedMlpBatchMean, mlpLoss, mlpStep, stepBuffers, type BackwardMode } from './mlp-tf.ts';
+import { rngFor } from './rng.ts';
+import {
+  adamUpdate,
+  clipGlobalNorm,
+  projectSignal,
+  randomNNSignal,
+  randomNNUpdate,
+  sgdUpdate,
+  type AdamConfig,
+  type AdamState,
+  type RandomNNConfig,
+} from './rules.ts';
+
+/** The learning rules of Table 1. */
+export const RULES = ['sgd', 'adam', 'dfa', 'randomnn'] as const;
+/** A learning rule of Table 1. */
+export type RuleName = (typeof RULES)[number];
+
+/** Where the noise σ goes (SPEC §1 decision: persistent). */
+export type NoiseMode =
+  /** θ ← θ + σξ at the start of every iteration; the noise stays in the weights. */
+  | 'persistent'
+  /** The step's gradient (and H) is evaluated at θ + σξ, but the update is applied to the clean θ. */
+  | 'gradient_only';
+
+/** Everything that defines one training cell. */
+export interface TrainConfig {
+  /** Layer widths, input first ([32, 128, 128, 32]). */
+  readonly sizes: readonly number[];
+  readonly rule: RuleName;
+  readonly lr: number;
+  readonly gamma: number;
+  readonly sigma: number;
+  readonly noiseMode: NoiseMode;
+  readonly seed: number;
+  readonly steps: number;
+  readonly batch: number;
+  /** Drop the last partial batch of each epoch (PyTorch DataLoader's drop_last). */
+  readonly dropLast: boolean;
+  /** K: the window of final iterations averaged for "alignment at convergence". */
+  readonly windowK: number;
+  /** Trajectory sampling period in steps. */
+  readonly trajectoryEvery: number;
+  /** Multiplies the PyTorch init bound (1 = PyTorch). */
+  readonly initScale: number;
+  /** Stationary when the reported layer's drift is below this (0.02). */
+  readonly stationaryThreshold: number;
+  readonly collapse: CollapseRule;
+  readonly adam: AdamConfig;
+  readonly dfa: { readonly feedbackScale: number; readonly clip: number };
+  readonly randomnn: RandomNNConfig & { readonly hidden: readonly number[]; readonly outputs: number };
+  /** The weight matrix Table 1 reports ('W2'; 'W1' for DFA). */
+  readonly reportedLayer: string;
+}
+
+/** A dataset in row-major Float32Arrays. */
+export interface Dataset {
+  readonly x: Float32Array;
+  readonly y: Float32Array;
+  readonly n: number;
+}
+
+/** Hooks for the stage (log lines, progress). */
+export interface TrainHooks {
+  log?(message: string): void;
+  progress?(done: number, total: number): void;
+}
+
+/** A finished cell: its metrics and final parameters. */
+export interface TrainResult {
+  readonly metrics: CellMetrics;
+  readonly params: MlpParams;
+}
+
+const layerName = (l: number): string => `W${l + 1}`;
+
+/** Trains one cell. `backend` is recorded in the metrics. Never throws on divergence. */
+export function trainMlp(
+  tf: Tf,
+  backend: { name: string; version: string },
+  cfg: TrainConfig,
+  train: Dataset,
+  val: Dataset,
+  hooks: TrainHooks = {},
+): TrainResult {
+  const t0 = performance.now();
+  const sizes = cfg.sizes;
+  const dIn = sizes[0]!;
+  const dOut = sizes[sizes.length - 1]!;
+  const p = initMlp(sizes, rngFor(cfg.seed, 'init'), cfg.initScale);
+  const L = depth(p);
+  const T = cfg.steps;
+  const K = Math.min(cfg.windowK, T);
+  const every = Math.max(1, cfg.trajectoryEvery);
+  const params = paramList(p); // W1, b1, W2, b2, ...
+  const bufs = stepBuffers(sizes);
+  const G = (i: number): Float32Array => (i % 2 === 0 ? bufs.gW[i >> 1]! : bufs.gb[i >> 1]!);
+
+  // Rule state.
+  const adam: AdamState[] = params.map((a) => ({ m: new Float32Array(a.length), v: new Float32Array(a.length) }));
+  const owned: TF.Tensor[] = [];
+  let feedback: TF.Tensor2D[] | undefined;
+  if (cfg.rule === 'dfa') {
+    // B_l: [n_l, d_out] with entries uniform(±scale/√d_out), kept transposed ([d_out, n_l]).
+    const rng = rngFor(cfg.seed, 'dfa');
+    const bound = cfg.dfa.feedbackScale / Math.sqrt(dOut);
+    feedback = [];
+    for (let l = 0; l < L - 1; l++) {
+      const Bt = rng.fillUniform(new Float32Array(dOut * sizes[l + 1]!), -bound, bound);
+      feedback.push(tf.keep(tf.tensor2d(Bt, [dOut, sizes[l + 1]!])));
+    }
+    owned.push(...feedback);
+  }
+  let rnn: { net: ReturnType<typeof fixedMlp>; M: Float32Array[]; Wstar: Float32Array[] } | undefined;
+  if (cfg.rule === 'randomnn') {
+    const rng = rngFor(cfg.seed, 'randomnn');
+    const netParams = initMlp([dIn, ...cfg.randomnn.hidden, cfg.randomnn.outputs], rng);
+    const M = params.map((a) => rng.fillNormal(new Float32Array(a.length * cfg.randomnn.outputs)));
+    rnn = { net: fixedMlp(tf, netParams), M, Wstar: params.map((a) => new Float32Array(a.length)) };
+  }
+  const mode: BackwardMode = cfg.rule === 'randomnn' ? 'none' : cfg.rule === 'dfa' ? 'dfa' : 'bp';
+
+  // Data on the backend.
+  // Batches are assembled in JS and uploaded: on wasm tf.gather of 256 rows costs ~0.8 ms,
+  // the copy + upload a few µs.
+  const trainX = tf.tensor2d(train.x, [train.n, dIn]);
+  const trainY = tf.tensor2d(train.y, [train.n, dOut]);
+  const bx = new Float32Array(cfg.batch * dIn);
+  const by = new Float32Array(cfg.batch * dOut);
+  const valX = tf.tensor2d(val.x, [val.n, dIn]);
+  const valY = tf.tensor2d(val.y, [val.n, dOut]);
+  owned.push(trainX, trainY, valX, valY);
+  const shuffle = rngFor(cfg.seed, 'shuffle');
+  const noiseRng = rngFor(cfg.seed, 'noise');
+  let perm = shuffle.permutation(train.n);
+  let pos = 0;
+  const nextBatch = (): Int32Array => {
+    const remaining = train.n - pos;
+    if (remaining <= 0 || (cfg.dropLast && remaining < cfg.batch)) {
+      perm = shuffle.permutation(train.n);
+      pos = 0;
+    }
+    const idx = perm.subarray(pos, Math.min(pos + cfg.batch, train.n));
+    pos += idx.length;
+    return idx;
+  };
+
+  // Measurements.
+  const normHist: number[][] = p.W.map((w) => [Math.sqrt(sumsq(w))]);
+  const initialNorm = normHist.map((h) => h[0]!);
+  const window: number[][] = p.W.map(() => []);
+  const windowFull: number[][] = p.W.map(() => []);
+  const gSum: Float64Array[] = p.W.map((w) => new Float64Array(w.length));
+  const traj = {
+    step: [] as number[],
+    trainLoss: [] as number[],
+    valLoss: [] as number[],
+    alignment: p.W.map(() => [] as number[]),
+    norm: p.W.map(() => [] as number[]),
+  };
+  const clean = cfg.noiseMode === 'gradient_only' && cfg.sigma > 0 ? params.map((a) => new Float32Array(a.length)) : null;
+  const noise = cfg.sigma > 0 ? new Float32Array(Math.max(...params.map((a) => a.length))) : null;
+  let status: CellStatus = 'ok';
+  let done = 0;
+
+  for (let t = 0; t < T; t++) {
+    // 1. Noise at the start of the iteration.
+    if (noise) {
+      for (let i = 0; i < params.length; i++) {
+        const a = params[i]!;
+        if (clean) clean[i]!.set(a);
+        const n = noise.subarray(0, a.length);
+        noiseRng.fillNormal(n, 0, cfg.sigma);
+        for (let j = 0; j < a.length; j++) a[j] = a[j]! + n[j]!;
+      }
+    }
+    // 2. Step.
+    const inWindow = t >= T - K;
+    const onTraj = (t + 1) % every === 0 || t === T - 1;
+    const measure = inWindow || onTraj;
+    const idx = nextBatch();
+    for (let r = 0; r < idx.length; r++) {
+      const k = idx[r]!;
+      bx.set(train.x.subarray(k * dIn, (k + 1) * dIn), r * dIn);
+      by.set(train.y.subarray(k * dOut, (k + 1) * dOut), r * dOut);
+    }
+    const xb = upload(tf, bx.subarray(0, idx.length * dIn), [idx.length, dIn]) as TF.Tensor2D;
+    const yb = upload(tf, by.subarray(0, idx.length * dOut), [idx.length, dOut]) as TF.Tensor2D;
+    let batchLoss = NaN;
+    if (mode !== 'none' || measure) {
+      batchLoss = mlpStep(tf, p, xb, yb, { mode, feedback, hebb: measure, loss: onTraj }, bufs);
+    }
+    if (mode === 'dfa') clipGlobalNorm([...bufs.gW, ...bufs.gb], cfg.dfa.clip);
+    if (rnn) {
+      const r = fixedMlpBatchMean(tf, rnn.net, xb);
+      for (let i = 0; i < params.length; i++) {
+        const Ws = projectSignal(rnn.M[i]!, r, rnn.Wstar[i]!);
+        const g = G(i);
+        randomNNSignal(params[i]!, Ws, cfg.randomnn, g);
+        for (let j = 0; j < g.length; j++) g[j] = -g[j]!; // G = −g
+      }
+    }
+    tf.dispose([xb, yb]);
+    if (clean) for (let i = 0; i < params.length; i++) params[i]!.set(clean[i]!);
+
+    // 3. Measure (θ here is the θ the update starts from).
+    if (measure) {
+      for (let l = 0; l < L; l++) {
+        const a = alignments(bufs.gW[l]!, p.W[l]!, bufs.H[l]!, cfg.gamma);
+        if (inWindow) {
+          window[l]!.push(a.signal);
+          windowFull[l]!.push(a.full);
+        }
+        if (onTraj) traj.alignment[l]!.push(a.signal);
+      }
+    }
+    if (inWindow) {
+      for (let l = 0; l < L; l++) {
+        const s = gSum[l]!;
+        const g = bufs.gW[l]!;
+        for (let j = 0; j < s.length; j++) s[j] = s[j]! - g[j]!;
+      }
+    }
+
+    // 4. Update.
+    let finite = true;
+    for (let i = 0; i < params.length; i++) {
+      let ss: number;
+      switch (cfg.rule) {
+        case 'sgd':
+        case 'dfa':
+          ss = sgdUpdate(params[i]!, G(i), cfg.lr, cfg.gamma);
+          break;
+        case 'adam':
+          ss = adamUpdate(params[i]!, G(i), adam[i]!, t + 1, cfg.lr, cfg.gamma, cfg.adam);
+          break;
+        case 'randomnn':
+          ss = randomNNUpdate(params[i]!, G(i), cfg.lr, cfg.gamma, cfg.randomnn.clip);
+          break;
+        default:
+          return unreachable(cfg.rule);
+      }
+      if (!Number.isFinite(ss)) finite = false;
+      if (i % 2 === 0) normHist[i >> 1]!.push(Math.sqrt(ss));
+    }
+    done = t + 1;
+    if (!finite || (onTraj && !Number.isFinite(batchLoss) && mode !== 'none')) {
+      status = 'diverged';
+      hooks.log?.(`diverged at step ${t + 1}`);
+      break;
+    }
+
+    // 5. Record.
+    if (onTraj) {
+      traj.step.push(t + 1);
+      traj.trainLoss.push(batchLoss);
+      traj.valLoss.push(mlpLoss(tf, p, valX, valY));
+      for (let l = 0; l < L; l++) traj.norm[l]!.push(normHist[l]![t + 1]!);
+      hooks.progress?.(t + 1, T);
+    }
+  }
+
+  // End-of-run measures.
+  const valFinal = status === 'diverged' ? NaN : mlpLoss(tf, p, valX, valY);
+  const trainFinal = status === 'diverged' ? NaN : mlpLoss(tf, p, trainX, trainY);
+  const targetVar = targetVariance(val.y, val.n, dOut);
+  const alignment: Record<string, LayerAlignment> = {};
+  const stationarity: Record<string, Stationarity> = {};
+  const norms: Record<string, { initial: number; final: number }> = {};
+  for (let l = 0; l < L; l++) {
+    const name = layerName(l);
+    const hist = normHist[l]!;
+    const final = hist[hist.length - 1]!;
+    const startOfWindow = hist[Math.max(0, hist.length - 1 - K)]!;
+    const nWin = window[l]!.length;
+    const gMean = Float64Array.from(gSum[l]!, (v) => v / Math.max(1, nWin));
+    const d = drift(final, startOfWindow);
+    alignment[name] = { signal: mean(window[l]!), full: mean(windowFull[l]!), window: window[l]! };
+    stationarity[name] = { drift: d, balance: balance(gMean, p.W[l]!, cfg.gamma), stationary: d < cfg.stationaryThreshold };
+    norms[name] = { initial: initialNorm[l]!, final };
+  }
+  const rep = norms[cfg.reportedLayer];
+  if (!rep) throw new Error(`reported layer '${cfg.reportedLayer}' is not one of ${Object.keys(norms).join(', ')}`);
+  if (status === 'ok' && isCollapsed(rep.final, rep.initial, valFinal, targetVar, cfg.collapse)) status = 'collapsed';
+  const valBest = Math.min(valFinal, ...traj.valLoss.filter(Number.isFinite));
+
+  tf.dispose(owned);
+  rnn?.net.dispose();
+  const metrics: CellMetrics = {
+    schema: 1,
+    model: 'mlp',
+    rule: cfg.rule,
+    gamma: cfg.gamma,
+    sigma: cfg.sigma,
+    seed: cfg.seed,
+    lr: cfg.lr,
+    steps: done,
+    batch: cfg.batch,
+    reportedLayer: cfg.reportedLayer,
+    windowK: K,
+    status,
+    alignment,
+    stationarity,
+    norms,
+    loss: { trainFinal, valFinal, valBest, targetVar },
+    trajectory: {
+      every,
+      step: traj.step,
+      trainLoss: traj.trainLoss,
+      valLoss: traj.valLoss,
+      alignment: Object.fromEntries(traj.alignment.map((a, l) => [layerName(l), a])),
+      norm: Object.fromEntries(traj.norm.map((a, l) => [layerName(l), a])),
+    },
+    backend: backend.name,
+    backendVersion: backend.version,
+    wallSeconds: (performance.now() - t0) / 1000,
+  };
+  return { metrics, params: p };
+}
+
+function sumsq(a: Float32Array): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i]! * a[i]!;
+  return s;
+}
+
+function unreachable(x: never): never {
+  throw new Error(`unreachable: ${String(x)}`);
+}

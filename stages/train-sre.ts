@@ -1,0 +1,138 @@
+/**
+ * Stage: one SRE MLP training cell (SPEC §1-3): a learning rule × γ × σ × seed × the profile's
+ * other params. Reads the teacher data from the `data` dep, trains the student, writes
+ * metrics.json (src/metrics.ts) and weights.json (final parameters + the config that made them).
+ * Every SPEC "Decision" is a param here, with the SPEC's value as default.
+ */
+import { z } from 'zod';
+import { defineStage, single } from '../src/stage-api.ts';
+
+const params = z
+  .object({
+    rule: z.enum(['sgd', 'adam', 'dfa', 'randomnn']),
+    /** Weight decay γ (coupled L2, biases included). */
+    gamma: z.number().nonnegative(),
+    /** Noise σ added to every parameter at the start of every iteration. */
+    sigma: z.number().nonnegative().default(0),
+    /** Decision: 'persistent' (the noise stays) or 'gradient_only' (gradient taken at θ + σξ, update applied to θ). */
+    noise_mode: z.enum(['persistent', 'gradient_only']).default('persistent'),
+    /** The student's seed (init, batch order, noise, DFA feedback, RandomNN network). */
+    seed: z.number().int().nonnegative(),
+    lr: z.number().positive(),
+    /** Training length: give exactly one of steps and epochs. */
+    steps: z.number().int().positive().optional(),
+    epochs: z.number().int().positive().optional(),
+    batch: z.number().int().positive().default(256),
+    /** Use only the first n_train teacher examples (default: all of them). */
+    n_train: z.number().int().positive().optional(),
+    /** Drop each epoch's last partial batch (PyTorch drop_last). */
+    drop_last: z.boolean().default(false),
+    /** Layer widths; must match the teacher's. */
+    sizes: z.array(z.number().int().positive()).min(2).default([32, 128, 128, 32]),
+    /** Multiplies the PyTorch init bound (1 = PyTorch: uniform(±1/√fan_in) for weights and biases). */
+    init_scale: z.number().positive().default(1),
+    /** Decision: K for "alignment at convergence"; default min(200, ⌈T/5⌉). */
+    window_k: z.number().int().positive().optional(),
+    /** Trajectory sampling period in steps; default ⌈T/100⌉. */
+    trajectory_every: z.number().int().positive().optional(),
+    /** Decision: stationary when the relative norm drift over the last K steps is below this. */
+    stationary_threshold: z.number().positive().default(0.02),
+    /** Decision: collapsed when ‖W‖ < collapse_norm_ratio × initial and val MSE > collapse_loss_ratio × Var(y). */
+    collapse_norm_ratio: z.number().positive().default(0.2),
+    collapse_loss_ratio: z.number().positive().default(0.5),
+    adam_beta1: z.number().min(0).max(1).default(0.9),
+    adam_beta2: z.number().min(0).max(1).default(0.999),
+    adam_eps: z.number().positive().default(1e-8),
+    /** Decision: DFA feedback B_l entries uniform(±dfa_feedback_scale/√d_out). */
+    dfa_feedback_scale: z.number().positive().default(1),
+    /** DFA global gradient-norm clip. */
+    dfa_clip: z.number().positive().default(5),
+    /** RandomNN: the norm its sign logic steers each parameter towards. */
+    randomnn_target_norm: z.number().positive().default(100),
+    /** Decision: RandomNN update-norm clip, per parameter. */
+    randomnn_clip: z.number().positive().default(1),
+    randomnn_eps: z.number().positive().default(1e-8),
+    randomnn_hidden: z.array(z.number().int().positive()).default([128, 128, 128]),
+    randomnn_outputs: z.number().int().positive().default(4),
+    /** The matrix Table 1 reports; default W1 for DFA, W2 otherwise. */
+    reported_layer: z.string().regex(/^W[1-9][0-9]*$/).optional(),
+  })
+  .strict()
+  .refine((p) => (p.steps === undefined) !== (p.epochs === undefined), {
+    message: 'give exactly one of steps and epochs',
+  });
+
+export default defineStage({
+  params,
+  async run(ctx) {
+    const { join } = await import('node:path');
+    const { readFile, writeFile } = await import('node:fs/promises');
+    const { readNpy } = await import('../src/ml/npy.ts');
+    const { initBackend } = await import('../src/ml/backend.ts');
+    const { trainMlp } = await import('../src/ml/train.ts');
+    const { defaultWindow } = await import('../src/ml/alignment.ts');
+    const { paramsToJson } = await import('../src/ml/mlp.ts');
+    const p = ctx.params;
+    const dir = single(ctx.inputs.data, 'data').path;
+    const [tx, ty, vx, vy] = await Promise.all(['train_x', 'train_y', 'val_x', 'val_y'].map((n) => readNpy(join(dir, `${n}.npy`))));
+    const teacher = JSON.parse(await readFile(join(dir, 'teacher.json'), 'utf8')) as { params: { sizes: number[] } };
+    if (teacher.params.sizes.join() !== p.sizes.join()) {
+      throw new Error(`student sizes [${p.sizes.join(', ')}] differ from the teacher's [${teacher.params.sizes.join(', ')}]`);
+    }
+    const dIn = p.sizes[0]!;
+    const dOut = p.sizes[p.sizes.length - 1]!;
+    const available = tx!.shape[0]!;
+    const n = p.n_train ?? available;
+    if (n > available) throw new Error(`n_train ${n} exceeds the teacher's ${available} training examples`);
+    const perEpoch = p.drop_last ? Math.floor(n / p.batch) : Math.ceil(n / p.batch);
+    const steps = p.steps ?? p.epochs! * perEpoch;
+    const { tf, info } = await initBackend(ctx.env.backend);
+    const t0 = Date.now();
+    const result = trainMlp(
+      tf,
+      info,
+      {
+        sizes: p.sizes,
+        rule: p.rule,
+        lr: p.lr,
+        gamma: p.gamma,
+        sigma: p.sigma,
+        noiseMode: p.noise_mode,
+        seed: p.seed,
+        steps,
+        batch: p.batch,
+        dropLast: p.drop_last,
+        windowK: p.window_k ?? defaultWindow(steps),
+        trajectoryEvery: p.trajectory_every ?? Math.ceil(steps / 100),
+        initScale: p.init_scale,
+        stationaryThreshold: p.stationary_threshold,
+        collapse: { normRatio: p.collapse_norm_ratio, lossRatio: p.collapse_loss_ratio },
+        adam: { beta1: p.adam_beta1, beta2: p.adam_beta2, eps: p.adam_eps },
+        dfa: { feedbackScale: p.dfa_feedback_scale, clip: p.dfa_clip },
+        randomnn: {
+          targetNorm: p.randomnn_target_norm,
+          clip: p.randomnn_clip,
+          eps: p.randomnn_eps,
+          hidden: p.randomnn_hidden,
+          outputs: p.randomnn_outputs,
+        },
+        reportedLayer: p.reported_layer ?? (p.rule === 'dfa' ? 'W1' : 'W2'),
+      },
+      {
+        x: (tx!.data as Float32Array).subarray(0, n * dIn),
+        y: (ty!.data as Float32Array).subarray(0, n * dOut),
+        n,
+      },
+      { x: vx!.data as Float32Array, y: vy!.data as Float32Array, n: vx!.shape[0]! },
+      { log: (m) => ctx.log(m), progress: (d, t) => ctx.progress(d, t) },
+    );
+    const m = result.metrics;
+    await writeFile(join(ctx.outDir, 'metrics.json'), JSON.stringify(m));
+    await writeFile(join(ctx.outDir, 'weights.json'), JSON.stringify({ config: p, steps: m.steps, params: paramsToJson(result.params) }));
+    const rep = m.alignment[m.reportedLayer];
+    ctx.log(
+      `${p.rule} γ=${p.gamma} σ=${p.sigma} seed=${p.seed}: ${m.status}, ${m.reportedLayer} alignment ${rep?.signal.toFixed(3)} ` +
+        `(full ${rep?.full.toFixed(3)}), val MSE ${m.loss.valFinal.toExponential(3)}, ${steps} steps in ${((Date.now() - t0) / 1000).toFixed(1)} s on ${info.name}`,
+    );
+  },
+});
