@@ -62,6 +62,8 @@ describe('readCifarArchive', () => {
     ['a hard link', { path: `${CIFAR10_DIR}/hard`, type: 'hardlink', linkpath: `${CIFAR10_DIR}/data_batch_1.bin` }, 'hardlink'],
     ['a device', { path: `${CIFAR10_DIR}/dev`, type: 'chardev' }, 'device'],
     ['a FIFO', { path: `${CIFAR10_DIR}/fifo`, type: 'fifo' }, 'device'],
+    ['an unknown entry type', { path: `${CIFAR10_DIR}/odd`, typeflag: 'Z', data: Buffer.from('x') }, 'unsupported-type'],
+    ['an inode-metadata entry', { path: `${CIFAR10_DIR}/inode`, typeflag: 'I' }, 'unsupported-type'],
   ];
   for (const [what, entry, problem] of unsafe) {
     it(`rejects the whole archive for ${what}, naming the entry`, async () => {

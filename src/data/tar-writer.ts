@@ -18,6 +18,8 @@ export interface TarEntrySpec {
   readonly data?: Uint8Array;
   /** Target of a `symlink` or `hardlink` entry. */
   readonly linkpath?: string;
+  /** A raw typeflag character overriding `type` (tests use it for types no writer should emit). */
+  readonly typeflag?: string;
 }
 
 const TYPEFLAG: Record<TarEntryType, string> = {
@@ -41,7 +43,7 @@ function header(entry: TarEntrySpec, size: number): Buffer {
   h.write(octal(0, 8), 116, 'ascii');
   h.write(octal(size, 12), 124, 'ascii');
   h.write(octal(MTIME, 12), 136, 'ascii');
-  h.write(TYPEFLAG[type], 156, 'ascii');
+  h.write(entry.typeflag ?? TYPEFLAG[type], 156, 'ascii');
   if (entry.linkpath !== undefined) h.write(entry.linkpath, 157, 100, 'utf8');
   h.write('ustar\0', 257, 'ascii');
   h.write('00', 263, 'ascii');
