@@ -99,3 +99,12 @@ describe('aggregateTable1', () => {
     expect(v.entries.map((e) => e.mean)).toEqual([0.1, 0.5, 0.3]);
   });
 });
+
+describe('variants from the upstream stage name', () => {
+  it('maps stage names to variant labels', () => {
+    const a = { ...syntheticCell({ rule: 'sgd', gamma: 0, alignment: 0.1 }), stage: 'train-sre' };
+    const b = { ...syntheticCell({ rule: 'sgd', gamma: 0, alignment: 0.3 }), stage: 'train-sre-stationary' };
+    const v = aggregateTable1([a, b], { variantKey: 'stage', variantMap: { 'train-sre': 'paper', 'train-sre-stationary': 'stationary' } });
+    expect(v.variants).toEqual(['paper', 'stationary']);
+  });
+});

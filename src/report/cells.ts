@@ -9,6 +9,8 @@ import type { CellMetrics } from '../metrics.ts';
 export interface CellRecord {
   /** Full cell name, e.g. `train-sre@mlp-sgd-5e-4-s0`. */
   readonly cell: string;
+  /** The upstream stage (e.g. `train-sre`, `train-sre-noise`): selectors may match it as `stage`. */
+  readonly stage?: string;
   readonly params: Readonly<Record<string, unknown>>;
   readonly metrics: CellMetrics | null;
   /** Why `metrics` is null. */
@@ -21,7 +23,7 @@ export function cellFields(c: CellRecord): Record<string, unknown> {
   const id = m
     ? { model: m.model, rule: m.rule, gamma: m.gamma, sigma: m.sigma, seed: m.seed, lr: m.lr, steps: m.steps }
     : {};
-  return { ...id, ...c.params };
+  return { ...(c.stage !== undefined ? { stage: c.stage } : {}), ...id, ...c.params };
 }
 
 /** The alignment at convergence of the cell's reported layer; null when absent or not finite. */

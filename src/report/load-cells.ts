@@ -11,10 +11,10 @@ export async function loadCells(inputs: readonly CellInput[]): Promise<CellRecor
     inputs.map(async (inp): Promise<CellRecord> => {
       try {
         const raw = JSON.parse(await readFile(join(inp.path, 'metrics.json'), 'utf8')) as CellMetrics;
-        if (raw.schema !== 1) return { cell: inp.cell, params: inp.params, metrics: null, error: `metrics.json schema ${String(raw.schema)}, expected 1` };
-        return { cell: inp.cell, params: inp.params, metrics: raw };
+        if (raw.schema !== 1) return { cell: inp.cell, stage: inp.stage, params: inp.params, metrics: null, error: `metrics.json schema ${String(raw.schema)}, expected 1` };
+        return { cell: inp.cell, stage: inp.stage, params: inp.params, metrics: raw };
       } catch (e) {
-        return { cell: inp.cell, params: inp.params, metrics: null, error: e instanceof Error ? e.message : String(e) };
+        return { cell: inp.cell, stage: inp.stage, params: inp.params, metrics: null, error: e instanceof Error ? e.message : String(e) };
       }
     }),
   );

@@ -38,6 +38,8 @@ export interface Table1Options {
   readonly variantKey?: string;
   /** The variant of cells without that param (default `default`). */
   readonly defaultVariant?: string;
+  /** Renames variant values, e.g. with variantKey `stage`: { 'train-sre-stationary': 'stationary' }. */
+  readonly variantMap?: Readonly<Record<string, string>>;
   readonly paper?: PaperTable;
   readonly expect?: Table1Expect;
 }
@@ -101,7 +103,8 @@ export function aggregateTable1(cells: readonly CellRecord[], opts: Table1Option
   for (const c of cells) {
     const f = cellFields(c);
     if (!matches(f, opts.select)) continue;
-    const variant = f[variantKey] === undefined ? defaultVariant : String(f[variantKey]);
+    const raw = f[variantKey] === undefined ? defaultVariant : String(f[variantKey]);
+    const variant = opts.variantMap?.[raw] ?? raw;
     if (!c.metrics) {
       unreadable.push({ cell: c.cell, error: c.error ?? 'unreadable' });
       // Still count it against its group when params identify it.
