@@ -2,8 +2,10 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { downloadReporter } from '../src/data/download-progress.ts';
 import { describeDownloadFailure, fetchToFile, type DownloadEvent, type FetchOptions } from '../src/data/download.ts';
 import { buildSyntheticCifarArchive } from '../src/data/synthetic-cifar.ts';
 import { closedPort, sendAll, sendPartial, startServer, type TestServer } from './fixtures/data-server.ts';
@@ -171,5 +173,35 @@ describe('fetchToFile from a local copy', () => {
   it('rejects an unsupported URL scheme', async () => {
     const { result } = await fetchIt('ftp://example.org/cifar.tar.gz');
     expect(!result.ok && result.error.reason).toBe('bad-source');
+  });
+});
+
+describe('downloadReporter', () => {
+  const run = (tty: boolean) => {
+    const lines: string[] = [];
+    const progress: number[] = [];
+    const stream = new PassThrough();
+    let drawn = '';
+    stream.on('data', (c: Buffer) => (drawn += c.toString()));
+    const r = downloadReporter({ log: (m) => lines.push(m), progress: (d) => progress.push(d) }, { tty, stream });
+    r.onEvent({ kind: 'attempt', attempt: 1, of: 2, source: 'http://x/a', resumeFrom: 0 });
+    for (let b = 0; b <= 1000; b += 50) r.onEvent({ kind: 'progress', bytes: b, total: 1000 });
+    r.onEvent({ kind: 'retry', attempt: 1, delayMs: 5, failure: { reason: 'truncated', source: 'http://x/a', expectedBytes: 1000, gotBytes: 10, attempts: 1 } });
+    r.stop();
+    return { lines, progress, drawn };
+  };
+
+  it('logs a plain line every 10% and each retry when not on a terminal', () => {
+    const { lines, progress, drawn } = run(false);
+    expect(lines.filter((l) => /MB \(\d+%\)/.test(l))).toHaveLength(11);
+    expect(lines.some((l) => l.includes('retrying in 5 ms') && l.includes('expected 1000 bytes, got 10'))).toBe(true);
+    expect(progress.at(-1)).toBe(1000);
+    expect(drawn).toBe('');
+  });
+
+  it('draws a bar instead of percentage lines on a terminal', () => {
+    const { lines, drawn } = run(true);
+    expect(lines.filter((l) => /MB \(\d+%\)/.test(l))).toHaveLength(0);
+    expect(drawn).toContain('cifar10 [');
   });
 });

@@ -42,7 +42,8 @@ export function downloadReporter(sink: ProgressSink, opts: ReporterOptions = {})
         if (e.total !== null) sink.progress(e.bytes, e.total);
         if (tty && e.total !== null) {
           if (!bar) {
-            bar = new cliProgress.SingleBar({ stream, format: 'cifar10 [{bar}] {percentage}% | {value}/{total} bytes | ETA {eta}s' }, cliProgress.Presets.shades_classic);
+            // noTTYOutput: we already decided to draw (tty), so cli-progress must not second-guess the stream.
+            bar = new cliProgress.SingleBar({ stream, noTTYOutput: true, format: 'cifar10 [{bar}] {percentage}% | {value}/{total} bytes | ETA {eta}s' }, cliProgress.Presets.shades_classic);
             bar.start(e.total, e.bytes);
           } else bar.update(e.bytes);
           return;
