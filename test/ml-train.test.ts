@@ -1,0 +1,145 @@
+// Whole training cells: determinism, divergence as a value, the metrics contract, the stages'
+// files, and the smoke-scale Table 1 trends (SPEC §4, §6).
+import { beforeAll, describe, expect, it } from 'vitest';
+import { mkdtemp, readFile, readdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { initBackend, type Tf } from '../src/ml/backend.ts';
+import type { BackendInfo } from '../src/ml/backend-select.ts';
+import { makeTeacher, type TeacherData } from '../src/ml/teacher.ts';
+import { trainMlp, type Dataset, type TrainConfig } from '../src/ml/train.ts';
+import { defaultWindow, mean } from '../src/ml/alignment.ts';
+import { readNpy } from '../src/ml/npy.ts';
+import type { CellMetrics } from '../src/metrics.ts';
+import type { StageContext } from '../src/stage-api.ts';
+
+let tf: Tf;
+let info: BackendInfo;
+let data: TeacherData;
+let train: Dataset;
+let val: Dataset;
+const sizes = [32, 128, 128, 32];
+beforeAll(async () => {
+  ({ tf, info } = await initBackend());
+  data = makeTeacher({ seed: 1234, sizes, nTrain: 2048, nVal: 1000, initScale: 1 });
+  train = { x: data.trainX, y: data.trainY, n: 2048 };
+  val = { x: data.valX, y: data.valY, n: 1000 };
+});
+
+/** The smoke profile's settings (SPEC §6). */
+function cfg(over: Partial<TrainConfig>): TrainConfig {
+  const steps = over.steps ?? 200;
+  return {
+    sizes,
+    rule: 'sgd',
+    lr: 2,
+    gamma: 0,
+    sigma: 0,
+    noiseMode: 'persistent',
+    seed: 0,
+    steps,
+    batch: 256,
+    dropLast: false,
+    windowK: defaultWindow(steps),
+    trajectoryEvery: 10,
+    initScale: 1,
+    stationaryThreshold: 0.02,
+    collapse: { normRatio: 0.2, lossRatio: 0.5 },
+    adam: { beta1: 0.9, beta2: 0.999, eps: 1e-8 },
+    dfa: { feedbackScale: 1, clip: 5 },
+    randomnn: { targetNorm: 100, clip: 1, eps: 1e-8, hidden: [128, 128, 128], outputs: 4 },
+    reportedLayer: over.rule === 'dfa' ? 'W1' : 'W2',
+    ...over,
+  };
+}
+const run = (over: Partial<TrainConfig>) => trainMlp(tf, info, cfg(over), train, val);
+
+describe('training cell', () => {
+  it('same seed → identical metrics; different seed → different init and results', () => {
+    const strip = (m: CellMetrics) => ({ ...m, wallSeconds: 0 });
+    const a = run({ rule: 'sgd', gamma: 5e-4, sigma: 1e-3, steps: 30 });
+    const b = run({ rule: 'sgd', gamma: 5e-4, sigma: 1e-3, steps: 30 });
+    const c = run({ rule: 'sgd', gamma: 5e-4, sigma: 1e-3, steps: 30, seed: 1 });
+    expect(strip(a.metrics)).toEqual(strip(b.metrics));
+    expect(a.metrics.norms.W2!.initial).not.toBe(c.metrics.norms.W2!.initial);
+    expect(a.metrics.alignment.W2!.signal).not.toBe(c.metrics.alignment.W2!.signal);
+  });
+
+  it('fills the metrics contract: K-window mean, trajectory, stationarity, backend', () => {
+    const m = run({ rule: 'dfa', lr: 1, gamma: 5e-4, steps: 50, trajectoryEvery: 10 }).metrics;
+    expect(m.windowK).toBe(10);
+    expect(m.reportedLayer).toBe('W1');
+    for (const name of ['W1', 'W2', 'W3']) {
+      const a = m.alignment[name]!;
+      expect(a.window).toHaveLength(10);
+      expect(a.signal).toBeCloseTo(mean([...a.window]), 12);
+      expect(Number.isFinite(a.full)).toBe(true);
+      expect(m.stationarity[name]!.balance).not.toBeNull();
+      expect(m.trajectory.norm[name]).toHaveLength(5);
+    }
+    expect(m.trajectory.step).toEqual([10, 20, 30, 40, 50]);
+    expect(m.trajectory.valLoss.every(Number.isFinite)).toBe(true);
+    expect(m.backend).toBe(info.name);
+    expect(m.status).toBe('ok');
+    expect(JSON.parse(JSON.stringify(m)).schema).toBe(1);
+  });
+
+  it('records divergence as a status, not a crash', () => {
+    const r = run({ rule: 'sgd', lr: 1e4, steps: 50 });
+    expect(r.metrics.status).toBe('diverged');
+    expect(r.metrics.steps).toBeLessThan(50);
+  });
+
+  it('RandomNN runs and steers its weights towards the target norm', () => {
+    const m = run({ rule: 'randomnn', lr: 0.5, steps: 60, randomnn: { ...cfg({}).randomnn, targetNorm: 8 } }).metrics;
+    expect(m.status).toBe('ok');
+    for (const name of ['W1', 'W2', 'W3']) expect(m.norms[name]!.final).toBeGreaterThan(7);
+  });
+});
+
+describe('smoke-scale trends (SPEC §4 trends 1 and 2)', () => {
+  it('SGD alignment at γ = 5e-3 is above γ = 0 for every seed', () => {
+    for (const seed of [0, 1, 2]) {
+      const lo = run({ rule: 'sgd', lr: 2, gamma: 0, seed }).metrics.alignment.W2!.signal;
+      const hi = run({ rule: 'sgd', lr: 2, gamma: 5e-3, seed }).metrics.alignment.W2!.signal;
+      expect(hi, `seed ${seed}: γ=5e-3 ${hi} vs γ=0 ${lo}`).toBeGreaterThan(lo + 0.2);
+    }
+  });
+
+  it('Adam at γ = 5e-3 collapses', () => {
+    const m = run({ rule: 'adam', lr: 0.001, gamma: 5e-3 }).metrics;
+    expect(m.status).toBe('collapsed');
+  });
+});
+
+describe('stages', () => {
+  function ctx<P>(params: P, outDir: string, inputs: StageContext<P>['inputs'] = {}): StageContext<P> {
+    return { params, inputs, outDir, cell: 'test', profile: 'smoke', env: { backend: info.name }, log: () => {}, progress: () => {} };
+  }
+
+  it('teacher-sre writes .npy data and teacher.json; train-sre reads them and writes metrics.json and weights.json', async () => {
+    const teacher = (await import('../stages/teacher-sre.ts')).default;
+    const trainStage = (await import('../stages/train-sre.ts')).default;
+    const tdir = await mkdtemp(join(tmpdir(), 'hebb-teacher-'));
+    await teacher.run(ctx(teacher.params.parse({ seed: 1234, n_train: 512, n_val: 100 }), tdir));
+    expect((await readdir(tdir)).sort()).toEqual(['teacher.json', 'train_x.npy', 'train_y.npy', 'val_x.npy', 'val_y.npy']);
+    const ty = await readNpy(join(tdir, 'train_y.npy'));
+    expect(ty.shape).toEqual([512, 32]);
+    // Same teacher seed → the same data as the library call (first rows of the 2048 set).
+    const ref = makeTeacher({ seed: 1234, sizes, nTrain: 512, nVal: 100, initScale: 1 });
+    expect(Array.from(ty.data.subarray(0, 64))).toEqual(Array.from(ref.trainY.subarray(0, 64)));
+
+    expect(() => trainStage.params.parse({ rule: 'sgd', gamma: 0, seed: 0, lr: 1 })).toThrow(/exactly one of steps and epochs/);
+    expect(() => trainStage.params.parse({ rule: 'sgd', gamma: 0, seed: 0, lr: 1, steps: 5, bogus: 1 })).toThrow();
+    const p = trainStage.params.parse({ rule: 'adam', gamma: 5e-4, seed: 3, lr: 0.001, epochs: 2, batch: 128 });
+    const odir = await mkdtemp(join(tmpdir(), 'hebb-train-'));
+    const input = { cell: 'teacher-sre', stage: 'teacher-sre', matrix: {}, params: {}, path: tdir };
+    await trainStage.run(ctx(p, odir, { data: [input] }));
+    const m = JSON.parse(await readFile(join(odir, 'metrics.json'), 'utf8')) as CellMetrics;
+    expect(m).toMatchObject({ schema: 1, model: 'mlp', rule: 'adam', gamma: 5e-4, seed: 3, steps: 8, batch: 128, reportedLayer: 'W2' });
+    const w = JSON.parse(await readFile(join(odir, 'weights.json'), 'utf8'));
+    expect(w.params.layout).toBe('out_in');
+    expect(w.params.W[1]).toHaveLength(128);
+    expect(w.config.rule).toBe('adam');
+  });
+});
