@@ -65,11 +65,22 @@ export class CodeIdentityResolver {
         } else if (!spec.startsWith('node:')) {
           const pkg = packageName(spec);
           if (isBuiltin(pkg)) continue;
-          packages[pkg] = this.lock[`node_modules/${pkg}`]?.version ?? 'unlocked';
+          packages[pkg] = this.versionOf(pkg);
         }
       }
     }
     return { files: sortKeys(files), packages: sortKeys(packages) };
+  }
+
+  /** The locked version of a package, else the installed one, else 'unknown'. */
+  private versionOf(pkg: string): string {
+    const locked = this.lock[`node_modules/${pkg}`]?.version;
+    if (locked) return locked;
+    try {
+      return (JSON.parse(readFileSync(join(this.root, 'node_modules', pkg, 'package.json'), 'utf8')) as { version: string }).version;
+    } catch {
+      return 'unknown';
+    }
   }
 
   /** Writes the per-file cache back if anything changed. */

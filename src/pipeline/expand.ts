@@ -93,12 +93,17 @@ export function expandPipeline(p: LoadedPipeline, profile: string, overrides: re
     const names = new Set<string>();
     for (const combo of cartesian(axes)) {
       const scope = { profile: vars, matrix: combo };
-      const params = interpolate(stage.params ?? {}, scope);
-      if (!params.ok) {
-        problems.push(at(['stages', stageName, 'params'], params.error));
-        break;
+      const merged: Record<string, unknown> = {};
+      let failed = false;
+      for (const [key, raw] of Object.entries(stage.params ?? {})) {
+        const v = interpolate(raw, scope);
+        if (!v.ok) {
+          problems.push(at(['stages', stageName, 'params', key], v.error));
+          failed = true;
+        } else merged[key] = v.value;
       }
-      const merged: Record<string, unknown> = { ...(params.value as Record<string, unknown>), ...combo };
+      if (failed) break;
+      Object.assign(merged, combo);
       for (const o of overrides) if (o.stage === stageName) setPath(merged, o.path, o.value);
       let name = stageName;
       if (stage.matrix) {

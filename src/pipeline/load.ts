@@ -44,7 +44,7 @@ export function loadPipeline(file: string): Result<LoadedPipeline, Diagnostic[]>
   const locate = makeLocator(doc, lineCounter);
   const at = (path: readonly (string | number)[], message: string, hint?: string): Diagnostic => ({ file: shown, ...locate(path), message, ...(hint ? { hint } : {}) });
 
-  const parsed = pipelineSchema.safeParse(doc.toJS());
+  const parsed = pipelineSchema.safeParse(doc.toJS(), { reportInput: true });
   if (!parsed.success) return err(parsed.error.issues.map((i) => issueToDiagnostic(i, at)));
   const raw = parsed.data;
   const root = resolve(file, '..');

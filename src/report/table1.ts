@@ -85,6 +85,8 @@ export interface Table1 {
   /** Cells that were selected but unreadable, with why. */
   readonly unreadable: readonly { readonly cell: string; readonly error: string }[];
   readonly paper: PaperTable | null;
+  /** The backends that produced the cells (metrics.backend/backendVersion) and their summed training time. */
+  readonly backends: readonly { readonly backend: string; readonly version: string; readonly cells: number; readonly wallSeconds: number }[];
 }
 
 /** Aggregates the selected cells into Table 1. */
@@ -127,7 +129,21 @@ export function aggregateTable1(cells: readonly CellRecord[], opts: Table1Option
     entries,
     unreadable,
     paper: opts.paper ?? null,
+    backends: backendsOf(cells.filter((c) => matches(cellFields(c), opts.select))),
   };
+}
+
+function backendsOf(cells: readonly CellRecord[]): Table1['backends'] {
+  const m = new Map<string, { backend: string; version: string; cells: number; wallSeconds: number }>();
+  for (const c of cells) {
+    if (!c.metrics) continue;
+    const k = `${c.metrics.backend}@${c.metrics.backendVersion}`;
+    const e = m.get(k) ?? { backend: c.metrics.backend, version: c.metrics.backendVersion, cells: 0, wallSeconds: 0 };
+    e.cells++;
+    e.wallSeconds += Number.isFinite(c.metrics.wallSeconds) ? c.metrics.wallSeconds : 0;
+    m.set(k, e);
+  }
+  return [...m.values()];
 }
 
 function entryOf(

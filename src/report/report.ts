@@ -1,0 +1,210 @@
+/**
+ * The report's content (SPEC §4-6, issue 5): the verdict first, Table 1 paper vs ours with the
+ * mismatches said plainly, the boundary fit with its figure, the other figures, provenance.
+ * Pure: aggregated data in, a document (report-doc.ts) out.
+ */
+import { shortNum } from './axes.ts';
+import type { ChecksFile } from './checks.ts';
+import type { FigureIndex } from './figures.ts';
+import type { LearningSweep } from './learning-sweep.ts';
+import type { NoiseGrid, NoiseGrids } from './noise-grid.ts';
+import type { ReportProvenance } from './provenance.ts';
+import type { Block } from './report-doc.ts';
+import { fmt, type Table1 } from './table1.ts';
+import { fmtGamma, mismatch, paperDisplay } from './table1-render.ts';
+
+/** Everything the report is built from; all but the title and profile may be absent. */
+export interface ReportInputs {
+  readonly title: string;
+  readonly profile: string;
+  readonly table1?: Table1 | null;
+  readonly noise?: NoiseGrids | null;
+  readonly learning?: LearningSweep | null;
+  readonly checks?: ChecksFile | null;
+  readonly figures?: FigureIndex | null;
+  /** SVG markup by figure name. */
+  readonly svgs?: Readonly<Record<string, string>>;
+  readonly provenance?: ReportProvenance | null;
+  readonly mismatchTol?: number;
+  readonly gridNotes?: Readonly<Record<string, string>>;
+  readonly variantNotes?: Readonly<Record<string, string>>;
+  /** Facts the report stage gathered itself (used where provenance is silent). */
+  readonly local?: { readonly node: string; readonly platform: string; readonly cpus: number; readonly cpuModel: string; readonly memoryGiB: number };
+}
+
+const r2 = (x: number | null | undefined): string => (x === null || x === undefined || !Number.isFinite(x) ? 'n/a' : x.toFixed(2));
+const sci = (x: number | null | undefined): string => (x === null || x === undefined || !Number.isFinite(x) ? 'n/a' : x.toExponential(2));
+
+/** The report document. */
+export function buildReport(inp: ReportInputs): Block[] {
+  const b: Block[] = [{ kind: 'h', level: 1, text: inp.title }, { kind: 'p', text: `Profile: \`${inp.profile}\`.` }];
+  b.push(...verdict(inp.checks ?? null));
+  b.push(...table1Section(inp));
+  b.push(...boundarySection(inp));
+  b.push(...otherFigures(inp));
+  b.push(...provenanceSection(inp));
+  return b;
+}
+
+function verdict(c: ChecksFile | null): Block[] {
+  const out: Block[] = [{ kind: 'h', level: 2, text: 'Verdict' }];
+  if (!c) return [...out, { kind: 'verdict', status: 'incomplete', text: 'the checks did not run (no checks.json).' }];
+  const gating = c.results.filter((r) => r.gate);
+  const failed = gating.filter((r) => r.status === 'FAIL');
+  const skipped = gating.filter((r) => r.status === 'SKIPPED');
+  const passed = gating.filter((r) => r.status === 'PASS');
+  if (failed.length) out.push({ kind: 'verdict', status: 'fail', text: `${failed.length} of ${gating.length} gating checks FAILED: ${failed.map((r) => r.name).join(', ')}. ${passed.length} passed, ${skipped.length} skipped.` });
+  else if (skipped.length) out.push({ kind: 'verdict', status: 'incomplete', text: `no gating check failed, but ${skipped.length} of ${gating.length} were SKIPPED for missing cells: ${skipped.map((r) => r.name).join(', ')}. ${passed.length} passed.` });
+  else out.push({ kind: 'verdict', status: 'pass', text: `all ${gating.length} gating checks passed.` });
+  out.push({
+    kind: 'table',
+    head: ['status', 'check', 'gates', 'result'],
+    rows: c.results.map((r) => [r.status, r.name, r.gate ? 'yes' : 'report only', r.why + (r.description ? ` (${r.description})` : '')]),
+  });
+  return out;
+}
+
+function table1Section(inp: ReportInputs): Block[] {
+  const t = inp.table1;
+  const out: Block[] = [{ kind: 'h', level: 2, text: 'Table 1: Hebbian alignment at convergence, paper vs ours' }];
+  if (!t || t.entries.length === 0) return [...out, { kind: 'p', text: 'No Table 1 cells in this run.' }];
+  const tol = inp.mismatchTol ?? 0.1;
+  out.push({ kind: 'p', text: `Mean ± SD over seeds of the reported layer's alignment. "–" means the weights collapsed (SPEC §1). A difference above ${tol} or a collapse on one side only is flagged as a **mismatch**. "stationary" counts the cells whose layer norm drifted < 2% over the last K iterations.` });
+  for (const v of t.variants) {
+    const es = t.entries.filter((e) => e.variant === v);
+    out.push({ kind: 'h', level: 3, text: `Variant \`${v}\`` });
+    if (inp.variantNotes?.[v]) out.push({ kind: 'p', text: inp.variantNotes[v]! });
+    out.push({
+      kind: 'table',
+      head: ['model', 'rule', 'γ', 'paper', 'ours', 'ours − paper', 'n', 'stationary', 'note'],
+      rows: es.map((e) => {
+        const mm = mismatch(e, tol);
+        return [
+          e.model, e.rule, fmtGamma(e.gamma), paperDisplay(e), e.display, e.diff === null ? '' : fmt(e.diff),
+          e.nExpected !== null ? `${e.n}/${e.nExpected}` : String(e.n),
+          e.stationary.of ? `${e.stationary.yes}/${e.stationary.of}` : '–',
+          mm ? `**mismatch**: ${mm}` : '',
+        ];
+      }),
+    });
+    const mms = es.map((e) => [e, mismatch(e, tol)] as const).filter(([, m]) => m !== null);
+    const missing = es.filter((e) => e.state === 'missing');
+    const nonStat = es.filter((e) => e.stationary.of > 0 && e.stationary.yes < e.stationary.of);
+    if (mms.length) {
+      out.push({ kind: 'p', text: `**${mms.length} of ${es.filter((e) => e.paper && e.state !== 'missing').length} entries with a paper value do not match the paper** (variant \`${v}\`):` });
+      out.push({
+        kind: 'list',
+        items: mms.map(([e, m]) => {
+          const stat = e.stationary.of && e.stationary.yes < e.stationary.of ? `; only ${e.stationary.yes}/${e.stationary.of} cells stationary, so the theory's prediction need not hold yet` : '';
+          return `${e.model} ${e.rule} γ = ${fmtGamma(e.gamma)}: paper ${paperDisplay(e)}, ours ${e.display} — ${m}${stat}.`;
+        }),
+      });
+    } else {
+      out.push({ kind: 'p', text: `Every measured entry with a paper value is within ${tol} of it (variant \`${v}\`).` });
+    }
+    if (missing.length) out.push({ kind: 'p', text: `Missing (no cells yet): ${missing.map((e) => `${e.model} ${e.rule} γ = ${fmtGamma(e.gamma)}`).join('; ')}.` });
+    if (nonStat.length) out.push({ kind: 'p', text: `Not every cell reached stationarity in ${nonStat.length} entries.` });
+  }
+  const sgdWeak = t.entries.some((e) => e.rule === 'sgd' && mismatch(e, tol) !== null);
+  if (sgdWeak && inp.learning?.points.some((p) => p.rule === 'sgd')) {
+    out.push({ kind: 'p', text: 'Our SGD row differs from the paper\'s; the η × T sweep below shows how SGD\'s alignment depends on the amount of learning (learning rate × steps), which explains a weaker trend in short runs.' });
+  }
+  if (t.unreadable.length) out.push({ kind: 'p', text: `${t.unreadable.length} Table 1 cells had unreadable metrics: ${t.unreadable.map((u) => `\`${u.cell}\` (${u.error})`).join('; ')}.` });
+  out.push(...figs(inp, 'table1'));
+  return out;
+}
+
+function gridBlocks(g: NoiseGrid, inp: ReportInputs): Block[] {
+  const out: Block[] = [{ kind: 'h', level: 3, text: `Grid \`${g.name}\`` }];
+  if (g.description) out.push({ kind: 'p', text: g.description });
+  if (inp.gridNotes?.[g.name]) out.push({ kind: 'p', text: inp.gridNotes[g.name]! });
+  out.push({ kind: 'p', text: `${g.nCells} cells over ${g.sigmas.length} σ × ${g.gammas.length} γ${g.missing.length ? `; **${g.missing.length} (σ, γ) points missing**` : ''}.` });
+  const f = g.fit;
+  const ll = g.loglog;
+  out.push({
+    kind: 'table',
+    head: ['fit', 'b', `b ${Math.round((f?.level ?? 0.95) * 100)}% CI`, 'γ₀', 'c', 'R² (log γ*)', 'points'],
+    rows: [
+      f
+        ? ['γ* = γ₀ + c·σ^b (gated)', r2(f.b), `[${f.bCI[0] === null ? '< range' : r2(f.bCI[0])}, ${f.bCI[1] === null ? '> range' : r2(f.bCI[1])}]`, sci(f.gamma0) + (f.gamma0AtBound ? ' (at bound)' : ''), sci(f.c), r2(f.r2), String(f.n)]
+        : ['γ* = γ₀ + c·σ^b (gated)', 'n/a', '', '', '', '', g.fitError ?? ''],
+      ll ? ['straight log-log over σ > 0 (not gated; biased low by γ₀)', r2(ll.b), ll.bCI ? `[${r2(ll.bCI[0])}, ${r2(ll.bCI[1])}]` : 'n/a', '', sci(Math.exp(ll.logA)), r2(ll.r2), String(ll.n)] : ['straight log-log', 'n/a', '', '', '', '', ''],
+    ],
+  });
+  const used = g.rows.filter((r) => r.used);
+  if (used.length) {
+    out.push({
+      kind: 'p',
+      text: 'γ*(σ): ' + used.map((r) => `σ = ${shortNum(r.sigma)} → ${sci((r.crossing as { gammaStar: number }).gammaStar)}${r.monotone ? '' : ' (row not monotone)'}`).join('; ') + '.',
+    });
+  }
+  if (g.excluded.length) {
+    out.push({ kind: 'p', text: `**Excluded from the fit** (${g.excluded.length} σ):` });
+    out.push({ kind: 'list', items: g.excluded.map((e) => `σ = ${shortNum(e.sigma)}: ${e.reason}`) });
+  }
+  if (g.sigmas.includes(0)) out.push({ kind: 'p', text: 'σ = 0 has no place on a log axis: the figures put it at the left end of a symlog axis, the straight log-log fit leaves it out, and the γ₀ + c·σ^b fit uses it (it pins γ₀).' });
+  const svg = `noise-${g.name}-alignment`;
+  const fig = inp.figures?.figures.find((x) => x.name === svg);
+  if (fig) out.push({ kind: 'figure', name: fig.name, caption: fig.caption, svg: inp.svgs?.[fig.name] ?? null });
+  return out;
+}
+
+function boundarySection(inp: ReportInputs): Block[] {
+  const grids = (inp.noise?.grids ?? []).filter((g) => g.nCells > 0);
+  const out: Block[] = [{ kind: 'h', level: 2, text: 'Phase boundary γ*(σ) ∝ σ^b (noise grid, Fig. 5)' }];
+  if (!grids.length) return [...out, { kind: 'p', text: 'No noise-grid cells in this run.' }];
+  const gating = (inp.checks?.results ?? []).filter((r) => r.kind === 'boundary-exponent');
+  if (gating.length) {
+    out.push({ kind: 'p', text: 'The boundary check uses ' + gating.map((r) => `grid \`${String(r.params.grid)}\` (${r.name}: ${r.status}, ${r.why})`).join('; ') + '. The other grids are reported as found.' });
+  }
+  for (const g of grids) out.push(...gridBlocks(g, inp));
+  return out;
+}
+
+function figs(inp: ReportInputs, section: string, skip: readonly string[] = []): Block[] {
+  return (inp.figures?.figures ?? [])
+    .filter((f) => f.section === section && !skip.includes(f.name))
+    .map((f): Block => ({ kind: 'figure', name: f.name, caption: f.caption, svg: inp.svgs?.[f.name] ?? null }));
+}
+
+function otherFigures(inp: ReportInputs): Block[] {
+  const out: Block[] = [];
+  const noise = figs(inp, 'noise');
+  if (noise.length) out.push({ kind: 'h', level: 2, text: 'Noise and weight decay (Fig. 5 right, Fig. 6)' }, ...noise);
+  const tr = figs(inp, 'training');
+  if (tr.length) out.push({ kind: 'h', level: 2, text: 'Alignment over training' }, ...tr);
+  const le = figs(inp, 'learning');
+  if (le.length) out.push({ kind: 'h', level: 2, text: 'Ours: SGD alignment vs the amount of learning η × T' }, ...le);
+  return out;
+}
+
+function provenanceSection(inp: ReportInputs): Block[] {
+  const p = inp.provenance ?? null;
+  const out: Block[] = [{ kind: 'h', level: 2, text: 'Provenance' }];
+  const nr = 'not recorded';
+  const backends = inp.table1?.backends ?? [];
+  const backend = p?.backend ? `${p.backend.name}${p.backend.version ? ` ${p.backend.version}` : ''}` : backends.length ? backends.map((x) => `${x.backend} ${x.version} (${x.cells} Table 1 cells)`).join(', ') : nr;
+  const versions = { ...(inp.figures?.renderer ? { vega: inp.figures.renderer.vega, 'vega-lite': inp.figures.renderer.vegaLite } : {}), ...(inp.local ? { node: inp.local.node } : {}), ...(p?.versions ?? {}) };
+  const m = p?.machine;
+  const machine = m
+    ? [m.cpuModel, m.cpus ? `${m.cpus} CPUs` : '', m.memoryGiB ? `${m.memoryGiB} GiB` : '', m.gpu ?? '', m.platform && m.arch ? `${m.platform}/${m.arch}` : m.platform ?? '', m.hostname ?? ''].filter(Boolean).join(', ')
+    : inp.local ? `${inp.local.cpuModel}, ${inp.local.cpus} CPUs, ${inp.local.memoryGiB} GiB, ${inp.local.platform} (where the report stage ran)` : nr;
+  const rows: string[][] = [
+    ['profile', p?.profile ?? inp.profile],
+    ['command', p?.command ?? nr],
+    ['git commit', p?.git ? `${p.git.commit}${p.git.dirty ? ' (dirty working tree)' : ''}${p.git.branch ? ` on ${p.git.branch}` : ''}` : nr],
+    ['backend', backend],
+    ['versions', Object.keys(versions).length ? Object.entries(versions).map(([k, v]) => `${k} ${v}`).join(', ') : nr],
+    ['cells', p?.cells ? `${p.cells.total} total, ${p.cells.cached} from cache, ${p.cells.ran} ran${p.cells.failed ? `, ${p.cells.failed} failed` : ''}` : nr],
+    ['wall time', p?.wallSeconds !== undefined ? `${p.wallSeconds.toFixed(1)} s${p.startedAt ? ` (${p.startedAt} → ${p.finishedAt ?? '?'})` : ''}` : nr],
+    ['machine', machine],
+  ];
+  out.push({ kind: 'table', head: ['', ''], rows });
+  if (p?.stages?.length) {
+    out.push({ kind: 'table', head: ['stage', 'cells', 'from cache', 'wall time (s)'], rows: p.stages.map((s) => [s.stage, String(s.cells), String(s.cached), s.wallSeconds.toFixed(1)]) });
+  } else if (backends.length) {
+    out.push({ kind: 'p', text: `Per-stage wall times were not recorded; the Table 1 cells report ${backends.reduce((s, x) => s + x.wallSeconds, 0).toFixed(1)} s of training in total.` });
+  }
+  if (!p) out.push({ kind: 'p', text: 'No provenance input was given to the report stage; fields marked "not recorded" come from it.' });
+  return out;
+}

@@ -1,0 +1,128 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { readdirSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
+import { join } from 'node:path';
+import { Rig } from './rig.ts';
+
+const GEN = ['gen@a-s0', 'gen@b-s0', 'gen@a-s1', 'gen@b-s1', 'gen@a-s2', 'gen@b-s2'];
+
+describe('caching and invalidation (real CLI on a toy project)', () => {
+  let rig: Rig;
+  beforeEach(() => {
+    rig = Rig.create();
+  });
+  afterEach(() => rig.dispose());
+
+  it('runs everything once, then nothing', async () => {
+    const first = await rig.hebb(['repro', '-j', '2']);
+    expect(first.code, first.stderr).toBe(0);
+    expect(rig.runs().sort()).toEqual([...GEN, 'sum'].sort());
+    expect(JSON.parse(rig.read('reports/full/sum.json'))).toEqual({ total: 180, n: 6 });
+    expect(rig.read('reports/full/detail/cells.txt').split('\n')).toHaveLength(6);
+    rig.clearRuns();
+    const second = await rig.hebb(['repro']);
+    expect(second.code).toBe(0);
+    expect(rig.runs()).toEqual([]);
+    expect(second.stderr).toMatch(/0 ran, 7 cached/);
+  });
+
+  it('a param change re-runs exactly the affected cells and their downstream, and says why', async () => {
+    await rig.hebb(['repro', '-j', '2']);
+    rig.clearRuns();
+    rig.edit('pipeline.yaml', 'label: total', 'label: sum');
+    const status = await rig.hebb(['status', '--json']);
+    const entries = JSON.parse(status.stdout).cells as { cell: string; state: string; reasons: string[] }[];
+    expect(entries.filter((e) => e.state !== 'cached').map((e) => e.cell)).toEqual(['sum']);
+    expect(entries.find((e) => e.cell === 'sum')!.reasons).toContain('params.label total → sum');
+    await rig.hebb(['repro']);
+    expect(rig.runs()).toEqual(['sum']);
+
+    rig.clearRuns();
+    const r = await rig.hebb(['repro', '--set', 'gen.delay_ms=1', '--dry-run']);
+    expect(r.stdout).toContain('params.delay_ms 0 → 1');
+    expect(rig.runs()).toEqual([]);
+  });
+
+  it('a matrix change runs only the new cells; the aggregate sees the new input', async () => {
+    await rig.hebb(['repro', '-j', '2']);
+    rig.clearRuns();
+    rig.edit('pipeline.yaml', 'seeds: [0, 1, 2]', 'seeds: [0, 1, 2, 3]');
+    const dry = await rig.hebb(['repro', '--dry-run']);
+    expect(dry.stdout).toMatch(/would run gen@a-s3\n\s+never run/);
+    await rig.hebb(['repro', '-j', '2']);
+    expect(rig.runs().sort()).toEqual(['gen@a-s3', 'gen@b-s3', 'sum']);
+    expect(JSON.parse(rig.read('reports/full/sum.json')).n).toBe(8);
+  });
+
+  it('code identity: a helper edit invalidates its users only; comments and unrelated files nothing', async () => {
+    await rig.hebb(['repro', '-j', '2']);
+    rig.clearRuns();
+    // Comment-only and whitespace-only edits: nothing is stale.
+    rig.edit('stages/lib/helper.ts', '// Shared helper imported by gen only.', '/* reworded comment */\n// another');
+    rig.edit('stages/gen.ts', 'await new Promise', '  await   new    Promise');
+    // A file nothing imports.
+    rig.write('stages/lib/unused.ts', 'export const x = 1;\n');
+    let s = await rig.hebb(['status']);
+    expect(s.stdout).toContain('7 up to date, 0 to run');
+    // A real change in the helper gen imports: gen cells re-run (and sum, since its inputs change).
+    rig.edit('stages/lib/helper.ts', "mode === 'a' ? 1 : 2", "mode === 'a' ? 1 : 3");
+    s = await rig.hebb(['status']);
+    expect(s.stdout).toContain('code: stages/lib/helper.ts changed');
+    await rig.hebb(['repro', '-j', '2']);
+    expect(rig.runs().sort()).toEqual([...GEN, 'sum'].sort());
+    rig.clearRuns();
+    // A change in sum's own helper: only sum.
+    rig.edit('stages/lib/other.ts', 'a + b', 'b + a');
+    await rig.hebb(['repro']);
+    expect(rig.runs()).toEqual(['sum']);
+  });
+
+  it('early cut-off: an upstream change that gives identical outputs does not re-run downstream', async () => {
+    await rig.hebb(['repro', '-j', '2']);
+    rig.clearRuns();
+    rig.edit('stages/lib/helper.ts', 'return (seed + 1) * scale', 'const s = seed + 1;\n  return s * scale');
+    await rig.hebb(['repro', '-j', '2']);
+    expect(rig.runs().sort()).toEqual([...GEN].sort());
+  });
+
+  it('a corrupted object is detected, quarantined and rebuilt', async () => {
+    await rig.hebb(['repro', '-j', '2']);
+    rig.clearRuns();
+    // gen@b-s2 is the only cell whose value (60) no other cell shares: objects are deduplicated by content.
+    const show = JSON.parse((await rig.hebb(['show', 'gen@b-s2', '--json'])).stdout);
+    const digest = show.record.outputs[0].digest as string;
+    const object = rig.path('artifacts', 'cas', digest.slice(0, 2), digest.slice(2));
+    chmodSync(object, 0o644);
+    writeFileSync(object, readFileSync(object, 'utf8').replace(/\d/, '9'));
+    const r = await rig.hebb(['repro', '-j', '2']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/corrupt gen@b-s2/);
+    expect(rig.runs()).toEqual(['gen@b-s2']);
+    expect(readdirSync(rig.path('artifacts', 'quarantine'))).toHaveLength(1);
+    expect(JSON.parse(rig.read('reports/full/sum.json'))).toEqual({ total: 180, n: 6 });
+  });
+
+  it('keep-going: independent cells finish after a failure; the run exits 1 with a summary and a log', async () => {
+    rig.edit('stages/gen.ts', 'if (ctx.params.fail)', "if (ctx.params.fail || ctx.cell === 'gen@b-s1')");
+    const r = await rig.hebb(['repro', '-j', '2']);
+    expect(r.code).toBe(1);
+    expect(rig.runs().filter((c) => c.startsWith('gen')).sort()).toEqual([...GEN].sort());
+    expect(r.stderr).toMatch(/FAILED\s+gen@b-s1: asked to fail/);
+    expect(r.stderr).toMatch(/skipped sum \(upstream gen@b-s1 failed\)/);
+    expect(r.stderr).toMatch(/5 ran, 0 cached, 1 failed, 1 skipped/);
+    const log = /log: (\S+)/.exec(r.stderr)![1]!;
+    expect(readFileSync(log, 'utf8')).toMatch(/asked to fail/);
+    // No record for the failed cell: the next run retries it (and only what is missing).
+    rig.edit('stages/gen.ts', "|| ctx.cell === 'gen@b-s1'", '');
+    rig.clearRuns();
+    const again = await rig.hebb(['repro']);
+    expect(again.code).toBe(0);
+    expect(rig.runs().sort()).toEqual(['gen@a-s0', 'gen@a-s1', 'gen@a-s2', 'gen@b-s0', 'gen@b-s1', 'gen@b-s2', 'sum'].filter((c) => rig.runs().includes(c)).sort());
+  });
+
+  it('profiles expand to different grids and cache separately', async () => {
+    const r = await rig.hebb(['repro', '--profile', 'small']);
+    expect(r.code).toBe(0);
+    expect(rig.runs().sort()).toEqual(['gen@a-s0', 'gen@b-s0', 'sum']);
+    expect(JSON.parse(rig.read('reports/small/sum.json'))).toEqual({ total: 3, n: 2 });
+  });
+});
