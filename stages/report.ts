@@ -1,0 +1,65 @@
+/**
+ * The report (issue 5): report.md and a self-contained report.html (figures inline), verdict
+ * first. Deps, all optional: `table` (table1), `noise` (noise-grid), `learning`
+ * (learning-sweep), `checks` (check), `figures` (figures), `provenance` (the engine's
+ * provenance.json, src/report/provenance.ts). Also copies the figures to figures/ so report.md's
+ * links work once the CLI publishes the outputs to reports/<profile>/ (src/report/publish.ts).
+ */
+import { defineStage } from '../src/stage-api.ts';
+import { reportParamsSchema } from '../src/report/stage-schemas.ts';
+
+export default defineStage({
+  params: reportParamsSchema,
+  async run(ctx) {
+    const { mkdir, readFile, writeFile, copyFile } = await import('node:fs/promises');
+    const { join } = await import('node:path');
+    const os = await import('node:os');
+    const { readDepJson } = await import('../src/report/stage-io.ts');
+    const { buildReport } = await import('../src/report/report.ts');
+    const { toHtml, toMarkdown } = await import('../src/report/report-doc.ts');
+    const { parseProvenance } = await import('../src/report/provenance.ts');
+    type T1 = import('../src/report/table1.ts').Table1;
+    type NG = import('../src/report/noise-grid.ts').NoiseGrids;
+    type LS = import('../src/report/learning-sweep.ts').LearningSweep;
+    type CF = import('../src/report/checks.ts').ChecksFile;
+    type FI = import('../src/report/figures.ts').FigureIndex;
+    const figures = await readDepJson<FI>(ctx.inputs, 'figures', 'figures/index.json');
+    const figDir = ctx.inputs.figures?.[0] ? join(ctx.inputs.figures[0].path, 'figures') : null;
+    const svgs: Record<string, string> = {};
+    await mkdir(join(ctx.outDir, 'figures'), { recursive: true });
+    for (const f of figures?.figures ?? []) {
+      try {
+        svgs[f.name] = await readFile(join(figDir!, `${f.name}.svg`), 'utf8');
+        await copyFile(join(figDir!, `${f.name}.svg`), join(ctx.outDir, 'figures', `${f.name}.svg`));
+        await copyFile(join(figDir!, `${f.name}.vl.json`), join(ctx.outDir, 'figures', `${f.name}.vl.json`));
+      } catch (e) {
+        ctx.log(`figure ${f.name}: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }
+    const p = ctx.params;
+    const blocks = buildReport({
+      title: p.title,
+      profile: ctx.profile,
+      table1: await readDepJson<T1>(ctx.inputs, 'table', 'table1.json'),
+      noise: await readDepJson<NG>(ctx.inputs, 'noise', 'noise.json'),
+      learning: await readDepJson<LS>(ctx.inputs, 'learning', 'learning.json'),
+      checks: await readDepJson<CF>(ctx.inputs, 'checks', 'checks.json'),
+      figures,
+      svgs,
+      provenance: parseProvenance(await readDepJson<unknown>(ctx.inputs, 'provenance', 'provenance.json')),
+      mismatchTol: p.mismatchTol,
+      gridNotes: p.gridNotes,
+      variantNotes: p.variantNotes,
+      local: {
+        node: process.version,
+        platform: `${os.platform()}/${os.arch()}`,
+        cpus: os.cpus().length,
+        cpuModel: os.cpus()[0]?.model ?? 'unknown CPU',
+        memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+      },
+    });
+    await writeFile(join(ctx.outDir, 'report.md'), toMarkdown(blocks));
+    await writeFile(join(ctx.outDir, 'report.html'), toHtml(p.title, blocks));
+    ctx.log(`report: ${blocks.length} blocks, ${Object.keys(svgs).length} figures`);
+  },
+});

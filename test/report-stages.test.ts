@@ -1,0 +1,160 @@
+/**
+ * The report stages end to end on synthetic metrics.json files: table1 → noise-grid →
+ * learning-sweep → check → figures → report, each run through its stage module with a hand-made
+ * context (as the engine would), then the outputs inspected: SVGs parse as XML and hold the
+ * expected marks, JUnit parses, the report says what it must.
+ */
+import { mkdir, mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { CellInput, StageContext, StageModule } from '../src/stage-api.ts';
+import type { CellRecord } from '../src/report/cells.ts';
+import { logspace, syntheticCell, syntheticNoiseGrid } from '../src/report/synthetic.ts';
+import { publishReport } from '../src/report/publish.ts';
+
+const PAPER = {
+  gammas: [0, 5e-5, 5e-4, 5e-3],
+  rows: [
+    { model: 'mlp', rule: 'adam', mean: [-0.02, 0.1, 0.66, null], sd: [0, 0, 0.01, null] },
+    { model: 'mlp', rule: 'sgd', mean: [-0.1, -0.06, 0.17, 0.59], sd: [0.01, 0.01, 0.01, 0.01] },
+  ],
+};
+const sigmas = [0, ...logspace(3.2e-4, 1e-2, 8)];
+const gammas = logspace(1e-5, 1e-2, 10);
+
+async function writeCells(root: string, stage: string, cells: CellRecord[]): Promise<CellInput[]> {
+  return Promise.all(
+    cells.map(async (c, i) => {
+      const dir = join(root, stage, String(i));
+      await mkdir(dir, { recursive: true });
+      await writeFile(join(dir, 'metrics.json'), JSON.stringify(c.metrics));
+      return { cell: `${stage}@${i}`, stage, matrix: {}, params: c.params, path: dir };
+    }),
+  );
+}
+
+async function runStage<P>(file: string, raw: unknown, inputs: Record<string, CellInput[]>, outDir: string): Promise<CellInput> {
+  const mod = (await import(`../stages/${file}.ts`)).default as StageModule<P>;
+  const params = mod.params.parse(raw);
+  await mkdir(outDir, { recursive: true });
+  const logs: string[] = [];
+  const ctx: StageContext<P> = { params, inputs, outDir, cell: file, profile: 'smoke', env: {}, log: (m) => logs.push(m), progress: () => {} };
+  await mod.run(ctx);
+  return { cell: file, stage: file, matrix: {}, params: params as Record<string, unknown>, path: outDir };
+}
+
+/** The outputs directory of the pipeline run below. */
+let OUT = '';
+
+async function pipeline(): Promise<string> {
+  const root = await mkdtemp(join(tmpdir(), 'hebb-report-'));
+  const t1: CellRecord[] = [];
+  const sgd = [-0.08, -0.03, 0.2, 0.62];
+  PAPER.gammas.forEach((gamma, i) => {
+    for (let seed = 0; seed < 2; seed++) {
+      t1.push(syntheticCell({ rule: 'sgd', gamma, seed, alignment: sgd[i]! + 0.01 * seed }));
+      t1.push(syntheticCell({ rule: 'adam', gamma, seed, alignment: [0, 0.12, 0.5, 0][i]!, status: i === 3 ? 'collapsed' : 'ok' }));
+    }
+  });
+  const sweep: CellRecord[] = [];
+  for (const gamma of [0, 5e-3]) for (const steps of [50, 200, 800]) sweep.push(syntheticCell({ rule: 'sgd', gamma, steps, lr: 0.5, alignment: gamma ? 0.6 * (1 - Math.exp(-steps / 300)) : -0.05 }));
+  const cellsT1 = await writeCells(root, 'train-sre', t1);
+  const cellsNoise = await writeCells(root, 'train-sre-noise', syntheticNoiseGrid({ sigmas, gammas, seeds: 2, gamma0: 2e-5, c: 40, b: 2, noise: 0.03 }));
+  const cellsSweep = await writeCells(root, 'train-sre-sweep', sweep);
+  const all = { cells: cellsT1, noise_cells: cellsNoise, sweep_cells: cellsSweep };
+  const table = await runStage('table1', { paper: PAPER, expect: { models: ['mlp'], rules: ['adam', 'sgd'], gammas: PAPER.gammas, seeds: 2 }, defaultVariant: 'smoke', select: { stage: 'train-sre' } }, all, join(root, 'out/table1'));
+  const noise = await runStage('noise-grid', { grids: [{ name: 'sgd-trained', select: { stage: 'train-sre-noise' }, sigmas, gammas, seeds: 2 }, { name: 'adam', select: { stage: 'train-sre-adam-noise' } }] }, all, join(root, 'out/noise'));
+  const learning = await runStage('learning-sweep', { select: { stage: 'train-sre-sweep' } }, all, join(root, 'out/learning'));
+  const checks = await runStage(
+    'check',
+    {
+      checks: [
+        { name: 'table1-monotone-in-gamma', kind: 'gamma-monotone', tolerance: { sdMultiple: 1, abs: 0.02, minPositive: 0.05 } },
+        { name: 'adam-collapses-at-5e-3', kind: 'collapses', params: { rule: 'adam', gamma: 5e-3 } },
+        { name: 'noise-trends', kind: 'noise-monotone', params: { grid: 'sgd-trained' } },
+        { name: 'boundary-exponent', kind: 'boundary-exponent', params: { grid: 'sgd-trained' } },
+        { name: 'adam-noise-trends', kind: 'noise-monotone', params: { grid: 'adam' } },
+        { name: 'best-loss-near-boundary', kind: 'loss-near-boundary', params: { grid: 'sgd-trained' } },
+      ],
+    },
+    { table: [table], noise: [noise] },
+    join(root, 'out/check'),
+  );
+  const figures = await runStage('figures', { curves: [{ select: { stage: 'train-sre', rule: 'sgd' } }] }, { table: [table], noise: [noise], learning: [learning], cells: cellsT1 }, join(root, 'out/figures'));
+  await runStage('report', {}, { table: [table], noise: [noise], learning: [learning], checks: [checks], figures: [figures] }, join(root, 'out/report'));
+  return join(root, 'out');
+}
+
+beforeAll(async () => {
+  OUT = await pipeline();
+}, 120_000);
+
+describe('report stages on synthetic cells', () => {
+  it('writes table1.json/csv/md with the paper beside ours', async () => {
+    const md = await readFile(join(OUT, 'table1/table1.md'), 'utf8');
+    expect(md).toMatch(/\| mlp \| adam \| 5e-3 \| – \| – \(2\/2 collapsed\) \|/);
+    expect((await readFile(join(OUT, 'table1/table1.csv'), 'utf8')).trim().split('\n')).toHaveLength(9);
+  });
+
+  it('checks: the adam grid is absent, so its check is SKIPPED; the rest pass', async () => {
+    const c = JSON.parse(await readFile(join(OUT, 'check/checks.json'), 'utf8'));
+    const st = Object.fromEntries(c.results.map((r: { name: string; status: string }) => [r.name, r.status]));
+    expect(st).toMatchObject({ 'table1-monotone-in-gamma': 'PASS', 'adam-collapses-at-5e-3': 'PASS', 'noise-trends': 'PASS', 'boundary-exponent': 'PASS', 'adam-noise-trends': 'SKIPPED' });
+    const xml = await readFile(join(OUT, 'check/checks.junit.xml'), 'utf8');
+    expect(XMLValidator.validate(xml)).toBe(true);
+  });
+
+  it('renders every figure as well-formed SVG with its .vl.json beside it', async () => {
+    const files = await readdir(join(OUT, 'figures/figures'));
+    const svgs = files.filter((f) => f.endsWith('.svg'));
+    expect(svgs.sort()).toEqual([
+      'learning-amount.svg', 'noise-sgd-trained-alignment.svg', 'noise-sgd-trained-loss-vs-alignment.svg', 'noise-sgd-trained-valloss.svg',
+      'noise-sgd-trained-vs-gamma.svg', 'noise-sgd-trained-vs-sigma.svg', 'table1-bars.svg', 'training-curves.svg',
+    ]);
+    for (const s of svgs) {
+      const text = await readFile(join(OUT, 'figures/figures', s), 'utf8');
+      expect(XMLValidator.validate(text), s).toBe(true);
+      expect(files).toContain(s.replace(/\.svg$/, '.vl.json'));
+    }
+  });
+
+  it('the alignment heatmap holds one rect per (σ, γ), the crossing points and the fitted curve', async () => {
+    const svg = await readFile(join(OUT, 'figures/figures/noise-sgd-trained-alignment.svg'), 'utf8');
+    const doc = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '' }).parse(svg);
+    const marks: { desc: string; n: number }[] = [];
+    const walk = (node: unknown): void => {
+      if (Array.isArray(node)) return node.forEach(walk);
+      if (!node || typeof node !== 'object') return;
+      const o = node as Record<string, unknown>;
+      if (typeof o['aria-roledescription'] === 'string' && String(o.class ?? '').includes('role-mark')) {
+        const kids = o.path ?? o.text ?? o.line ?? [];
+        marks.push({ desc: o['aria-roledescription'] as string, n: Array.isArray(kids) ? kids.length : 1 });
+      }
+      Object.values(o).forEach(walk);
+    };
+    walk(doc);
+    const rect = marks.find((m) => m.desc === 'rect mark container');
+    expect(rect?.n).toBe(sigmas.length * gammas.length);
+    expect(marks.some((m) => m.desc === 'line mark container')).toBe(true);
+    expect(marks.find((m) => m.desc === 'symbol mark container')?.n).toBeGreaterThanOrEqual(6);
+    expect(svg).toContain('weight decay γ');
+    expect(svg).toMatch(/b = 2\.\d\d|b = 1\.9\d/);
+  });
+
+  it('the report puts the verdict first and names mismatches plainly', async () => {
+    const md = await readFile(join(OUT, 'report/report.md'), 'utf8');
+    const verdictAt = md.indexOf('## Verdict');
+    expect(verdictAt).toBeGreaterThan(0);
+    expect(verdictAt).toBeLessThan(md.indexOf('## Table 1'));
+    expect(md).toMatch(/INCOMPLETE/); // adam-noise-trends skipped
+    expect(md).toMatch(/\*\*mismatch\*\*: ours collapsed|\*\*mismatch\*\*: differs by/);
+    expect(md).toMatch(/adam γ = 5e-4: paper 0\.66 ± 0\.01, ours 0\.50 ± 0\.00 — differs by -0\.16/);
+    expect(md).toContain('](figures/noise-sgd-trained-alignment.svg)');
+    const html = await readFile(join(OUT, 'report/report.html'), 'utf8');
+    expect(html.match(/<img [^>]*src="data:image\/svg\+xml;base64,/g)?.length).toBe(8);
+    const dest = await publishReport(join(OUT, 'report'), join(OUT, 'reports'), 'smoke');
+    expect((await readdir(dest)).sort()).toEqual(['figures', 'report.html', 'report.md']);
+  });
+});
