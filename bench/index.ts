@@ -5,6 +5,7 @@
 import { machine, type Benchmark } from './harness.ts';
 
 const modules: Array<() => Promise<{ benchmarks: readonly Benchmark[] }>> = [
+  () => import('./engine.ts'),
   // Each bench module registers here.
 ];
 
