@@ -4,7 +4,9 @@
  * context (as the engine would), then the outputs inspected: SVGs parse as XML and hold the
  * expected marks, JUnit parses, the report says what it must.
  */
+import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
+import { inflateSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
@@ -158,3 +160,77 @@ describe('report stages on synthetic cells', () => {
     expect((await readdir(dest)).sort()).toEqual(['figures', 'report.html', 'report.md']);
   });
 });
+
+/**
+ * Opens report.html in headless Chromium (Debian's `chromium`; CHROMIUM_BIN overrides the path).
+ * A copy of the page gets a probe script that logs how many <img> decoded; any other console
+ * message (an error, a failed resource) fails the test. The screenshot must hold the figures
+ * (a page of text alone is far smaller).
+ */
+describe('report.html in headless Chromium', () => {
+  it('opens without console errors, every figure decodes, and the screenshot shows them', async () => {
+    const html = await readFile(join(OUT, 'report/report.html'), 'utf8');
+    const probe = `<script>addEventListener('load',()=>{const i=[...document.images];console.log('HEBB-IMAGES '+i.filter(x=>x.complete&&x.naturalWidth>0).length+'/'+i.length)})</script>`;
+    const page = join(OUT, 'probe.html');
+    await writeFile(page, html.replace('</body>', `${probe}</body>`));
+    const shot = join(OUT, 'report.png');
+    const args = [
+      '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+      '--disable-sync', '--no-first-run', `--user-data-dir=${join(OUT, 'chromium-profile')}`, '--enable-logging=stderr', '--v=0',
+      '--virtual-time-budget=5000', '--window-size=1200,4000', `--screenshot=${shot}`, `file://${page}`,
+    ];
+    const stderr = await new Promise<string>((resolve, reject) => {
+      execFile(process.env.CHROMIUM_BIN ?? 'chromium', args, { timeout: 90_000 }, (err, _out, errOut) => (err ? reject(new Error(`${err.message}\n${errOut}`)) : resolve(errOut)));
+    });
+    const consoleLines = stderr.split('\n').filter((l) => l.includes(':CONSOLE'));
+    const images = consoleLines.find((l) => l.includes('HEBB-IMAGES'));
+    expect(images, stderr).toMatch(/HEBB-IMAGES 8\/8/);
+    expect(consoleLines.filter((l) => !l.includes('HEBB-IMAGES'))).toEqual([]);
+    const img = decodePng(await readFile(shot));
+    expect(img.width).toBe(1200);
+    // The figures are the only strongly blue things on the page (heatmap, bars, colour legends):
+    // a text-only page has none.
+    let blue = 0;
+    for (let i = 0; i < img.width * img.height; i++) {
+      const [r, g, b] = [img.px[i * img.channels]!, img.px[i * img.channels + 1]!, img.px[i * img.channels + 2]!];
+      if (b > r + 60 && b > g + 20) blue++;
+    }
+    expect(blue).toBeGreaterThan(20_000);
+  }, 120_000);
+});
+
+/** A minimal PNG decoder (8-bit RGB/RGBA, non-interlaced: what Chromium writes). */
+function decodePng(buf: Buffer): { width: number; height: number; channels: number; px: Uint8Array } {
+  let off = 8;
+  let width = 0, height = 0, channels = 0;
+  const idat: Buffer[] = [];
+  while (off < buf.length) {
+    const len = buf.readUInt32BE(off);
+    const type = buf.toString('latin1', off + 4, off + 8);
+    const data = buf.subarray(off + 8, off + 8 + len);
+    if (type === 'IHDR') {
+      width = data.readUInt32BE(0);
+      height = data.readUInt32BE(4);
+      if (data[8] !== 8 || data[12] !== 0) throw new Error('only 8-bit non-interlaced PNG');
+      channels = data[9] === 6 ? 4 : data[9] === 2 ? 3 : 0;
+      if (!channels) throw new Error(`PNG colour type ${data[9]}`);
+    } else if (type === 'IDAT') idat.push(data);
+    off += 12 + len;
+  }
+  const raw = inflateSync(Buffer.concat(idat));
+  const stride = width * channels;
+  const px = new Uint8Array(height * stride);
+  for (let y = 0; y < height; y++) {
+    const f = raw[y * (stride + 1)]!;
+    for (let x = 0; x < stride; x++) {
+      const v = raw[y * (stride + 1) + 1 + x]!;
+      const a = x >= channels ? px[y * stride + x - channels]! : 0;
+      const b = y > 0 ? px[(y - 1) * stride + x]! : 0;
+      const c = x >= channels && y > 0 ? px[(y - 1) * stride + x - channels]! : 0;
+      const p = a + b - c;
+      const pr = Math.abs(p - a) <= Math.abs(p - b) && Math.abs(p - a) <= Math.abs(p - c) ? a : Math.abs(p - b) <= Math.abs(p - c) ? b : c;
+      px[y * stride + x] = (v + [0, a, b, (a + b) >> 1, pr][f]!) & 0xff;
+    }
+  }
+  return { width, height, channels, px };
+}

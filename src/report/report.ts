@@ -135,7 +135,7 @@ function gridBlocks(g: NoiseGrid, inp: ReportInputs): Block[] {
   if (used.length) {
     out.push({
       kind: 'p',
-      text: 'γ*(σ): ' + used.map((r) => `σ = ${shortNum(r.sigma)} → ${sci((r.crossing as { gammaStar: number }).gammaStar)}${r.monotone ? '' : ' (row not monotone)'}`).join('; ') + '.',
+      text: 'γ*(σ): ' + used.map((r) => `σ = ${shortNum(r.sigma)} → ${sci((r.crossing as { gammaStar: number }).gammaStar)}${r.signChanges > 1 ? ` (the row crosses zero ${r.signChanges} times; the first crossing is used)` : ''}`).join('; ') + '.',
     });
   }
   if (g.excluded.length) {
