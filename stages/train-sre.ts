@@ -19,12 +19,12 @@ const params = z
     /** The student's seed (init, batch order, noise, DFA feedback, RandomNN network). */
     seed: z.number().int().nonnegative(),
     lr: z.number().positive(),
-    /** Training length: give exactly one of steps and epochs. */
-    steps: z.number().int().positive().optional(),
-    epochs: z.number().int().positive().optional(),
+    /** Training length: give exactly one of steps and epochs (null counts as not given). */
+    steps: z.number().int().positive().nullish(),
+    epochs: z.number().int().positive().nullish(),
     batch: z.number().int().positive().default(256),
     /** Use only the first n_train teacher examples (default: all of them). */
-    n_train: z.number().int().positive().optional(),
+    n_train: z.number().int().positive().nullish(),
     /** Drop each epoch's last partial batch (PyTorch drop_last). */
     drop_last: z.boolean().default(false),
     /** Layer widths; must match the teacher's. */
@@ -32,9 +32,9 @@ const params = z
     /** Multiplies the PyTorch init bound (1 = PyTorch: uniform(±1/√fan_in) for weights and biases). */
     init_scale: z.number().positive().default(1),
     /** Decision: K for "alignment at convergence"; default min(200, ⌈T/5⌉). */
-    window_k: z.number().int().positive().optional(),
+    window_k: z.number().int().positive().nullish(),
     /** Trajectory sampling period in steps; default ⌈T/100⌉. */
-    trajectory_every: z.number().int().positive().optional(),
+    trajectory_every: z.number().int().positive().nullish(),
     /** Decision: stationary when the relative norm drift over the last K steps is below this. */
     stationary_threshold: z.number().positive().default(0.02),
     /** Decision: collapsed when ‖W‖ < collapse_norm_ratio × initial and val MSE > collapse_loss_ratio × Var(y). */
@@ -55,10 +55,10 @@ const params = z
     randomnn_hidden: z.array(z.number().int().positive()).default([128, 128, 128]),
     randomnn_outputs: z.number().int().positive().default(4),
     /** The matrix Table 1 reports; default W1 for DFA, W2 otherwise. */
-    reported_layer: z.string().regex(/^W[1-9][0-9]*$/).optional(),
+    reported_layer: z.string().regex(/^W[1-9][0-9]*$/).nullish(),
   })
   .strict()
-  .refine((p) => (p.steps === undefined) !== (p.epochs === undefined), {
+  .refine((p) => (p.steps == null) !== (p.epochs == null), {
     message: 'give exactly one of steps and epochs',
   });
 
@@ -72,6 +72,7 @@ export default defineStage({
     const { trainMlp } = await import('../src/ml/train.ts');
     const { defaultWindow } = await import('../src/ml/alignment.ts');
     const { paramsToJson } = await import('../src/ml/mlp.ts');
+    const { backendNameFromFact } = await import('../src/ml/backend-fact.ts');
     const p = ctx.params;
     const dir = single(ctx.inputs.data, 'data').path;
     const [tx, ty, vx, vy] = await Promise.all(['train_x', 'train_y', 'val_x', 'val_y'].map((n) => readNpy(join(dir, `${n}.npy`))));
@@ -86,7 +87,7 @@ export default defineStage({
     if (n > available) throw new Error(`n_train ${n} exceeds the teacher's ${available} training examples`);
     const perEpoch = p.drop_last ? Math.floor(n / p.batch) : Math.ceil(n / p.batch);
     const steps = p.steps ?? p.epochs! * perEpoch;
-    const { tf, info } = await initBackend(ctx.env.backend);
+    const { tf, info } = await initBackend(backendNameFromFact(ctx.env.backend));
     const t0 = Date.now();
     const result = trainMlp(
       tf,

@@ -114,7 +114,7 @@ describe('smoke-scale trends (SPEC §4 trends 1 and 2)', () => {
 
 describe('stages', () => {
   function ctx<P>(params: P, outDir: string, inputs: StageContext<P>['inputs'] = {}): StageContext<P> {
-    return { params, inputs, outDir, cell: 'test', profile: 'smoke', env: { backend: info.name }, log: () => {}, progress: () => {} };
+    return { params, inputs, outDir, cell: 'test', profile: 'smoke', env: { backend: `${info.name}@${info.version}` }, log: () => {}, progress: () => {} };
   }
 
   it('teacher-sre writes .npy data and teacher.json; train-sre reads them and writes metrics.json and weights.json', async () => {
