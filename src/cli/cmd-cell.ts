@@ -10,9 +10,14 @@ function storeOf(o: CliOptions): Store {
   return new Store(resolve(o.artifacts ?? process.env.HEBB_ARTIFACTS ?? join(rootOf(o.pipeline), 'artifacts')));
 }
 
+/** The shared cache named by $HEBB_CACHE_DIR (the parent sets it from --cache-dir or pipeline.yaml). */
+function sharedOf(): Store | undefined {
+  return process.env.HEBB_CACHE_DIR ? new Store(resolve(process.env.HEBB_CACHE_DIR)) : undefined;
+}
+
 /** Runs one cell; exit 0 when its record exists afterwards. */
 export async function runCellCommand(o: CliOptions, key: string): Promise<number> {
-  const result = await runCell(storeOf(o), key, { echo: (l) => process.stderr.write(`${l}\n`) });
+  const result = await runCell(storeOf(o), key, { echo: (l) => process.stderr.write(`${l}\n`) }, sharedOf());
   if (result.ok) {
     process.stdout.write(`${result.value.reused ? 'reused' : 'done'} ${result.value.record.cell} ${key}\n`);
     return 0;
@@ -24,6 +29,7 @@ export async function runCellCommand(o: CliOptions, key: string): Promise<number
 /** Serves run requests from the parent over IPC until it disconnects. */
 export async function workerLoop(o: CliOptions): Promise<void> {
   const store = storeOf(o);
+  const shared = sharedOf();
   const send = (m: WorkerMessage): void => {
     if (process.connected) process.send!(m);
   };
@@ -33,7 +39,7 @@ export async function workerLoop(o: CliOptions): Promise<void> {
   await new Promise<void>(() => {
     process.on('message', (m: WorkerRequest) => {
       if (m.type !== 'run') return;
-      void runCell(store, m.key, { progress: (done, total) => send({ type: 'progress', key: m.key, done, total }) }).then(
+      void runCell(store, m.key, { progress: (done, total) => send({ type: 'progress', key: m.key, done, total }) }, shared).then(
         (result) => send({ type: 'result', key: m.key, result }),
         (e: unknown) => send({ type: 'result', key: m.key, result: { ok: false, error: { reason: 'stage-error', message: e instanceof Error ? e.message : String(e) } } }),
       );

@@ -113,7 +113,7 @@ export function liveDisplay(out: NodeJS.WriteStream): EventSink {
 
 /** The closing summary of a run. */
 export function summaryText(s: import('../engine/events.ts').RunSummary): string {
-  const lines = [`hebb: ${s.total} cells: ${s.ran} ran, ${s.cached} cached${s.reused ? `, ${s.reused} reused from another process` : ''}, ${s.failed.length} failed, ${s.skipped} skipped in ${secs(s.wallMs)}`];
+  const lines = [`hebb: ${s.total} cells: ${s.ran} ran, ${s.cached} cached${s.shared ? ` (${s.shared} from the shared cache)` : ''}${s.reused ? `, ${s.reused} reused from another process` : ''}, ${s.failed.length} failed, ${s.skipped} skipped in ${secs(s.wallMs)}`];
   for (const f of s.failed) lines.push(`  FAILED ${f.cell}: ${f.message.split('\n')[0]}${f.log ? ` (log: ${f.log})` : ''}`);
   return `${lines.join('\n')}\n`;
 }

@@ -4,6 +4,7 @@
  */
 import { Command, Option } from 'commander';
 import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
 
 /** Runs the CLI with `argv` (without node and script); resolves with the exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
@@ -12,6 +13,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .description('A content-hashed reproducibility pipeline for "Emergence of Hebbian Dynamics in Regularized Non-Local Learners"')
     .option('-p, --pipeline <file>', 'pipeline file', 'pipeline.yaml')
     .option('--artifacts <dir>', 'artifacts directory (default: artifacts/ beside pipeline.yaml, or $HEBB_ARTIFACTS)')
+    .option('--cache-dir <dir>', "a shared cache read before and written after each cell (or $HEBB_CACHE_DIR, or pipeline.yaml's cache.shared)")
     .showHelpAfterError()
     .exitOverride();
 
@@ -88,8 +90,9 @@ export interface CliOptions {
 }
 
 function globalOpts(program: Command, o: Record<string, unknown>): CliOptions {
-  const g = program.opts<{ pipeline: string; artifacts?: string }>();
+  const g = program.opts<{ pipeline: string; artifacts?: string; cacheDir?: string }>();
   if (typeof o.backend === 'string') process.env.HEBB_BACKEND = o.backend;
+  if (g.cacheDir) process.env.HEBB_CACHE_DIR = resolve(g.cacheDir);
   return { ...o, pipeline: g.pipeline, ...(g.artifacts ? { artifacts: g.artifacts } : {}) };
 }
 

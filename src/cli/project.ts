@@ -16,6 +16,8 @@ export interface ProjectOptions {
   readonly profile?: string;
   readonly set?: readonly string[];
   readonly artifacts?: string;
+  /** A shared cache directory (else $HEBB_CACHE_DIR, else pipeline.yaml's cache.shared). */
+  readonly cacheDir?: string;
   /** Skip importing stage modules (for `dag`, which needs no params). */
   readonly skipParamCheck?: boolean;
 }
@@ -26,6 +28,8 @@ export interface Project {
   readonly profile: string;
   readonly cells: Cell[];
   readonly store: Store;
+  /** The shared cache, if one is configured. */
+  readonly shared?: Store;
   planner(): Planner;
 }
 
@@ -46,12 +50,17 @@ export async function openProject(opts: ProjectOptions): Promise<Result<Project,
     cells = checked.cells;
   }
   const store = new Store(resolve(opts.artifacts ?? process.env.HEBB_ARTIFACTS ?? join(p.root, 'artifacts')));
+  const sharedDir = opts.cacheDir ?? process.env.HEBB_CACHE_DIR ?? (p.raw.cache?.shared ? resolve(p.root, p.raw.cache.shared) : undefined);
+  const shared = sharedDir ? new Store(resolve(sharedDir)) : undefined;
+  // Worker processes and cluster tasks find the shared cache through the environment.
+  if (shared) process.env.HEBB_CACHE_DIR = shared.dir;
   return ok({
     pipeline: p,
     profile,
     cells,
     store,
-    planner: () => new Planner(store, p.root, profile, new CodeIdentityResolver(p.root, join(store.dir, '.state', 'code-cache.json')), new EnvironmentFacts(p.root, p.raw.environment ?? {})),
+    ...(shared ? { shared } : {}),
+    planner: () => new Planner(store, p.root, profile, new CodeIdentityResolver(p.root, join(store.dir, '.state', 'code-cache.json')), new EnvironmentFacts(p.root, p.raw.environment ?? {}), shared),
   });
 }
 

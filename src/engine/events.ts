@@ -5,7 +5,7 @@ export type EngineEvent =
   /** Planning is done: how many cells the run covers. */
   | { readonly type: 'plan'; readonly total: number }
   /** A cell's outputs were already in the store. */
-  | { readonly type: 'cached'; readonly cell: string; readonly key: string }
+  | { readonly type: 'cached'; readonly cell: string; readonly key: string; readonly shared?: boolean }
   /** A cell went to an executor. */
   | { readonly type: 'start'; readonly cell: string; readonly key: string; readonly reasons: readonly string[] }
   /** Progress reported by a running stage. */
@@ -25,6 +25,8 @@ export type EngineEvent =
 export interface RunSummary {
   readonly total: number;
   readonly cached: number;
+  /** Of the cached cells, how many were copied in from the shared cache. */
+  readonly shared: number;
   readonly ran: number;
   readonly reused: number;
   readonly failed: readonly { readonly cell: string; readonly message: string; readonly log?: string }[];

@@ -4,6 +4,7 @@
  */
 import type { Cell } from '../pipeline/expand.ts';
 import type { RunRecord, Store } from '../store/store.ts';
+import { pullFromShared } from '../store/shared.ts';
 import type { CodeIdentityResolver } from './code-identity.ts';
 import type { EnvironmentFacts } from './environment.ts';
 import { explainChange, fingerprintOf, keyOf, paramsDigest, type Fingerprint, type InputFingerprint } from './fingerprint.ts';
@@ -11,8 +12,8 @@ import type { CellSpec, SpecInput } from './run-cell.ts';
 
 /** A cell's freshness. */
 export type CellState =
-  /** In the store, verified. */
-  | { readonly kind: 'cached'; readonly key: string; readonly record: RunRecord }
+  /** In the store, verified (`shared`: copied in from the shared cache just now). */
+  | { readonly kind: 'cached'; readonly key: string; readonly record: RunRecord; readonly shared?: boolean }
   /** Inputs known, outputs not in the store: runs next. */
   | { readonly kind: 'stale'; readonly key: string; readonly spec: CellSpec; readonly reasons: readonly string[] }
   /** Waits for upstream cells that will run first; reasons compare what is known already. */
@@ -28,6 +29,7 @@ export class Planner {
     private readonly profile: string,
     private readonly code: CodeIdentityResolver,
     private readonly env: EnvironmentFacts,
+    private readonly shared?: Store,
   ) {}
 
   /**
@@ -71,13 +73,22 @@ export class Planner {
       return { kind: 'stale', key, spec, reasons: [`output object ${bad.digest.slice(0, 12)} ${bad.reason}${bad.quarantined ? ` (quarantined)` : ''}: rebuilding`] };
     }
     const spec: CellSpec = { schema: 1, key, root: this.root, profile: this.profile, cell, fingerprint, inputs: specInputs, env };
+    const notes: string[] = [];
+    if (this.shared) {
+      const pulled = await pullFromShared(this.store, this.shared, key);
+      if (pulled.kind === 'hit') {
+        this.store.writeIndex(this.profile, cell.name, key);
+        return { kind: 'cached', key, record: pulled.record, shared: true };
+      }
+      if (pulled.kind === 'corrupt') notes.push(pulled.message);
+    }
     let reasons: string[];
     if (!previous) reasons = previousKey === key ? ['outputs missing from the store'] : ['never run'];
     else {
       reasons = explainChange(previous.fingerprint as unknown as Fingerprint, fingerprint);
       if (reasons.length === 0) reasons = ['outputs missing from the store'];
     }
-    return { kind: 'stale', key, spec, reasons };
+    return { kind: 'stale', key, spec, reasons: [...reasons, ...notes] };
   }
 
   /** Persists caches (code identities, verified objects). */

@@ -14,6 +14,7 @@ import type { Cell } from '../pipeline/expand.ts';
 import { importStage } from '../pipeline/stage-modules.ts';
 import type { CellInput, Scalar } from '../stage-api.ts';
 import { Store, treeDigest, type RunRecord } from '../store/store.ts';
+import { pullFromShared, pushToShared } from '../store/shared.ts';
 import { err, ok, type Result } from '../util/result.ts';
 import { writeFileAtomic } from '../util/fs-atomic.ts';
 import type { Fingerprint } from './fingerprint.ts';
@@ -79,19 +80,32 @@ export function readSpec(store: Store, key: string): CellSpec | undefined {
   }
 }
 
-/** Runs the cell with this key (see the module comment). */
-export async function runCell(store: Store, key: string, hooks: RunCellHooks = {}): Promise<Result<CellSuccess, CellFailure>> {
+/**
+ * Runs the cell with this key (see the module comment). With a shared cache, the key is locked
+ * there too, so projects sharing it run each cell once; a result found there is copied in, and a
+ * new result is published there.
+ */
+export async function runCell(store: Store, key: string, hooks: RunCellHooks = {}, shared?: Store): Promise<Result<CellSuccess, CellFailure>> {
   const spec = readSpec(store, key);
   if (!spec) return err({ reason: 'no-spec', message: `no spec for key ${key} in ${store.dir}/specs (run 'hebb repro' to plan it)` });
   const existing = store.readRecord(key);
   if (existing && !(await store.verifyRecord(existing))) return ok({ record: existing, reused: true });
 
   const lock = await store.lock(key);
+  const sharedLock = shared ? await shared.lock(key) : undefined;
   try {
     const done = store.readRecord(key);
     if (done && !(await store.verifyRecord(done))) return ok({ record: done, reused: true });
-    return await runLocked(store, spec, hooks);
+    if (shared) {
+      const pulled = await pullFromShared(store, shared, key);
+      if (pulled.kind === 'hit') return ok({ record: pulled.record, reused: true });
+      if (pulled.kind === 'corrupt') hooks.echo?.(`# ${pulled.message}`);
+    }
+    const result = await runLocked(store, spec, hooks);
+    if (result.ok && shared) await pushToShared(store, shared, result.value.record);
+    return result;
   } finally {
+    sharedLock?.release();
     lock.release();
     store.saveState();
   }

@@ -36,6 +36,7 @@ export async function runCells(cells: readonly Cell[], planner: Planner, store: 
   const running = new Map<string, Promise<void>>();
   const retriedUpstream = new Set<string>();
   let cached = 0;
+  let fromShared = 0;
   let ran = 0;
   let reused = 0;
   let stop = false;
@@ -66,11 +67,12 @@ export async function runCells(cells: readonly Cell[], planner: Planner, store: 
       if (state.kind === 'cached') {
         done.set(name, { record: state.record, cell });
         cached++;
-        emit({ type: 'cached', cell: name, key: state.key });
+        if (state.shared) fromShared++;
+        emit({ type: 'cached', cell: name, key: state.key, ...(state.shared ? { shared: true } : {}) });
         continue;
       }
       if (state.kind === 'blocked') throw new Error(`internal: ${name} planned before its inputs`);
-      for (const r of state.reasons) if (r.startsWith('output object')) emit({ type: 'corrupt', cell: name, message: r });
+      for (const r of state.reasons) if (r.startsWith('output object') || r.startsWith('shared cache')) emit({ type: 'corrupt', cell: name, message: r });
       writeSpec(store, state.spec);
       emit({ type: 'start', cell: name, key: state.key, reasons: state.reasons });
       const job = executor
@@ -105,7 +107,7 @@ export async function runCells(cells: readonly Cell[], planner: Planner, store: 
     if (running.size > 0 && (!progressed || running.size >= executor.capacity)) await Promise.race(running.values());
   }
   planner.save();
-  const summary: RunSummary = { total: cells.length, cached, ran, reused, failed: [...failed.values()], skipped: skipped.size + pending.size, wallMs: Date.now() - started };
+  const summary: RunSummary = { total: cells.length, cached, shared: fromShared, ran, reused, failed: [...failed.values()], skipped: skipped.size + pending.size, wallMs: Date.now() - started };
   emit({ type: 'finish', summary });
   return { summary, done: new Map([...done].map(([k, v]) => [k, v.record])) };
 }

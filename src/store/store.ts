@@ -91,21 +91,31 @@ export class Store {
     return dir;
   }
 
-  /** Moves (or, for a shared source, copies) a file into cas/; returns its digest and size. */
+  /**
+   * Moves (or copies) a file into cas/; returns its digest and size. A copy is hashed after it
+   * is made, so the digest is always that of the stored bytes, even if the source changes.
+   */
   async putFile(path: string, opts: { move?: boolean } = {}): Promise<{ digest: string; size: number }> {
-    const { digest, size } = await sha256File(path);
-    const target = this.objectPath(digest);
-    if (existsSync(target)) {
-      if (opts.move) rmSync(path, { force: true });
-      return { digest, size };
-    }
-    mkdirSync(dirname(target), { recursive: true });
-    const tmp = tempSibling(target);
+    const staging = join(this.dir, 'tmp');
+    mkdirSync(staging, { recursive: true });
+    const tmp = tempSibling(join(staging, 'object'));
     if (opts.move) renameSync(path, tmp);
     else copyFileSync(path, tmp);
-    chmodSync(tmp, 0o444);
-    renameSync(tmp, target);
-    return { digest, size };
+    try {
+      const { digest, size } = await sha256File(tmp);
+      const target = this.objectPath(digest);
+      if (existsSync(target)) {
+        rmSync(tmp, { force: true });
+        return { digest, size };
+      }
+      mkdirSync(dirname(target), { recursive: true });
+      chmodSync(tmp, 0o444);
+      renameSync(tmp, target);
+      return { digest, size };
+    } catch (e) {
+      rmSync(tmp, { force: true });
+      throw e;
+    }
   }
 
   /** Stores every file under `dir` (recursively); returns the sorted outputs list. */
