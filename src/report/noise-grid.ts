@@ -5,7 +5,7 @@
  */
 import { fitBoundary, fitLogLog, type BoundaryFit, type LogLogFit } from './boundary-fit.ts';
 import { cellFields, numKey, reportedAlignment, type CellRecord } from './cells.ts';
-import { zeroCrossing, type Crossing } from './crossing.ts';
+import { g3 as short, zeroCrossing, type Crossing } from './crossing.ts';
 import { matches, type Selector } from './select.ts';
 import { mean, sd } from './stats.ts';
 
@@ -113,16 +113,16 @@ export function aggregateNoiseGrid(cells: readonly CellRecord[], spec: NoiseGrid
     if (cr.kind === 'between' || cr.kind === 'at-point') {
       // Training broke at or below the crossing: the crossing would be an artefact.
       const b = brokenUpTo(cr.kind === 'between' ? cr.upper : cr.gammaStar);
-      if (b.length) reason = `training diverged at γ = ${b.join(', ')} (at or below the crossing)`;
+      if (b.length) reason = `training diverged at γ = ${b.map(short).join(', ')} (at or below the crossing)`;
     } else if (cr.kind === 'below-grid') {
       const b = brokenUpTo(firstUsable);
       reason = b.length
         ? `training diverged at γ = ${b.join(', ')}, below the first usable point: the crossing cannot be located`
         : `crossing below the grid: ${cr.notes[cr.notes.length - 1] ?? ''}`;
     } else if (cr.kind === 'above-grid') {
-      reason = `no crossing within the grid: ${cr.notes[cr.notes.length - 1] ?? ''}${broken.length ? `; training diverged at γ = ${broken.join(', ')}` : ''}`;
+      reason = `no crossing within the grid: ${cr.notes[cr.notes.length - 1] ?? ''}${broken.length ? `; training diverged at γ = ${broken.map(short).join(', ')}` : ''}`;
     } else {
-      reason = `too few usable cells (${cr.notes[cr.notes.length - 1] ?? ''})${broken.length ? `; training diverged at γ = ${broken.join(', ')}` : ''}`;
+      reason = `too few usable cells (${cr.notes[cr.notes.length - 1] ?? ''})${broken.length ? `; training diverged at γ = ${broken.map(short).join(', ')}` : ''}`;
     }
     const used = reason === null;
     rows.push({ sigma: s, crossing: cr, signChanges: r.signChanges, monotone: r.monotone, used });

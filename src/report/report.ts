@@ -126,8 +126,8 @@ function gridBlocks(g: NoiseGrid, inp: ReportInputs): Block[] {
     head: ['fit', 'b', `b ${Math.round((f?.level ?? 0.95) * 100)}% CI`, 'γ₀', 'c', 'R² (log γ*)', 'points'],
     rows: [
       f
-        ? ['γ* = γ₀ + c·σ^b (gated)', r2(f.b), `[${f.bCI[0] === null ? '< range' : r2(f.bCI[0])}, ${f.bCI[1] === null ? '> range' : r2(f.bCI[1])}]`, sci(f.gamma0) + (f.gamma0AtBound ? ' (at bound)' : ''), sci(f.c), r2(f.r2), String(f.n)]
-        : ['γ* = γ₀ + c·σ^b (gated)', 'n/a', '', '', '', '', g.fitError ?? ''],
+        ? ['γ* = γ₀ + c·σ^b', r2(f.b), `[${f.bCI[0] === null ? '< range' : r2(f.bCI[0])}, ${f.bCI[1] === null ? '> range' : r2(f.bCI[1])}]`, sci(f.gamma0) + (f.gamma0AtBound ? ' (at bound)' : ''), sci(f.c), r2(f.r2), String(f.n)]
+        : ['γ* = γ₀ + c·σ^b', 'n/a', '', '', '', '', g.fitError ?? ''],
       ll ? ['straight log-log over σ > 0 (not gated; biased low by γ₀)', r2(ll.b), ll.bCI ? `[${r2(ll.bCI[0])}, ${r2(ll.bCI[1])}]` : 'n/a', '', sci(Math.exp(ll.logA)), r2(ll.r2), String(ll.n)] : ['straight log-log', 'n/a', '', '', '', '', ''],
     ],
   });
@@ -153,10 +153,11 @@ function boundarySection(inp: ReportInputs): Block[] {
   const grids = (inp.noise?.grids ?? []).filter((g) => g.nCells > 0);
   const out: Block[] = [{ kind: 'h', level: 2, text: 'Phase boundary γ*(σ) ∝ σ^b (noise grid, Fig. 5)' }];
   if (!grids.length) return [...out, { kind: 'p', text: 'No noise-grid cells in this run.' }];
-  const gating = (inp.checks?.results ?? []).filter((r) => r.kind === 'boundary-exponent');
-  if (gating.length) {
-    out.push({ kind: 'p', text: 'The boundary check uses ' + gating.map((r) => `grid \`${String(r.params.grid)}\` (${r.name}: ${r.status}, ${r.why})`).join('; ') + '. The other grids are reported as found.' });
-  }
+  const bchecks = (inp.checks?.results ?? []).filter((r) => r.kind === 'boundary-exponent');
+  const desc = (r: (typeof bchecks)[number]): string => `grid \`${String(r.params.grid)}\` (${r.name}: ${r.status}, ${r.why})`;
+  const gating = bchecks.filter((r) => r.gate);
+  const reported = bchecks.filter((r) => !r.gate);
+  if (gating.length) out.push({ kind: 'p', text: `The boundary check gates on ${gating.map(desc).join('; ')}.` + (reported.length ? ` Reported only: ${reported.map(desc).join('; ')}.` : '') + ' Other grids are reported as found.' });
   for (const g of grids) out.push(...gridBlocks(g, inp));
   return out;
 }

@@ -7,6 +7,9 @@ const scalar = z.union([z.string(), z.number(), z.boolean()]);
 /** A cell selector: param → value or list of accepted values. */
 export const selectorSchema = z.record(z.string(), z.union([scalar, z.array(scalar)]));
 
+/** Seeds per cell: a count, or the profile's list of seeds (its length is used). */
+const seedsSchema = z.union([z.number().int().positive(), z.array(z.number())]).transform((v) => (Array.isArray(v) ? v.length : v));
+
 /** The paper's Table 1 as data (SPEC §4): per row, means and SDs in the order of `gammas`; null = "–". */
 export const paperTableSchema = z
   .object({
@@ -35,7 +38,7 @@ export const table1ParamsSchema = z
         rules: z.array(z.string()).optional(),
         gammas: z.array(z.number()).optional(),
         variants: z.array(z.string()).optional(),
-        seeds: z.number().int().positive().optional(),
+        seeds: seedsSchema.optional(),
       })
       .strict()
       .optional(),
@@ -52,7 +55,7 @@ export const noiseGridSpecSchema = z
     description: z.string().optional(),
     sigmas: z.array(z.number().nonnegative()).optional(),
     gammas: z.array(z.number().nonnegative()).optional(),
-    seeds: z.number().int().positive().optional(),
+    seeds: seedsSchema.optional(),
     bRange: z.tuple([z.number().positive(), z.number().positive()]).optional(),
   })
   .strict();
