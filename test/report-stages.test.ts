@@ -5,12 +5,12 @@
  * expected marks, JUnit parses, the report says what it must.
  */
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { inflateSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CellInput, StageContext, StageModule } from '../src/stage-api.ts';
 import type { CellRecord } from '../src/report/cells.ts';
 import { logspace, syntheticCell, syntheticNoiseGrid } from '../src/report/synthetic.ts';
@@ -92,6 +92,11 @@ async function pipeline(): Promise<string> {
 beforeAll(async () => {
   OUT = await pipeline();
 }, 120_000);
+
+// HEBB_KEEP_REPORT_TEST=1 keeps the outputs (report.png included) for a look.
+afterAll(async () => {
+  if (OUT && !process.env.HEBB_KEEP_REPORT_TEST) await rm(join(OUT, '..'), { recursive: true, force: true });
+});
 
 describe('report stages on synthetic cells', () => {
   it('writes table1.json/csv/md with the paper beside ours', async () => {
