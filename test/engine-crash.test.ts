@@ -61,6 +61,23 @@ describe('crashes and concurrency', () => {
     expect(JSON.parse(rig.read('reports/full/sum.json'))).toEqual({ total: 180, n: 6 });
   });
 
+  it('Ctrl-C stops the run (exit 130), keeps finished cells, and the next run carries on', async () => {
+    const child = rig.spawn(['repro', '-j', '2', '--plain']);
+    const out = collect(child);
+    await waitFor(() => existsSync(rig.path('artifacts', 'runs')) && readdirSync(rig.path('artifacts', 'runs')).length >= 1);
+    child.kill('SIGINT');
+    const r = await out;
+    expect(r.code).toBe(130);
+    expect(r.stderr).toMatch(/interrupted: \d+ running cells stopped, \d+ not started/);
+    expect(r.stderr).not.toMatch(/FAILED/);
+    const finished = readdirSync(rig.path('artifacts', 'runs')).length;
+    assertStoreConsistent(rig);
+    rig.clearRuns();
+    const again = await rig.hebb(['repro', '-j', '2']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(rig.runs()).toHaveLength(7 - finished);
+  });
+
   it('two concurrent repros on one store run each cell once', async () => {
     const a = collect(rig.spawn(['repro', '-j', '2', '--plain']));
     const b = collect(rig.spawn(['repro', '-j', '2', '--plain']));

@@ -10,7 +10,7 @@ export async function dag(o: CliOptions): Promise<number> {
   const stages = [...new Set(cells.map((c) => c.stage))];
   const count = (s: string): number => cells.filter((c) => c.stage === s).length;
   const edges = new Set<string>();
-  for (const c of cells) for (const d of c.deps) edges.add(`${d.stage}\u0000${c.stage}\u0000${d.cells.length > 1 || d.cells[0]?.includes('@') ? 'many' : 'one'}`);
+  for (const c of cells) for (const d of c.deps.filter((x) => x.cells.length > 0)) edges.add(`${d.stage}\u0000${c.stage}\u0000${d.cells.length > 1 || d.cells[0]?.includes('@') ? 'many' : 'one'}`);
   const list = [...edges].map((e) => e.split('\u0000') as [string, string, string]);
   const format = String(o.format ?? 'text');
   const label = (s: string): string => (count(s) > 1 ? `${s} ×${count(s)}` : s);

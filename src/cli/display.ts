@@ -114,6 +114,7 @@ export function liveDisplay(out: NodeJS.WriteStream): EventSink {
 /** The closing summary of a run. */
 export function summaryText(s: import('../engine/events.ts').RunSummary): string {
   const lines = [`hebb: ${s.total} cells: ${s.ran} ran, ${s.cached} cached${s.shared ? ` (${s.shared} from the shared cache)` : ''}${s.reused ? `, ${s.reused} reused from another process` : ''}, ${s.failed.length} failed, ${s.skipped} skipped in ${secs(s.wallMs)}`];
+  if (s.interrupted) lines.push(`hebb: interrupted: ${s.interrupted.stopped} running cells stopped, ${s.interrupted.notStarted} not started; finished cells are kept — run the same command to carry on`);
   for (const f of s.failed) lines.push(`  FAILED ${f.cell}: ${f.message.split('\n')[0]}${f.log ? ` (log: ${f.log})` : ''}`);
   return `${lines.join('\n')}\n`;
 }

@@ -49,12 +49,43 @@ export async function main(argv: readonly string[]): Promise<number> {
     .action(async (cell: string, o) => {
       exitCode = await (await import('./cmd-show.ts')).show(globalOpts(program, o), cell);
     });
+  common(program.command('check').description('the trend checks of the current run: PASS / FAIL / SKIPPED; exit 1 on a FAIL'))
+    .option('--require-all', 'a SKIPPED gating check (missing cells) counts as a failure')
+    .option('--junit <file>', 'also write the checks as JUnit XML')
+    .option('--stage <name>', 'the stage that evaluates the checks', 'check')
+    .action(async (o) => {
+      exitCode = await (await import('./cmd-check.ts')).check(globalOpts(program, o));
+    });
   program
     .command('gc')
     .description('drop cache objects and records that no profile\'s current cells refer to')
     .option('-n, --dry-run', 'say what would be removed')
     .action(async (o) => {
       exitCode = await (await import('./cmd-gc.ts')).gc(globalOpts(program, o));
+    });
+  const bundle = program.command('bundle').description('share cached results as one self-checking .tar.gz');
+  bundle
+    .command('export')
+    .description('pack the current cells (all, or targets and their upstream), their objects, a lock and the report')
+    .argument('[targets...]', 'stages or cells (with their upstream); default: the whole profile')
+    .requiredOption('-o, --output <file>', 'the bundle to write (.tar.gz)')
+    .option('--profile <name>', 'profile (default: the pipeline\'s default_profile)')
+    .action(async (targets: string[], o) => {
+      exitCode = await (await import('./cmd-bundle.ts')).bundleExport(globalOpts(program, o), targets);
+    });
+  bundle
+    .command('import')
+    .description('check a bundle, then add its objects and records to the store')
+    .argument('<file>')
+    .action(async (file: string) => {
+      exitCode = await (await import('./cmd-bundle.ts')).bundleImport(globalOpts(program, {}), file);
+    });
+  bundle
+    .command('verify')
+    .description('check a bundle without importing it, and print what it claims')
+    .argument('<file>')
+    .action(async (file: string) => {
+      exitCode = await (await import('./cmd-bundle.ts')).bundleVerify(globalOpts(program, {}), file);
     });
   program
     .command('run-cell')

@@ -31,6 +31,8 @@ export interface RunSummary {
   readonly reused: number;
   readonly failed: readonly { readonly cell: string; readonly message: string; readonly log?: string }[];
   readonly skipped: number;
+  /** Set when the run was interrupted: cells stopped mid-way and cells never started. */
+  readonly interrupted?: { readonly stopped: number; readonly notStarted: number };
   readonly wallMs: number;
 }
 

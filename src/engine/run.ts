@@ -40,6 +40,7 @@ export async function runCells(cells: readonly Cell[], planner: Planner, store: 
   let ran = 0;
   let reused = 0;
   let stop = false;
+  let stopped = 0;
   emit({ type: 'plan', total: cells.length });
 
   const pending = new Set(cells.map((c) => c.name));
@@ -87,6 +88,10 @@ export async function runCells(cells: readonly Cell[], planner: Planner, store: 
             return;
           }
           const f = result.error;
+          if (opts.signal?.aborted) {
+            stopped++;
+            return;
+          }
           if (f.reason === 'bad-input' && !retriedUpstream.has(f.upstream) && byName.has(f.upstream)) {
             // An input object went bad after it was planned: rebuild that upstream, then this cell.
             retriedUpstream.add(f.upstream);
@@ -107,7 +112,18 @@ export async function runCells(cells: readonly Cell[], planner: Planner, store: 
     if (running.size > 0 && (!progressed || running.size >= executor.capacity)) await Promise.race(running.values());
   }
   planner.save();
-  const summary: RunSummary = { total: cells.length, cached, shared: fromShared, ran, reused, failed: [...failed.values()], skipped: skipped.size + pending.size, wallMs: Date.now() - started };
+  const aborted = opts.signal?.aborted === true;
+  const summary: RunSummary = {
+    total: cells.length,
+    cached,
+    shared: fromShared,
+    ran,
+    reused,
+    failed: [...failed.values()],
+    skipped: skipped.size + (aborted ? 0 : pending.size),
+    ...(aborted ? { interrupted: { stopped, notStarted: pending.size } } : {}),
+    wallMs: Date.now() - started,
+  };
   emit({ type: 'finish', summary });
   return { summary, done: new Map([...done].map(([k, v]) => [k, v.record])) };
 }

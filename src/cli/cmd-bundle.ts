@@ -1,0 +1,103 @@
+/** `hebb bundle export | import | verify`: share cached results as one self-checking .tar.gz. */
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+import { statusOf } from '../engine/run.ts';
+import { Store } from '../store/store.ts';
+import { formatProblem, type BundleProblem } from '../store/bundle-format.ts';
+import { importBundle } from '../store/bundle-import.ts';
+import { readBundle, type CheckedBundle } from '../store/bundle-read.ts';
+import { writeBundle } from '../store/bundle-write.ts';
+import { sha256 } from '../util/hash.ts';
+import { openProject, reportDiagnostics, rootOf } from './project.ts';
+import { selectTargets } from './cmd-repro.ts';
+import type { CliOptions } from './main.ts';
+
+/** `bundle export [targets...] -o file`: the current cells of a profile (or targets and their upstream), which must be cached. */
+export async function bundleExport(o: CliOptions, targets: readonly string[]): Promise<number> {
+  const started = Date.now();
+  const project = await openProject({ pipeline: o.pipeline, ...(o.artifacts ? { artifacts: o.artifacts } : {}), ...(o.profile ? { profile: String(o.profile) } : {}) });
+  if (!project.ok) return reportDiagnostics(project.error);
+  const p = project.value;
+  const selected = selectTargets(p.cells, targets);
+  if (!selected.ok) return fail('export', { reason: 'unknown-target', message: selected.error });
+  const entries = await statusOf(selected.value, p.planner());
+  const stale = entries.filter((e) => e.state !== 'cached');
+  if (stale.length > 0) {
+    const names = stale.map((e) => e.cell);
+    return fail('export', { reason: 'not-cached', entry: names.slice(0, 5).join(', ') + (names.length > 5 ? ` and ${names.length - 5} more` : ''), message: `${stale.length} of ${entries.length} cells of profile ${p.profile} are not up to date in the store` });
+  }
+  const byName = new Map(selected.value.map((c) => [c.name, c]));
+  const pipelineFile = resolve(o.pipeline);
+  const written = await writeBundle({
+    store: p.store,
+    profile: p.profile,
+    targets,
+    pipeline: { path: basename(pipelineFile), text: readFileSync(pipelineFile, 'utf8') },
+    cells: entries.map((e) => ({ cell: e.cell, stage: e.stage, key: e.key!, ...(byName.get(e.cell)?.publish ? { publish: byName.get(e.cell)!.publish! } : {}) })),
+    out: resolve(String(o.output)),
+  });
+  if (!written.ok) return fail('export', written.error);
+  const w = written.value;
+  process.stdout.write(`hebb bundle: wrote ${o.output} (${bytes(w.archiveBytes)}; ${w.records} records, ${w.objects} objects, ${w.reports} report files, ${bytes(w.contentBytes)} unpacked) for profile ${p.profile} in ${seconds(Date.now() - started)}\n`);
+  return 0;
+}
+
+/** `bundle import file`: checks everything, then adds the bundle's objects and records to the store. */
+export async function bundleImport(o: CliOptions, file: string): Promise<number> {
+  const started = Date.now();
+  const store = new Store(resolve(o.artifacts ?? process.env.HEBB_ARTIFACTS ?? join(rootOf(o.pipeline), 'artifacts')));
+  const result = await importBundle(store, resolve(file));
+  if (!result.ok) return fail('import', result.error, 'nothing was imported; the store is unchanged');
+  const r = result.value;
+  const b = r.bundle;
+  if (r.objectsAdded === 0 && r.recordsAdded === 0) {
+    process.stdout.write(`hebb bundle: nothing to import: the store already holds all ${b.records.length} records and ${b.objects.length} objects of ${file}\n`);
+  } else {
+    process.stdout.write(
+      `hebb bundle: imported ${r.recordsAdded} records and ${r.objectsAdded} objects (${bytes(r.bytesAdded)}) of profile ${b.manifest.profile} from ${file} in ${seconds(Date.now() - started)}` +
+        `${r.recordsPresent + r.objectsPresent > 0 ? `; ${r.recordsPresent} records and ${r.objectsPresent} objects were already there` : ''}\n`,
+    );
+  }
+  const local = resolve(o.pipeline);
+  if (existsSync(local) && sha256(readFileSync(local, 'utf8')) !== b.lock.pipeline.sha256) {
+    process.stdout.write(`note: ${o.pipeline} differs from the ${b.lock.pipeline.path} the bundle was made from; cells whose keys changed will still run ('hebb status' says which)\n`);
+  }
+  process.stdout.write(`next: hebb repro --profile ${b.manifest.profile}${b.lock.targets.length ? ` ${b.lock.targets.join(' ')}` : ''}   (reuses the imported cells${b.reports.length ? ' and publishes the report' : ''})\n`);
+  return 0;
+}
+
+/** `bundle verify file`: the import's checks without importing; prints what the bundle claims. */
+export async function bundleVerify(_o: CliOptions, file: string): Promise<number> {
+  const result = await readBundle(resolve(file));
+  if (!result.ok) return fail('verify', result.error);
+  printClaims(file, result.value);
+  return 0;
+}
+
+function printClaims(file: string, b: CheckedBundle): void {
+  const out = (s: string): boolean => process.stdout.write(`${s}\n`);
+  out(`${file}: OK — every member matches its SHA-256 and size, every record its fingerprint and objects`);
+  out(`  profile ${b.manifest.profile}${b.lock.targets.length ? `, targets ${b.lock.targets.join(' ')}` : ''}; made from ${b.lock.pipeline.path} (sha256 ${b.lock.pipeline.sha256.slice(0, 12)})`);
+  out(`  ${b.lock.cells.length} cells, ${b.objects.length} objects, ${b.reports.length} report files; ${bytes(b.archiveBytes)} packed, ${bytes(b.contentBytes)} unpacked`);
+  const records = new Map(b.records.map((r) => [r.key, r]));
+  const width = Math.max(...b.lock.cells.map((c) => c.cell.length), 4);
+  out(`  ${'cell'.padEnd(width)}  key           outputs`);
+  for (const c of b.lock.cells) {
+    const r = records.get(c.key)!;
+    out(`  ${c.cell.padEnd(width)}  ${c.key.slice(0, 12)}  ${r.outputs.length} file${r.outputs.length === 1 ? '' : 's'}, ${bytes(r.outputs.reduce((a, x) => a + x.size, 0))}  (ran ${r.finishedAt} on ${r.host})`);
+  }
+  for (const f of b.reports) out(`  report ${f.path}  ${bytes(f.size)}  sha256 ${f.sha256.slice(0, 12)}`);
+}
+
+function fail(verb: string, p: BundleProblem, after?: string): number {
+  process.stderr.write(`hebb bundle ${verb}: ${formatProblem(p)}\n${after ? `${after}\n` : ''}`);
+  return p.reason === 'unknown-target' ? 2 : 1;
+}
+
+function bytes(n: number): string {
+  return n < 1024 ? `${n} B` : n < 2 ** 20 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / 2 ** 20).toFixed(1)} MiB`;
+}
+
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(2)} s`;
+}
