@@ -69,7 +69,9 @@ export function figureDefs(inp: FigureInputs): FigureDef[] {
   }
   const series = curveSeries(inp.cells ?? [], inp.curves ?? []);
   if (series.length) {
-    const w = inp.curveWindow ?? 200;
+    // SPEC §1's K rule for short runs: the window is at most a fifth of the run.
+    const lastStep = Math.max(...series.map((x) => x.step[x.step.length - 1] ?? 0));
+    const w = Math.max(1, Math.min(inp.curveWindow ?? 200, Math.ceil(lastStep / 5)));
     const every = series[0]!.every;
     out.push({ name: 'training-curves', section: 'training', caption: `Alignment of the reported layer over training for a few cells (mean ± SD band over seeds, ${w}-iteration window).`, spec: trainingCurvesSpec(series, w, Math.max(1, Math.round(w / every))) });
   }
