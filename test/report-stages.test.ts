@@ -159,6 +159,8 @@ describe('report stages on synthetic cells', () => {
     expect(md).toMatch(/\*\*mismatch\*\*: ours collapsed|\*\*mismatch\*\*: differs by/);
     expect(md).toMatch(/adam γ = 5e-4: paper 0\.66 ± 0\.01, ours 0\.50 ± 0\.00 — differs by -0\.16/);
     expect(md).toContain('](figures/noise-sgd-trained-alignment.svg)');
+    expect(md).toMatch(/at γ = 5e-3, 0\.09 at η × T = 25 and 0\.56 at η × T = 400/);
+    expect(md).not.toMatch(/Our SGD row differs/); // our synthetic SGD row is within 0.1 of the paper
     const html = await readFile(join(OUT, 'report/report.html'), 'utf8');
     expect(html.match(/<img [^>]*src="data:image\/svg\+xml;base64,/g)?.length).toBe(8);
     const dest = await publishReport(join(OUT, 'report'), join(OUT, 'reports'), 'smoke');

@@ -107,11 +107,25 @@ function table1Section(inp: ReportInputs): Block[] {
   }
   const sgdWeak = t.entries.some((e) => e.rule === 'sgd' && mismatch(e, tol) !== null);
   if (sgdWeak && inp.learning?.points.some((p) => p.rule === 'sgd')) {
-    out.push({ kind: 'p', text: 'Our SGD row differs from the paper\'s; the η × T sweep below shows how SGD\'s alignment depends on the amount of learning (learning rate × steps), which explains a weaker trend in short runs.' });
+    out.push({ kind: 'p', text: `Our SGD row differs from the paper's; the η × T sweep (below) shows how SGD's alignment depends on the amount of learning (learning rate × steps), which explains a weaker trend in short runs: ${sweepSummary(inp.learning)}.` });
   }
   if (t.unreadable.length) out.push({ kind: 'p', text: `${t.unreadable.length} Table 1 cells had unreadable metrics: ${t.unreadable.map((u) => `\`${u.cell}\` (${u.error})`).join('; ')}.` });
   out.push(...figs(inp, 'table1'));
   return out;
+}
+
+/** Per γ: SGD's alignment at the smallest and the largest η × T of the sweep. */
+export function sweepSummary(l: LearningSweep): string {
+  const pts = l.points.filter((p) => p.rule === 'sgd' && p.mean !== null);
+  const gammas = [...new Set(pts.map((p) => p.gamma))].sort((a, b) => a - b);
+  return gammas
+    .map((g) => {
+      const row = pts.filter((p) => p.gamma === g).sort((a, b) => a.amount - b.amount);
+      const lo = row[0]!;
+      const hi = row[row.length - 1]!;
+      return `at γ = ${fmtGamma(g)}, ${r2(lo.mean)} at η × T = ${Number(lo.amount.toPrecision(3))} and ${r2(hi.mean)} at η × T = ${Number(hi.amount.toPrecision(3))}`;
+    })
+    .join('; ');
 }
 
 function gridBlocks(g: NoiseGrid, inp: ReportInputs): Block[] {
@@ -175,7 +189,11 @@ function otherFigures(inp: ReportInputs): Block[] {
   const tr = figs(inp, 'training');
   if (tr.length) out.push({ kind: 'h', level: 2, text: 'Alignment over training' }, ...tr);
   const le = figs(inp, 'learning');
-  if (le.length) out.push({ kind: 'h', level: 2, text: 'Ours: SGD alignment vs the amount of learning η × T' }, ...le);
+  if (le.length) {
+    out.push({ kind: 'h', level: 2, text: 'Ours: SGD alignment vs the amount of learning η × T' });
+    if (inp.learning) out.push({ kind: 'p', text: `SGD alignment at convergence ${sweepSummary(inp.learning)}.` });
+    out.push(...le);
+  }
   return out;
 }
 
