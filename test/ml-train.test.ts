@@ -84,6 +84,22 @@ describe('training cell', () => {
     expect(JSON.parse(JSON.stringify(m)).schema).toBe(1);
   });
 
+  it('persistent noise stays in the weights; gradient-only noise does not (η = 0 isolates the noise)', () => {
+    const persistent = run({ lr: 0, sigma: 0.01, steps: 20 }).metrics.norms.W2!;
+    const gradOnly = run({ lr: 0, sigma: 0.01, steps: 20, noiseMode: 'gradient_only' }).metrics.norms.W2!;
+    expect(gradOnly.final).toBeCloseTo(gradOnly.initial, 5);
+    // 20 draws of N(0, 1e-4) on 16,384 entries add ≈ 20 · 16384 · 1e-4 = 32.8 to ‖W‖².
+    expect(persistent.final ** 2 - persistent.initial ** 2).toBeGreaterThan(25);
+    expect(persistent.final ** 2 - persistent.initial ** 2).toBeLessThan(41);
+  });
+
+  it('leaves no tensors behind', () => {
+    const before = tf.memory().numTensors;
+    run({ rule: 'randomnn', lr: 0.5, steps: 12, trajectoryEvery: 4 });
+    run({ rule: 'dfa', lr: 1, steps: 12, sigma: 1e-3, trajectoryEvery: 4 });
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it('records divergence as a status, not a crash', () => {
     const r = run({ rule: 'sgd', lr: 1e4, steps: 50 });
     expect(r.metrics.status).toBe('diverged');
