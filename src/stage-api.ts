@@ -50,10 +50,43 @@ export interface StageContext<P> {
   progress(done: number, total: number): void;
 }
 
+/** How a run was made: what the engine knows when it publishes a cell's outputs. */
+export interface RunProvenance {
+  readonly schema: 1;
+  readonly profile: string;
+  /** The command line, e.g. `hebb repro --profile smoke -j 2`. */
+  readonly command: string;
+  readonly git?: { readonly commit: string; readonly dirty: boolean };
+  /** The compute backend of the cells that declared `env: [backend]`, e.g. { name: 'wasm', version: '4.22.0' }. */
+  readonly backend?: { readonly name: string; readonly version?: string };
+  /** Tool versions (node and the locked versions of key packages). */
+  readonly versions: Readonly<Record<string, string>>;
+  readonly cells: { readonly total: number; readonly cached: number; readonly ran: number; readonly failed: number };
+  /** Per stage: cells, how many came from the cache in this run, and the compute time their records hold. */
+  readonly stages: readonly { readonly stage: string; readonly cells: number; readonly cached: number; readonly wallSeconds: number }[];
+  readonly machine: { readonly hostname: string; readonly platform: string; readonly arch: string; readonly cpus: number; readonly cpuModel: string; readonly memoryGiB: number };
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  readonly wallSeconds: number;
+}
+
+/** What a stage's optional `publish` hook receives. */
+export interface PublishContext {
+  /** The published copy of the cell's outputs (writable; e.g. reports/smoke/). */
+  readonly dir: string;
+  readonly cell: string;
+  readonly provenance: RunProvenance;
+}
+
 /** A stage module's default export. */
 export interface StageModule<P = unknown> {
   readonly params: ZodType<P>;
   run(ctx: StageContext<P>): Promise<void>;
+  /**
+   * Optional: called after `repro` copies the cell's outputs to its `publish:` place, with how
+   * the run was made. What it writes there is not cached (the cached outputs stay deterministic).
+   */
+  publish?(ctx: PublishContext): Promise<void>;
 }
 
 /** Declares a stage module; only gives the definition its type. */

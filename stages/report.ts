@@ -1,9 +1,12 @@
 /**
  * The report (issue 5): report.md and a self-contained report.html (figures inline), verdict
  * first. Deps, all optional: `table` (table1), `noise` (noise-grid), `learning`
- * (learning-sweep), `checks` (check), `figures` (figures), `provenance` (the engine's
- * provenance.json, src/report/provenance.ts). Also copies the figures to figures/ so report.md's
- * links work once the CLI publishes the outputs to reports/<profile>/ (src/report/publish.ts).
+ * (learning-sweep), `checks` (check), `figures` (figures). Also copies the figures to figures/
+ * so report.md's links work once `repro` publishes the outputs to reports/<profile>/.
+ *
+ * The cached report is deterministic (no run-specific facts); it also writes report-inputs.json.
+ * The `publish` hook re-renders the published copy with the run's provenance (cells, cache hits,
+ * times, commit, machine), which only the run that publishes knows.
  */
 import { defineStage } from '../src/stage-api.ts';
 import { reportParamsSchema } from '../src/report/stage-schemas.ts';
@@ -17,7 +20,6 @@ export default defineStage({
     const { readDepJson } = await import('../src/report/stage-io.ts');
     const { buildReport } = await import('../src/report/report.ts');
     const { toHtml, toMarkdown } = await import('../src/report/report-doc.ts');
-    const { parseProvenance } = await import('../src/report/provenance.ts');
     type T1 = import('../src/report/table1.ts').Table1;
     type NG = import('../src/report/noise-grid.ts').NoiseGrids;
     type LS = import('../src/report/learning-sweep.ts').LearningSweep;
@@ -37,7 +39,7 @@ export default defineStage({
       }
     }
     const p = ctx.params;
-    const blocks = buildReport({
+    const inputs = {
       title: p.title,
       profile: ctx.profile,
       table1: await readDepJson<T1>(ctx.inputs, 'table', 'table1.json'),
@@ -46,7 +48,7 @@ export default defineStage({
       checks: await readDepJson<CF>(ctx.inputs, 'checks', 'checks.json'),
       figures,
       svgs,
-      provenance: parseProvenance(await readDepJson<unknown>(ctx.inputs, 'provenance', 'provenance.json')),
+      provenance: null,
       mismatchTol: p.mismatchTol,
       gridNotes: p.gridNotes,
       variantNotes: p.variantNotes,
@@ -57,9 +59,31 @@ export default defineStage({
         cpuModel: os.cpus()[0]?.model ?? 'unknown CPU',
         memoryGiB: Math.round(os.totalmem() / 2 ** 30),
       },
-    });
+    };
+    const blocks = buildReport(inputs);
+    await writeFile(join(ctx.outDir, 'report-inputs.json'), JSON.stringify({ ...inputs, svgs: undefined }));
     await writeFile(join(ctx.outDir, 'report.md'), toMarkdown(blocks));
     await writeFile(join(ctx.outDir, 'report.html'), toHtml(p.title, blocks));
     ctx.log(`report: ${blocks.length} blocks, ${Object.keys(svgs).length} figures`);
+  },
+  async publish(ctx) {
+    const { readFile, writeFile } = await import('node:fs/promises');
+    const { join } = await import('node:path');
+    const { buildReport } = await import('../src/report/report.ts');
+    const { toHtml, toMarkdown } = await import('../src/report/report-doc.ts');
+    type RI = import('../src/report/report.ts').ReportInputs;
+    const inputs = JSON.parse(await readFile(join(ctx.dir, 'report-inputs.json'), 'utf8')) as RI;
+    const svgs: Record<string, string> = {};
+    for (const f of inputs.figures?.figures ?? []) {
+      try {
+        svgs[f.name] = await readFile(join(ctx.dir, 'figures', `${f.name}.svg`), 'utf8');
+      } catch {
+        /* a figure that failed to render is already reported in the document */
+      }
+    }
+    const blocks = buildReport({ ...inputs, svgs, provenance: ctx.provenance });
+    await writeFile(join(ctx.dir, 'provenance.json'), `${JSON.stringify(ctx.provenance, null, 1)}\n`);
+    await writeFile(join(ctx.dir, 'report.md'), toMarkdown(blocks));
+    await writeFile(join(ctx.dir, 'report.html'), toHtml(inputs.title, blocks));
   },
 });

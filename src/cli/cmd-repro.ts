@@ -1,9 +1,11 @@
 /** `hebb repro`: bring the pipeline (or some targets) up to date. */
-import { cpSync, mkdirSync, rmSync } from 'node:fs';
+import { chmodSync, cpSync, mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Cell } from '../pipeline/expand.ts';
-import type { RunRecord } from '../store/store.ts';
-import { runCells, statusOf } from '../engine/run.ts';
+import { walkFiles } from '../store/store.ts';
+import { importStage } from '../pipeline/stage-modules.ts';
+import { buildProvenance } from './provenance.ts';
+import { runCells, statusOf, type RunResult } from '../engine/run.ts';
 import { LocalExecutor } from '../exec/local.ts';
 import type { Project } from './project.ts';
 import { openProject, reportDiagnostics } from './project.ts';
@@ -46,8 +48,10 @@ export async function repro(o: CliOptions, targets: readonly string[]): Promise<
   process.on('SIGTERM', onSignal);
   const display = makeDisplay(process.stderr, { verbose: Boolean(o.verbose), forcePlain: Boolean(o.plain) });
   try {
-    const { summary, done } = await runCells(cells, p.planner(), p.store, executor, display, { keepGoing: o.keepGoing !== false, signal: abort.signal });
-    publish(p, cells, done);
+    const startedAt = new Date();
+    const result = await runCells(cells, p.planner(), p.store, executor, display, { keepGoing: o.keepGoing !== false, signal: abort.signal });
+    const { summary } = result;
+    await publish(p, cells, result, startedAt);
     if (interrupted) return 130;
     return summary.failed.length > 0 || summary.skipped > 0 ? 1 : 0;
   } finally {
@@ -79,16 +83,28 @@ export function selectTargets(cells: readonly Cell[], targets: readonly string[]
   return { ok: true, value: cells.filter((c) => want.has(c.name)) };
 }
 
-/** Copies the outputs of done cells that declare `publish:` to their place in the project. */
-function publish(p: Project, cells: readonly Cell[], done: ReadonlyMap<string, RunRecord>): void {
+/**
+ * Copies the outputs of done cells that declare `publish:` to their place in the project, then
+ * lets the stage add what only this run knows (its `publish` hook, given the run's provenance).
+ */
+async function publish(p: Project, cells: readonly Cell[], result: RunResult, startedAt: Date): Promise<void> {
   for (const cell of cells) {
-    const record = done.get(cell.name);
+    const record = result.done.get(cell.name);
     if (!cell.publish || !record) continue;
     const target = resolve(p.pipeline.root, cell.publish);
     const view = p.store.materialize(record);
     rmSync(target, { recursive: true, force: true });
     mkdirSync(target, { recursive: true });
     cpSync(view, target, { recursive: true, dereference: true });
+    for (const f of walkFiles(target)) chmodSync(f, 0o644);
+    const stage = await importStage(p.pipeline.root, cell.module);
+    if (stage.publish) {
+      try {
+        await stage.publish({ dir: target, cell: cell.name, provenance: buildProvenance(p.pipeline.root, p.profile, cells, result, startedAt) });
+      } catch (e) {
+        process.stderr.write(`hebb: publishing ${cell.name}: ${e instanceof Error ? e.message : String(e)}\n`);
+      }
+    }
     process.stderr.write(`hebb: published ${cell.name} → ${join(cell.publish)}\n`);
   }
 }

@@ -24,6 +24,8 @@ export interface RunResult {
   readonly summary: RunSummary;
   /** The record of every cell that is done (ran, reused or cached), by cell name. */
   readonly done: ReadonlyMap<string, RunRecord>;
+  /** The cells that came from the cache in this run. */
+  readonly cached: ReadonlySet<string>;
 }
 
 /** Runs every cell; resolves with the summary (also emitted as `finish`) and the records. */
@@ -36,6 +38,7 @@ export async function runCells(cells: readonly Cell[], planner: Planner, store: 
   const running = new Map<string, Promise<void>>();
   const retriedUpstream = new Set<string>();
   let cached = 0;
+  const cachedCells = new Set<string>();
   let fromShared = 0;
   let ran = 0;
   let reused = 0;
@@ -68,6 +71,7 @@ export async function runCells(cells: readonly Cell[], planner: Planner, store: 
       if (state.kind === 'cached') {
         done.set(name, { record: state.record, cell });
         cached++;
+        cachedCells.add(name);
         if (state.shared) fromShared++;
         emit({ type: 'cached', cell: name, key: state.key, ...(state.shared ? { shared: true } : {}) });
         continue;
@@ -125,7 +129,7 @@ export async function runCells(cells: readonly Cell[], planner: Planner, store: 
     wallMs: Date.now() - started,
   };
   emit({ type: 'finish', summary });
-  return { summary, done: new Map([...done].map(([k, v]) => [k, v.record])) };
+  return { summary, done: new Map([...done].map(([k, v]) => [k, v.record])), cached: cachedCells };
 }
 
 /** One line of `status` / `--dry-run`. */
