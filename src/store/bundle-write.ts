@@ -1,0 +1,137 @@
+/**
+ * Writes a bundle (see bundle-format.ts) from records already in the store: their objects are
+ * verified, staged under artifacts/tmp (hard links, no copies, for objects), listed with their
+ * digests in the manifest, and packed in path order with fixed metadata, so the same records
+ * always give the same bytes. The output appears whole or not at all (temp file + rename).
+ */
+import { chmodSync, copyFileSync, linkSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { create } from 'tar';
+import { sha256, sha256File } from '../util/hash.ts';
+import { tempSibling } from '../util/fs-atomic.ts';
+import { err, ok, type Result } from '../util/result.ts';
+import type { RunRecord, Store } from './store.ts';
+import { LOCK, MANIFEST, normalizePublish, type BundleLock, type BundleManifest, type BundleProblem, type LockCell, type ManifestFile } from './bundle-format.ts';
+
+/** A cell to export: its current key, and where `repro` publishes it (if it does). */
+export interface ExportCell {
+  readonly cell: string;
+  readonly stage: string;
+  readonly key: string;
+  readonly publish?: string;
+}
+
+/** Everything an export needs; the CLI finds the cells' current keys. */
+export interface ExportRequest {
+  readonly store: Store;
+  readonly profile: string;
+  readonly targets: readonly string[];
+  /** pipeline.yaml: its name and text, for the lock. */
+  readonly pipeline: { readonly path: string; readonly text: string };
+  /** In pipeline order. */
+  readonly cells: readonly ExportCell[];
+  /** The .tar.gz to write. */
+  readonly out: string;
+}
+
+/** What was written. */
+export interface ExportSummary {
+  readonly out: string;
+  readonly archiveBytes: number;
+  readonly contentBytes: number;
+  readonly records: number;
+  readonly objects: number;
+  readonly reports: number;
+}
+
+/** Writes the bundle for `req.cells`; a problem if a cell's record or objects are not in the store. */
+export async function writeBundle(req: ExportRequest): Promise<Result<ExportSummary, BundleProblem>> {
+  const { store } = req;
+  const records: RunRecord[] = [];
+  for (const c of req.cells) {
+    const r = store.readRecord(c.key);
+    if (!r) return err({ reason: 'not-cached', entry: c.cell, message: `no record for key ${c.key.slice(0, 12)} in ${store.dir}` });
+    records.push(r);
+  }
+  const objects = new Map<string, number>();
+  for (const r of records) {
+    for (const o of r.outputs) objects.set(o.digest, o.size);
+    if (r.log) objects.set(r.log, -1);
+  }
+  for (const [digest] of [...objects]) {
+    const bad = await store.verifyObject(digest);
+    if (bad) {
+      const owner = records.find((r) => r.log === digest || r.outputs.some((o) => o.digest === digest))!;
+      return err({ reason: 'not-cached', entry: owner.cell, message: `object ${digest.slice(0, 12)} is ${bad.reason}${bad.quarantined ? ` (moved to ${bad.quarantined})` : ''}` });
+    }
+  }
+  store.saveState();
+
+  const stage = store.makeTempDir('bundle-export');
+  try {
+    const files: ManifestFile[] = [];
+    const add = async (path: string, fill: (target: string) => void, digest?: string): Promise<void> => {
+      const target = join(stage, ...path.split('/'));
+      mkdirSync(dirname(target), { recursive: true });
+      fill(target);
+      const size = statSync(target).size;
+      files.push({ path, sha256: digest ?? (await sha256File(target)).digest, size });
+    };
+    for (const digest of [...objects.keys()].sort()) {
+      // Objects are verified above; a hard link costs nothing (copy where links are not allowed).
+      await add(`cas/${digest.slice(0, 2)}/${digest.slice(2)}`, (t) => linkOrCopy(store.objectPath(digest), t), digest);
+    }
+    for (const r of records) await add(`runs/${r.key}.json`, (t) => copyFileSync(store.recordPath(r.key), t));
+    const lockCells: LockCell[] = [];
+    for (const [i, c] of req.cells.entries()) {
+      const r = records[i]!;
+      const fp = r.fingerprint as { module?: unknown; params?: unknown; code?: unknown };
+      const publish = c.publish !== undefined ? normalizePublish(c.publish) : undefined;
+      lockCells.push({ cell: c.cell, stage: c.stage, key: c.key, module: String(fp.module), params: fp.params, code: fp.code, ...(publish ? { publish } : {}) });
+      // The report as `repro` publishes it, taken from the record so it always matches it.
+      // Copies, not links: an inode packed twice would become a hard-link member.
+      if (publish) for (const o of r.outputs) await add(`${publish}/${o.path}`, (t) => copyFileSync(store.objectPath(o.digest), t), o.digest);
+    }
+    const lock: BundleLock = {
+      schema: 1,
+      profile: req.profile,
+      targets: [...req.targets],
+      pipeline: { path: req.pipeline.path, sha256: sha256(req.pipeline.text), text: req.pipeline.text },
+      cells: lockCells,
+    };
+    await add(LOCK, (t) => writeFileSync(t, `${JSON.stringify(lock, null, 1)}\n`));
+    files.sort((a, b) => (a.path < b.path ? -1 : 1));
+    const manifest: BundleManifest = { schema: 1, kind: 'hebb-bundle', profile: req.profile, cells: req.cells.map((c) => ({ cell: c.cell, stage: c.stage, key: c.key })), files };
+    writeFileSync(join(stage, MANIFEST), `${JSON.stringify(manifest, null, 1)}\n`);
+    for (const f of files) chmodSync(join(stage, ...f.path.split('/')), 0o444);
+    chmodSync(join(stage, MANIFEST), 0o444);
+
+    mkdirSync(dirname(req.out), { recursive: true });
+    const tmp = tempSibling(req.out);
+    try {
+      await create({ file: tmp, cwd: stage, gzip: true, portable: true, mtime: new Date(0), noDirRecurse: true }, [MANIFEST, ...files.map((f) => f.path)]);
+      renameSync(tmp, req.out);
+    } catch (e) {
+      rmSync(tmp, { force: true });
+      throw e;
+    }
+    return ok({
+      out: req.out,
+      archiveBytes: statSync(req.out).size,
+      contentBytes: files.reduce((a, f) => a + f.size, 0),
+      records: records.length,
+      objects: objects.size,
+      reports: files.length - records.length - objects.size - 1,
+    });
+  } finally {
+    rmSync(stage, { recursive: true, force: true });
+  }
+}
+
+function linkOrCopy(from: string, to: string): void {
+  try {
+    linkSync(from, to);
+  } catch {
+    copyFileSync(from, to);
+  }
+}
