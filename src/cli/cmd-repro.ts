@@ -7,6 +7,7 @@ import { importStage } from '../pipeline/stage-modules.ts';
 import { buildProvenance } from './provenance.ts';
 import { runCells, statusOf, type RunResult } from '../engine/run.ts';
 import { LocalExecutor } from '../exec/local.ts';
+import type { Executor } from '../exec/executor.ts';
 import type { Project } from './project.ts';
 import { openProject, reportDiagnostics } from './project.ts';
 import { makeDisplay } from './display.ts';
@@ -34,7 +35,8 @@ export async function repro(o: CliOptions, targets: readonly string[]): Promise<
     process.stderr.write(`hebb: --jobs must be a positive integer, got '${String(o.jobs)}'\n`);
     return 2;
   }
-  const executor = new LocalExecutor({ jobs, artifacts: p.store.dir, isolate: Boolean(o.isolate) });
+  const executor = await makeExecutor(o, p, jobs);
+  if (!executor) return 2;
   const abort = new AbortController();
   let interrupted = false;
   const onSignal = (sig: NodeJS.Signals): void => {
@@ -107,4 +109,45 @@ async function publish(p: Project, cells: readonly Cell[], result: RunResult, st
     }
     process.stderr.write(`hebb: published ${cell.name} → ${join(cell.publish)}\n`);
   }
+}
+
+/** The executor the flags ask for (local worker pool by default, or Slurm); undefined after printing a config error. */
+async function makeExecutor(o: CliOptions, p: Project, jobs: number): Promise<Executor | undefined> {
+  if (o.executor !== 'slurm') return new LocalExecutor({ jobs, artifacts: p.store.dir, isolate: Boolean(o.isolate) });
+  const str = (v: unknown): string | undefined => (v === undefined ? undefined : String(v));
+  const { SlurmExecutor } = await import('../exec/slurm.ts');
+  const { slurmSettings } = await import('../exec/slurm-options.ts');
+  const settings = slurmSettings(p.pipeline, {
+    partition: str(o.partition),
+    time: str(o.time),
+    cpusPerTask: str(o.cpusPerTask),
+    mem: str(o.mem),
+    gres: str(o.gres),
+    sbatchArg: (o.sbatchArg as string[] | undefined) ?? [],
+    maxArray: str(o.maxArray),
+    throttle: str(o.throttle),
+    retries: str(o.retries),
+    pollMs: str(o.pollMs),
+  });
+  if (!settings.ok) {
+    reportDiagnostics(settings.error);
+    return undefined;
+  }
+  return new SlurmExecutor({
+    artifacts: p.store.dir,
+    workdir: process.cwd(),
+    settings: settings.value,
+    onEvent: (e) =>
+      process.stderr.write(
+        `hebb: slurm: ${
+          e.type === 'submitted'
+            ? `job ${e.jobId}: ${e.cells.length} cell(s), ${e.cells[0]}${e.cells.length > 1 ? ' …' : ''}`
+            : e.type === 'retry'
+              ? `${e.cell} failed (${e.message}); resubmitting (${e.attempt}/${e.retries})`
+              : e.type === 'cancelled'
+                ? `scancel ${e.jobIds.join(' ')}`
+                : `${e.message} (will try again)`
+        }\n`,
+      ),
+  });
 }

@@ -31,6 +31,17 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option('--isolate', 'one fresh process per cell (default: reuse worker processes)')
     .option('-v, --verbose', 'also list cached cells')
     .option('--plain', 'plain line logs even on a terminal')
+    .addOption(new Option('--executor <name>', 'where cells run').choices(['local', 'slurm']).default('local'))
+    .option('--partition <name>', 'slurm: partition')
+    .option('--time <limit>', 'slurm: time limit per cell, e.g. 02:00:00')
+    .option('--cpus-per-task <n>', 'slurm: CPUs per cell')
+    .option('--mem <size>', 'slurm: memory per cell, e.g. 8G')
+    .option('--gres <spec>', 'slurm: generic resources per cell, e.g. gpu:1')
+    .option('--sbatch-arg <arg>', 'slurm: extra sbatch argument (repeatable)', collect, [] as string[])
+    .option('--max-array <n>', 'slurm: most cells per array job')
+    .option('--throttle <n>', 'slurm: most tasks of one array running at once')
+    .option('--retries <n>', 'slurm: resubmit a failed cell up to n times')
+    .option('--poll-ms <ms>', 'slurm: squeue interval')
     .action(async (targets: string[], o) => {
       exitCode = await (await import('./cmd-repro.ts')).repro(globalOpts(program, o), targets);
     });
