@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { Rig } from './rig.ts';
 
 describe('hebb dag, show, status, gc, run-cell', () => {
@@ -56,14 +56,16 @@ describe('hebb dag, show, status, gc, run-cell', () => {
   });
 
   it('gc keeps what current cells use and drops the rest', async () => {
-    const before = readdirSync(rig.path('artifacts', 'runs')).length;
-    expect(before).toBe(8); // 7 current + the old sum
+    expect(readdirSync(rig.path('artifacts', 'runs')).filter((f) => f.endsWith('.json'))).toHaveLength(8); // 7 current + the old sum
+    // A temp file left by a writer that died mid-write (PID 4194305 does not exist).
+    writeFileSync(rig.path('artifacts', 'runs', '.deadbeef.json.4194305.0a1b2c3d.tmp'), '{"half":');
     const dry = await rig.hebb(['gc', '--dry-run']);
     expect(dry.stdout).toMatch(/would remove/);
-    expect(readdirSync(rig.path('artifacts', 'runs'))).toHaveLength(8);
+    expect(readdirSync(rig.path('artifacts', 'runs'))).toHaveLength(9);
     const r = await rig.hebb(['gc']);
     expect(r.code).toBe(0);
     expect(readdirSync(rig.path('artifacts', 'runs'))).toHaveLength(7);
+    expect(readdirSync(rig.path('artifacts', 'runs')).some((f) => f.endsWith('.tmp'))).toBe(false);
     const status = await rig.hebb(['status']);
     expect(status.stdout).toContain('7 up to date, 0 to run');
     expect(existsSync(rig.path('artifacts', 'quarantine'))).toBe(false);

@@ -60,6 +60,18 @@ export async function gc(o: CliOptions): Promise<number> {
     const pid = Number(/\.(\d+)\.[0-9a-f]{8}\.tmp$/.exec(t)?.[1]);
     if (!pid || !pidAlive(pid)) drop(join(tmp, t));
   }
+  // Temp files of writers that died mid-write (temp + rename): runs/, specs/, index/, cas/, .state/.
+  const sweep = (dir: string): void => {
+    for (const entry of existsSync(dir) ? readdirSync(dir, { withFileTypes: true }) : []) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) sweep(path);
+      else {
+        const pid = Number(/\.(\d+)\.[0-9a-f]{8}\.tmp$/.exec(entry.name)?.[1]);
+        if (pid && !pidAlive(pid)) drop(path);
+      }
+    }
+  };
+  for (const d of ['runs', 'specs', 'index', 'cas', '.state']) sweep(join(store.dir, d));
   const q = join(store.dir, 'quarantine');
   if (existsSync(q)) for (const f of readdirSync(q)) drop(join(q, f));
   process.stdout.write(`hebb gc: ${dry ? 'would remove' : 'removed'} ${removed} entries (${(bytes / 2 ** 20).toFixed(1)} MiB of objects and records); kept ${keepKeys.size} current records\n`);
