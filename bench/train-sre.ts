@@ -43,7 +43,7 @@ export const benchmarks: Benchmark[] = [
           collapse: { normRatio: 0.2, lossRatio: 0.5 },
           adam: { beta1: 0.9, beta2: 0.999, eps: 1e-8 },
           dfa: { feedbackScale: 1, clip: 5 },
-          randomnn: { targetNorm: 100, clip: 1, eps: 1e-8, hidden: [128, 128, 128], outputs: 4 },
+          randomnn: { targetNorm: 100, clip: 1, eps: 1e-8, hidden: [128, 128, 128], outputs: 4, driveBiases: true },
           reportedLayer: 'W2',
         },
         { x: data.trainX, y: data.trainY, n: 20000 },

@@ -54,6 +54,8 @@ const params = z
     randomnn_eps: z.number().positive().default(1e-8),
     randomnn_hidden: z.array(z.number().int().positive()).default([128, 128, 128]),
     randomnn_outputs: z.number().int().positive().default(4),
+    /** Decision: RandomNN drives biases with their own W* (SPEC: "per parameter"); false: biases only decay. */
+    randomnn_drive_biases: z.boolean().default(true),
     /** The matrix Table 1 reports; default W1 for DFA, W2 otherwise. */
     reported_layer: z.string().regex(/^W[1-9][0-9]*$/).nullish(),
   })
@@ -116,6 +118,7 @@ export default defineStage({
           eps: p.randomnn_eps,
           hidden: p.randomnn_hidden,
           outputs: p.randomnn_outputs,
+          driveBiases: p.randomnn_drive_biases,
         },
         reportedLayer: p.reported_layer ?? (p.rule === 'dfa' ? 'W1' : 'W2'),
       },

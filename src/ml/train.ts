@@ -60,7 +60,12 @@ export interface TrainConfig {
   readonly collapse: CollapseRule;
   readonly adam: AdamConfig;
   readonly dfa: { readonly feedbackScale: number; readonly clip: number };
-  readonly randomnn: RandomNNConfig & { readonly hidden: readonly number[]; readonly outputs: number };
+  readonly randomnn: RandomNNConfig & {
+    readonly hidden: readonly number[];
+    readonly outputs: number;
+    /** Drive biases with their own W* too (SPEC: every parameter); false: biases get g = 0 (decay only). */
+    readonly driveBiases: boolean;
+  };
   /** The weight matrix Table 1 reports ('W2'; 'W1' for DFA). */
   readonly reportedLayer: string;
 }
@@ -208,6 +213,10 @@ export function trainMlp(
       for (let i = 0; i < params.length; i++) {
         const Ws = projectSignal(rnn.M[i]!, r, rnn.Wstar[i]!);
         const g = G(i);
+        if (i % 2 === 1 && !cfg.randomnn.driveBiases) {
+          g.fill(0);
+          continue;
+        }
         randomNNSignal(params[i]!, Ws, cfg.randomnn, g);
         for (let j = 0; j < g.length; j++) g[j] = -g[j]!; // G = −g
       }
