@@ -4,6 +4,7 @@ import { formatDiagnostic, type Diagnostic } from '../pipeline/diagnostic.ts';
 import { expandPipeline, parseOverrides, type Cell } from '../pipeline/expand.ts';
 import { loadPipeline, type LoadedPipeline } from '../pipeline/load.ts';
 import { validateParams } from '../pipeline/stage-modules.ts';
+import { FileParamsCache } from '../engine/params-cache.ts';
 import { Store } from '../store/store.ts';
 import { CodeIdentityResolver } from '../engine/code-identity.ts';
 import { EnvironmentFacts } from '../engine/environment.ts';
@@ -44,12 +45,15 @@ export async function openProject(opts: ProjectOptions): Promise<Result<Project,
   const expanded = expandPipeline(p, profile, overrides.value);
   if (!expanded.ok) return expanded;
   let cells = expanded.value;
+  const store = new Store(resolve(opts.artifacts ?? process.env.HEBB_ARTIFACTS ?? join(p.root, 'artifacts')));
+  const code = new CodeIdentityResolver(p.root, join(store.dir, '.state', 'code-cache.json'));
   if (!opts.skipParamCheck) {
-    const checked = await validateParams(p, cells, overrides.value);
+    const cache = new FileParamsCache(join(store.dir, '.state', 'params-cache.json'), code);
+    const checked = await validateParams(p, cells, overrides.value, cache);
+    cache.save();
     if (checked.problems.length) return err(checked.problems);
     cells = checked.cells;
   }
-  const store = new Store(resolve(opts.artifacts ?? process.env.HEBB_ARTIFACTS ?? join(p.root, 'artifacts')));
   const sharedDir = opts.cacheDir ?? process.env.HEBB_CACHE_DIR ?? (p.raw.cache?.shared ? resolve(p.root, p.raw.cache.shared) : undefined);
   const shared = sharedDir ? new Store(resolve(sharedDir)) : undefined;
   // Worker processes and cluster tasks find the shared cache through the environment.
@@ -60,7 +64,7 @@ export async function openProject(opts: ProjectOptions): Promise<Result<Project,
     cells,
     store,
     ...(shared ? { shared } : {}),
-    planner: () => new Planner(store, p.root, profile, new CodeIdentityResolver(p.root, join(store.dir, '.state', 'code-cache.json')), new EnvironmentFacts(p.root, p.raw.environment ?? {}), shared),
+    planner: () => new Planner(store, p.root, profile, code, new EnvironmentFacts(p.root, p.raw.environment ?? {}), shared),
   });
 }
 

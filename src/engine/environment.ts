@@ -5,6 +5,7 @@
  */
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { ensureTsLoader } from '../util/ts-loader.ts';
 
 /** Computes each named fact once per process. */
 export class EnvironmentFacts {
@@ -33,6 +34,7 @@ export class EnvironmentFacts {
     if (name === 'node') return `node${process.versions.node.split('.')[0]}`;
     const path = this.modules[name];
     if (!path) throw new Error(`unknown environment fact '${name}'`);
+    await ensureTsLoader();
     const mod = (await import(pathToFileURL(resolve(this.root, path)).href)) as { default?: () => string | Promise<string> };
     if (typeof mod.default !== 'function') throw new Error(`${path}: an environment fact module must default-export a function returning a string`);
     return String(await mod.default());

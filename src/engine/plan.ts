@@ -40,9 +40,13 @@ export class Planner {
     const code = this.codeOf(cell.module);
     const env = await this.env.select(cell.env);
     const waitingOn = cell.deps.flatMap((d) => d.cells).filter((c) => !done.has(c));
-    const previousKey = this.store.readIndex(this.profile, cell.name);
-    const previous = previousKey ? this.store.readRecord(previousKey) : undefined;
+    // The last run of this cell: read only when the cell is not cached (what `why` diffs against).
+    const last = (): { previousKey?: string; previous?: RunRecord } => {
+      const previousKey = this.store.readIndex(this.profile, cell.name);
+      return { ...(previousKey ? { previousKey } : {}), ...(previousKey ? { previous: this.store.readRecord(previousKey) } : {}) };
+    };
     if (waitingOn.length > 0) {
+      const { previous } = last();
       const partial: Partial<Fingerprint> = { profile: this.profile, stage: cell.stage, module: cell.module, params: cell.params, outs: cell.outs, code, env };
       const reasons = previous ? explainChange({ ...(previous.fingerprint as unknown as Fingerprint), inputs: {} }, partial) : ['never run'];
       return { kind: 'blocked', waitingOn, reasons: [`upstream ${summarize(waitingOn)} will run first`, ...reasons] };
@@ -82,6 +86,7 @@ export class Planner {
       }
       if (pulled.kind === 'corrupt') notes.push(pulled.message);
     }
+    const { previousKey, previous } = last();
     let reasons: string[];
     if (!previous) reasons = previousKey === key ? ['outputs missing from the store'] : ['never run'];
     else {

@@ -3,6 +3,7 @@
  * time via `run-cell`. A cell that crashes its process fails alone; the pool replaces the worker.
  * Workers are reused across cells (tfjs start-up is paid once per worker), unless `isolate`.
  */
+import { hebbBin } from '../util/ts-loader.ts';
 import { fork, type ChildProcess } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,7 +22,7 @@ export interface WorkerRequest {
   readonly key: string;
 }
 
-const HEBB_BIN = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'hebb.js');
+const HEBB_BIN = hebbBin(import.meta.url);
 
 interface Worker {
   proc: ChildProcess;

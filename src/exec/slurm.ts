@@ -10,6 +10,7 @@
  * `close()` scancels what this executor submitted and waits for the tasks to end, so a second run
  * finds a consistent store (run-cell writes its record last) and reuses what finished.
  */
+import { hebbBin } from '../util/ts-loader.ts';
 import { mkdirSync, openSync, readSync, closeSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -66,7 +67,7 @@ interface Task {
   missing: number;
 }
 
-const HEBB_BIN = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'hebb.js');
+const HEBB_BIN = hebbBin(import.meta.url);
 const CANCELLED: CellFailure = { reason: 'stage-error', message: 'cancelled (the run was interrupted)' };
 
 /** Runs cells as Slurm array tasks (see the module comment). */

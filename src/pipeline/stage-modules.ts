@@ -5,12 +5,14 @@
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { StageModule } from '../stage-api.ts';
+import { ensureTsLoader } from '../util/ts-loader.ts';
 import type { Diagnostic } from './diagnostic.ts';
 import type { Cell, Override } from './expand.ts';
 import type { LoadedPipeline } from './load.ts';
 
 /** Imports a stage module and checks it has the shape of a StageModule. */
 export async function importStage(root: string, modulePath: string): Promise<StageModule> {
+  await ensureTsLoader();
   const mod = (await import(pathToFileURL(resolve(root, modulePath)).href)) as { default?: StageModule };
   const stage = mod.default;
   if (!stage || typeof stage.run !== 'function' || typeof stage.params?.safeParse !== 'function') {
@@ -19,13 +21,28 @@ export async function importStage(root: string, modulePath: string): Promise<Sta
   return stage;
 }
 
+/**
+ * Remembers params that a stage module's schema already accepted, keyed by the module's code
+ * identity and the params, so a run whose stages and params did not change need not import
+ * (or even compile) any stage module.
+ */
+export interface ParamsCache {
+  get(module: string, params: Readonly<Record<string, unknown>>): Record<string, unknown> | undefined;
+  set(module: string, params: Readonly<Record<string, unknown>>, parsed: Record<string, unknown>): void;
+}
+
 /** Checks every cell's params; returns the cells with params as the schema parsed them (defaults filled). */
-export async function validateParams(p: LoadedPipeline, cells: readonly Cell[], overrides: readonly Override[]): Promise<{ cells: Cell[]; problems: Diagnostic[] }> {
+export async function validateParams(p: LoadedPipeline, cells: readonly Cell[], overrides: readonly Override[], cache?: ParamsCache): Promise<{ cells: Cell[]; problems: Diagnostic[] }> {
   const problems: Diagnostic[] = [];
   const modules = new Map<string, StageModule>();
   const out: Cell[] = [];
   const reported = new Set<string>();
   for (const cell of cells) {
+    const known = cache?.get(cell.module, cell.params);
+    if (known) {
+      out.push({ ...cell, params: known });
+      continue;
+    }
     let stage = modules.get(cell.module);
     if (!stage && reported.has(cell.stage)) continue;
     if (!stage) {
@@ -41,6 +58,7 @@ export async function validateParams(p: LoadedPipeline, cells: readonly Cell[], 
     const parsed = stage.params.safeParse(cell.params);
     if (parsed.success) {
       out.push({ ...cell, params: parsed.data as Record<string, unknown> });
+      cache?.set(cell.module, cell.params, parsed.data as Record<string, unknown>);
       continue;
     }
     if (reported.has(cell.stage)) continue;
