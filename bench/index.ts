@@ -6,6 +6,7 @@ import { machine, type Benchmark } from './harness.ts';
 
 const modules: Array<() => Promise<{ benchmarks: readonly Benchmark[] }>> = [
   () => import('./engine.ts'),
+  () => import('./train-sre.ts'),
   // Each bench module registers here.
 ];
 
