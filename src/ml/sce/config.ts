@@ -1,0 +1,57 @@
+/** The configuration of one SCE training cell (stages/train-sce.ts builds it from its params). */
+import type { CollapseRule } from '../alignment.ts';
+import type { ActivationName } from './activations.ts';
+import type { HebbianRule } from './rules.ts';
+
+/** How the network learns: SGD on the cross-entropy, or a Hebbian rule of Fig. 4. */
+export type SceRule = 'sgd' | HebbianRule;
+
+/** Everything that defines one SCE cell. */
+export interface SceConfig {
+  /** Layer widths, input first: [3072, 128, 128, 10]. */
+  readonly sizes: readonly number[];
+  readonly activation: ActivationName;
+  readonly rule: SceRule;
+  /** Hebbian rules: h_b is the pre-activation z ('pre') or the post-activation f(u) ('post'). */
+  readonly hebbSignal: 'pre' | 'post';
+  /** Hebbian rules: which layers learn by the rule ('hidden': the readout learns by SGD). */
+  readonly hebbLayers: 'hidden' | 'all';
+  /** Normalised Hebbian: the SD each unit's incoming weights are standardised to (null: the init's SD). */
+  readonly hebbTargetStd: number | null;
+  readonly lr: number;
+  /** Coupled L2 weight decay γ (biases and BN parameters too). */
+  readonly gamma: number;
+  /** L1 weight decay λ₁ (biases and BN parameters too). */
+  readonly l1: number;
+  readonly batchNorm: boolean;
+  readonly bnEps: number;
+  readonly bnMomentum: number;
+  readonly initScale: number;
+  readonly seed: number;
+  readonly steps: number;
+  readonly batch: number;
+  readonly dropLast: boolean;
+  /** K: the final iterations averaged for "alignment at convergence" (measured every step). */
+  readonly windowK: number;
+  /** Trajectory sampling period in steps. */
+  readonly trajectoryEvery: number;
+  /** Outside the last K steps, alignment is measured every this many steps (for the curves). */
+  readonly measureEvery: number;
+  /** Window of the mean ± SD curves, in iterations. */
+  readonly curveWindow: number;
+  /** Test images used for the trajectory's loss/accuracy (the final numbers use the whole test set). */
+  readonly evalN: number;
+  /** Training images used for the final training loss/accuracy. */
+  readonly trainEvalN: number;
+  readonly stationaryThreshold: number;
+  /** Collapse: ‖W‖ < normRatio × initial and test CE > lossRatio × ln(classes). */
+  readonly collapse: CollapseRule;
+  readonly reportedLayer: string;
+  /** Fig. 2: the layer and crop size of the end-of-training snapshot (null: none). */
+  readonly snapshot: { readonly layer: string; readonly size: number } | null;
+}
+
+/** The rule name written to metrics.json: 'sgd', or e.g. 'oja-post'. */
+export function ruleLabel(c: Pick<SceConfig, 'rule' | 'hebbSignal'>): string {
+  return c.rule === 'sgd' ? 'sgd' : `${c.rule}-${c.hebbSignal}`;
+}

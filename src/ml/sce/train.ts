@@ -1,0 +1,356 @@
+/**
+ * Trains one SCE cell (CIFAR-10 MLP, softmax cross-entropy) and measures its Hebbian alignment
+ * with the SRE cells' metrics (SPEC §1): per layer cos(g, H) over the last K iterations, the full
+ * update's alignment, stationarity, collapse. The loop: batch → step (G; H on measured
+ * iterations) → measure → update (SGD, or a Hebbian rule) → record.
+ */
+import type * as TF from '@tensorflow/tfjs';
+import type { CellMetrics, CellStatus, LayerAlignment, Stationarity } from '../../metrics.ts';
+import { balance, drift, isCollapsed, mean } from '../alignment.ts';
+import { upload, type Tf } from '../backend.ts';
+import { rngFor } from '../rng.ts';
+import { ruleLabel, type SceConfig } from './config.ts';
+import { assembleBatch, IMAGE_DIM, type ImageSet } from './data.ts';
+import { ceFromLogits, normalisedCrop, sceAlignments, updateAlignment, windowCurve, type WindowCurve } from './measure.ts';
+import { initSceModel, type SceModel } from './model.ts';
+import { initStd, normalizedHebbianUpdate, ojaUpdate, sgdDecayUpdate } from './rules.ts';
+import { sceBuffers, sceLogits, sceStep, type SceNet } from './step.ts';
+
+/** The data a cell trains and evaluates on. */
+export interface SceData {
+  readonly train: ImageSet;
+  readonly test: ImageSet;
+  /** Per-channel standardisation table (data.ts `standardiseTable`). */
+  readonly lut: Float32Array;
+  readonly classes: number;
+}
+
+/** The Fig. 2 snapshot: normalised crops of g and H of one layer at the last step. */
+export interface SceSnapshot {
+  readonly layer: string;
+  readonly step: number;
+  /** g/‖g‖ and H/‖H‖ (whole-matrix Frobenius norms), top-left crop, [out][in]. */
+  readonly gradient: number[][];
+  readonly hebbian: number[][];
+  /** cos(g, H) of the whole matrices, and of the crops. */
+  readonly cosine: number;
+  readonly cropCosine: number;
+}
+
+/** sce.json: what an SCE cell records beyond metrics.json. */
+export interface SceExtras {
+  readonly schema: 1;
+  readonly activation: string;
+  readonly hidden: readonly number[];
+  readonly l1: number;
+  readonly batchNorm: boolean;
+  readonly initScale: number;
+  readonly measureEvery: number;
+  /** Windowed curves at the trajectory steps: mean ± SD of the per-iteration cosines. */
+  readonly curves: {
+    readonly window: number;
+    readonly step: readonly number[];
+    /** Per layer: cos(g, H), cos(full update, H) and, for Hebbian rules, cos(actual update, g). */
+    readonly signal: Readonly<Record<string, WindowCurve>>;
+    readonly full: Readonly<Record<string, WindowCurve>>;
+    readonly rule: Readonly<Record<string, WindowCurve>> | null;
+  };
+  /** Test-subset loss and accuracy at the trajectory steps, and the batch accuracy there. */
+  readonly accuracy: { readonly step: readonly number[]; readonly testLoss: readonly number[]; readonly testAcc: readonly number[]; readonly batchAcc: readonly number[] };
+  /** Mean over the last K iterations of cos(actual update, g) per rule-trained layer (Hebbian rules). */
+  readonly ruleAlignment: Readonly<Record<string, number>> | null;
+  readonly snapshot: SceSnapshot | null;
+  readonly msPerStep: number;
+}
+
+/** A finished cell. */
+export interface SceResult {
+  readonly metrics: CellMetrics;
+  readonly extras: SceExtras;
+  readonly model: SceModel;
+}
+
+/** Hooks for the stage. */
+export interface SceHooks {
+  log?(message: string): void;
+  progress?(done: number, total: number): void;
+}
+
+const layerName = (l: number): string => `W${l + 1}`;
+
+/** Cross-entropy and accuracy of the model over the first `n` rows of `set`, in chunks. */
+export function evaluate(tf: Tf, net: SceNet, m: SceModel, set: ImageSet, n: number, lut: Float32Array, classes: number, chunk = 500): { loss: number; acc: number } {
+  const x = new Float32Array(Math.min(chunk, n) * IMAGE_DIM);
+  const idx = new Int32Array(Math.min(chunk, n));
+  let ce = 0;
+  let correct = 0;
+  for (let s = 0; s < n; s += chunk) {
+    const k = Math.min(chunk, n - s);
+    for (let r = 0; r < k; r++) idx[r] = s + r;
+    assembleBatch(set, idx.subarray(0, k), lut, x, null, classes);
+    const xt = upload(tf, x.subarray(0, k * IMAGE_DIM), [k, IMAGE_DIM]) as TF.Tensor2D;
+    const logits = sceLogits(tf, net, m, xt);
+    xt.dispose();
+    const r = ceFromLogits(logits, set.labels.subarray(s, s + k), k, classes);
+    ce += r.ceSum;
+    correct += r.correct;
+  }
+  return { loss: ce / n, acc: correct / n };
+}
+
+/** Trains one cell. Never throws on divergence (status 'diverged'). */
+export function trainSce(tf: Tf, backend: { name: string; version: string }, cfg: SceConfig, data: SceData, hooks: SceHooks = {}): SceResult {
+  const t0 = performance.now();
+  const sizes = cfg.sizes;
+  const L = sizes.length - 1;
+  const C = data.classes;
+  if (sizes[0] !== IMAGE_DIM || sizes[L] !== C) throw new Error(`sizes must run from ${IMAGE_DIM} to ${C}, got [${sizes.join(', ')}]`);
+  const m = initSceModel(sizes, cfg.seed, cfg.initScale, cfg.batchNorm);
+  const net: SceNet = { activation: cfg.activation, bnEps: cfg.bnEps };
+  const T = cfg.steps;
+  const K = Math.min(cfg.windowK, T);
+  const every = Math.max(1, cfg.trajectoryEvery);
+  const hebbRule = cfg.rule === 'sgd' ? null : cfg.rule;
+  const ruleLayer = (l: number) => hebbRule !== null && (cfg.hebbLayers === 'all' || l < L - 1);
+  if (hebbRule && cfg.hebbLayers === 'all') throw new Error("hebb_layers 'all' is not implemented: the readout's R and q are not computed");
+  const bufs = sceBuffers(sizes);
+  const snapIdx = cfg.snapshot ? Number(cfg.snapshot.layer.slice(1)) - 1 : -1;
+  if (cfg.snapshot && !(snapIdx >= 0 && snapIdx < L)) throw new Error(`snapshot layer '${cfg.snapshot.layer}' is not one of W1..W${L}`);
+
+  // Batches: a fresh permutation of the training set per epoch (stream 'shuffle').
+  const shuffle = rngFor(cfg.seed, 'shuffle');
+  let perm = shuffle.permutation(data.train.n);
+  let pos = 0;
+  const nextBatch = (): Int32Array => {
+    const remaining = data.train.n - pos;
+    if (remaining <= 0 || (cfg.dropLast && remaining < cfg.batch)) {
+      perm = shuffle.permutation(data.train.n);
+      pos = 0;
+    }
+    const idx = perm.subarray(pos, Math.min(pos + cfg.batch, data.train.n));
+    pos += idx.length;
+    return idx;
+  };
+  const bx = new Float32Array(cfg.batch * IMAGE_DIM);
+  const by = new Float32Array(cfg.batch * C);
+
+  // Measurements.
+  const normHist: number[][] = m.mlp.W.map((w) => [Math.sqrt(sumsq(w))]);
+  const initialNorm = normHist.map((h) => h[0]!);
+  const window: number[][] = m.mlp.W.map(() => []);
+  const windowFull: number[][] = m.mlp.W.map(() => []);
+  const windowRule: number[][] = m.mlp.W.map(() => []);
+  const gSum: Float64Array[] = m.mlp.W.map((w) => new Float64Array(w.length));
+  const measured = { step: [] as number[], signal: m.mlp.W.map(() => [] as number[]), full: m.mlp.W.map(() => [] as number[]), rule: m.mlp.W.map(() => [] as number[]) };
+  const traj = { step: [] as number[], trainLoss: [] as number[], valLoss: [] as number[], alignment: m.mlp.W.map(() => [] as number[]), norm: m.mlp.W.map(() => [] as number[]) };
+  const acc = { step: [] as number[], testLoss: [] as number[], testAcc: [] as number[], batchAcc: [] as number[] };
+  const before = m.mlp.W.map((w) => new Float32Array(w.length));
+  const targetStd = (l: number) => cfg.hebbTargetStd ?? initStd(sizes[l]!, cfg.initScale);
+  let snapshot: SceSnapshot | null = null;
+  let status: CellStatus = 'ok';
+  let done = 0;
+  const evalN = Math.min(cfg.evalN, data.test.n);
+
+  for (let t = 0; t < T; t++) {
+    const inWindow = t >= T - K;
+    const onTraj = (t + 1) % every === 0 || t === T - 1;
+    const measure = inWindow || onTraj || (t + 1) % Math.max(1, cfg.measureEvery) === 0;
+    const idx = nextBatch();
+    const B = assembleBatch(data.train, idx, data.lut, bx, by, C);
+    const xb = upload(tf, bx.subarray(0, B * IMAGE_DIM), [B, IMAGE_DIM]) as TF.Tensor2D;
+    const yb = upload(tf, by.subarray(0, B * C), [B, C]) as TF.Tensor2D;
+    const r = sceStep(tf, net, m, xb, yb, { hebb: measure, rule: hebbRule ? cfg.hebbSignal : null, loss: onTraj }, bufs);
+    tf.dispose([xb, yb]);
+
+    // Measure (W here is the W the update starts from).
+    if (measure) {
+      measured.step.push(t + 1);
+      for (let l = 0; l < L; l++) {
+        const a = sceAlignments(bufs.gW[l]!, m.mlp.W[l]!, bufs.H[l]!, cfg.gamma, cfg.l1);
+        measured.signal[l]!.push(a.signal);
+        measured.full[l]!.push(a.full);
+        if (inWindow) {
+          window[l]!.push(a.signal);
+          windowFull[l]!.push(a.full);
+        }
+        if (onTraj) traj.alignment[l]!.push(a.signal);
+        if (ruleLayer(l)) before[l]!.set(m.mlp.W[l]!);
+      }
+      if (t === T - 1 && cfg.snapshot) {
+        const l = snapIdx;
+        const nIn = sizes[l]!;
+        const nOut = sizes[l + 1]!;
+        const g = Float32Array.from(bufs.gW[l]!, (v) => -v);
+        const gradient = normalisedCrop(g, nIn, nOut, cfg.snapshot.size);
+        const hebbian = normalisedCrop(bufs.H[l]!, nIn, nOut, cfg.snapshot.size);
+        snapshot = { layer: cfg.snapshot.layer, step: t + 1, gradient, hebbian, cosine: sceAlignments(bufs.gW[l]!, m.mlp.W[l]!, bufs.H[l]!, 0, 0).signal, cropCosine: cos2d(gradient, hebbian) };
+      }
+    }
+    if (inWindow) {
+      for (let l = 0; l < L; l++) {
+        const s = gSum[l]!;
+        const g = bufs.gW[l]!;
+        for (let j = 0; j < s.length; j++) s[j] = s[j]! - g[j]!;
+      }
+    }
+
+    // Update.
+    let finite = Number.isFinite(r.loss) || !onTraj;
+    for (let l = 0; l < L; l++) {
+      const nIn = sizes[l]!;
+      const nOut = sizes[l + 1]!;
+      let ss: number;
+      if (ruleLayer(l)) {
+        ss = hebbRule === 'oja'
+          ? ojaUpdate(m.mlp.W[l]!, bufs.R[l]!, bufs.q[l]!, nIn, nOut, cfg.lr, cfg.gamma)
+          : normalizedHebbianUpdate(m.mlp.W[l]!, bufs.R[l]!, nIn, nOut, cfg.lr, cfg.gamma, targetStd(l));
+        // Decision: under a Hebbian rule the rule-trained layers' biases stay at their init.
+      } else {
+        ss = sgdDecayUpdate(m.mlp.W[l]!, bufs.gW[l]!, cfg.lr, cfg.gamma, cfg.l1);
+        if (!Number.isFinite(sgdDecayUpdate(m.mlp.b[l]!, bufs.gb[l]!, cfg.lr, cfg.gamma, cfg.l1))) finite = false;
+      }
+      if (!Number.isFinite(ss)) finite = false;
+      normHist[l]!.push(Math.sqrt(ss));
+      if (measure && ruleLayer(l)) {
+        const u = updateAlignment(m.mlp.W[l]!, before[l]!, bufs.gW[l]!);
+        measured.rule[l]!.push(u);
+        if (inWindow) windowRule[l]!.push(u);
+      }
+    }
+    if (m.bn) {
+      const mom = cfg.bnMomentum;
+      for (let k = 0; k < L - 1; k++) {
+        sgdDecayUpdate(m.bn.scale[k]!, bufs.gScale[k]!, cfg.lr, cfg.gamma, cfg.l1);
+        sgdDecayUpdate(m.bn.shift[k]!, bufs.gShift[k]!, cfg.lr, cfg.gamma, cfg.l1);
+        const rm = m.bn.runMean[k]!;
+        const rv = m.bn.runVar[k]!;
+        const unbias = B > 1 ? B / (B - 1) : 1;
+        for (let j = 0; j < rm.length; j++) {
+          rm[j] = (1 - mom) * rm[j]! + mom * bufs.bnMean[k]![j]!;
+          rv[j] = (1 - mom) * rv[j]! + mom * bufs.bnVar[k]![j]! * unbias;
+        }
+      }
+    }
+    done = t + 1;
+    if (!finite) {
+      status = 'diverged';
+      hooks.log?.(`diverged at step ${t + 1}`);
+      break;
+    }
+
+    // Record.
+    if (onTraj) {
+      const ev = evaluate(tf, net, m, data.test, evalN, data.lut, C);
+      traj.step.push(t + 1);
+      traj.trainLoss.push(r.loss);
+      traj.valLoss.push(ev.loss);
+      for (let l = 0; l < L; l++) traj.norm[l]!.push(normHist[l]![t + 1]!);
+      acc.step.push(t + 1);
+      acc.testLoss.push(ev.loss);
+      acc.testAcc.push(ev.acc);
+      acc.batchAcc.push(r.correct / B);
+      hooks.progress?.(t + 1, T);
+    }
+  }
+  const trainSeconds = (performance.now() - t0) / 1000;
+
+  // End of run.
+  const diverged = status === 'diverged';
+  const testEv = diverged ? { loss: NaN, acc: NaN } : evaluate(tf, net, m, data.test, data.test.n, data.lut, C);
+  const trainEv = diverged ? { loss: NaN, acc: NaN } : evaluate(tf, net, m, data.train, Math.min(cfg.trainEvalN, data.train.n), data.lut, C);
+  const refLoss = Math.log(C);
+  const alignment: Record<string, LayerAlignment> = {};
+  const stationarity: Record<string, Stationarity> = {};
+  const norms: Record<string, { initial: number; final: number }> = {};
+  const signalCurves: Record<string, WindowCurve> = {};
+  const fullCurves: Record<string, WindowCurve> = {};
+  const ruleCurves: Record<string, WindowCurve> = {};
+  const ruleAlignment: Record<string, number> = {};
+  for (let l = 0; l < L; l++) {
+    const name = layerName(l);
+    const hist = normHist[l]!;
+    const final = hist[hist.length - 1]!;
+    const startOfWindow = hist[Math.max(0, hist.length - 1 - K)]!;
+    const nWin = window[l]!.length;
+    const gMean = Float64Array.from(gSum[l]!, (v) => v / Math.max(1, nWin));
+    const d = drift(final, startOfWindow);
+    alignment[name] = { signal: mean(window[l]!), full: mean(windowFull[l]!), window: window[l]! };
+    stationarity[name] = { drift: d, balance: balance(gMean, m.mlp.W[l]!, cfg.gamma), stationary: d < cfg.stationaryThreshold };
+    norms[name] = { initial: initialNorm[l]!, final };
+    signalCurves[name] = windowCurve(measured.step, measured.signal[l]!, traj.step, cfg.curveWindow);
+    fullCurves[name] = windowCurve(measured.step, measured.full[l]!, traj.step, cfg.curveWindow);
+    if (ruleLayer(l)) {
+      ruleCurves[name] = windowCurve(measured.step, measured.rule[l]!, traj.step, cfg.curveWindow);
+      ruleAlignment[name] = mean(windowRule[l]!);
+    }
+  }
+  const rep = norms[cfg.reportedLayer];
+  if (!rep) throw new Error(`reported layer '${cfg.reportedLayer}' is not one of ${Object.keys(norms).join(', ')}`);
+  if (status === 'ok' && isCollapsed(rep.final, rep.initial, testEv.loss, refLoss, cfg.collapse)) status = 'collapsed';
+  const valBest = Math.min(testEv.loss, ...traj.valLoss.filter(Number.isFinite));
+
+  const metrics: CellMetrics = {
+    schema: 1,
+    model: 'sce',
+    rule: ruleLabel(cfg),
+    gamma: cfg.gamma,
+    sigma: 0,
+    seed: cfg.seed,
+    lr: cfg.lr,
+    steps: done,
+    batch: cfg.batch,
+    reportedLayer: cfg.reportedLayer,
+    windowK: K,
+    status,
+    alignment,
+    stationarity,
+    norms,
+    // targetVar: for classification, the reference loss ln(classes) the collapse rule compares against.
+    loss: { trainFinal: trainEv.loss, valFinal: testEv.loss, valBest, targetVar: refLoss, trainAcc: trainEv.acc, valAcc: testEv.acc },
+    trajectory: {
+      every,
+      step: traj.step,
+      trainLoss: traj.trainLoss,
+      valLoss: traj.valLoss,
+      alignment: Object.fromEntries(traj.alignment.map((a, l) => [layerName(l), a])),
+      norm: Object.fromEntries(traj.norm.map((a, l) => [layerName(l), a])),
+    },
+    backend: backend.name,
+    backendVersion: backend.version,
+    wallSeconds: (performance.now() - t0) / 1000,
+  };
+  const extras: SceExtras = {
+    schema: 1,
+    activation: cfg.activation,
+    hidden: sizes.slice(1, -1),
+    l1: cfg.l1,
+    batchNorm: cfg.batchNorm,
+    initScale: cfg.initScale,
+    measureEvery: cfg.measureEvery,
+    curves: { window: cfg.curveWindow, step: traj.step, signal: signalCurves, full: fullCurves, rule: hebbRule ? ruleCurves : null },
+    accuracy: acc,
+    ruleAlignment: hebbRule ? ruleAlignment : null,
+    snapshot,
+    msPerStep: (trainSeconds * 1000) / Math.max(1, done),
+  };
+  return { metrics, extras, model: m };
+}
+
+function sumsq(a: Float32Array): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i]! * a[i]!;
+  return s;
+}
+
+function cos2d(a: number[][], b: number[][]): number {
+  let ab = 0;
+  let aa = 0;
+  let bb = 0;
+  a.forEach((row, i) => row.forEach((v, j) => {
+    const w = b[i]![j]!;
+    ab += v * w;
+    aa += v * v;
+    bb += w * w;
+  }));
+  return ab / Math.sqrt(aa * bb);
+}

@@ -1,0 +1,140 @@
+/**
+ * Stage: one SCE training cell (SPEC §2: CIFAR-10 MLP 3072 → 128 → 128 → 10, tanh, softmax
+ * cross-entropy, batch 256, η = 0.01, 50 epochs) and every variant the SCE figures need, as
+ * params: activation, hidden sizes, batch, η, L2 γ, L1, batch norm, init scale, and the Hebbian
+ * rules of Fig. 4. Reads the `cifar10` stage's outputs from the `data` dep; writes metrics.json
+ * (src/metrics.ts, model 'sce') and sce.json (curves, accuracy, the Fig. 2 snapshot; see
+ * docs/sce.md). Defaults are the paper's SCE.
+ */
+import { z } from 'zod';
+import { defineStage, single } from '../src/stage-api.ts';
+
+/** The stage's parameters. */
+export const trainSceParams = z
+  .object({
+    /** 'sgd', or a Hebbian rule of Fig. 4 (the SGD gradient is still computed, to measure alignment). */
+    rule: z.enum(['sgd', 'hebbian_normalized', 'oja']).default('sgd'),
+    /** Hebbian rules: h_b is the pre-activation ('pre') or the post-activation ('post'). */
+    hebb_signal: z.enum(['pre', 'post']).default('pre'),
+    /** Decision: under a Hebbian rule the hidden layers learn by the rule and the readout by SGD. */
+    hebb_layers: z.enum(['hidden']).default('hidden'),
+    /** Decision: normalised Hebbian standardises each unit's incoming weights to this SD (null: the init's SD). */
+    hebb_target_std: z.number().positive().nullish(),
+    activation: z.enum(['tanh', 'relu', 'sigmoid', 'gelu']).default('tanh'),
+    /** Hidden layer widths (input 3072 and output 10 are fixed by the data). */
+    hidden: z.array(z.number().int().positive()).min(1).default([128, 128]),
+    /** Coupled L2 weight decay γ (biases and BN parameters included). */
+    gamma: z.number().nonnegative().default(0),
+    /** L1 weight decay λ₁: the update adds η λ₁ sign(θ) (biases and BN parameters included). */
+    l1: z.number().nonnegative().default(0),
+    /** Batch norm on every hidden pre-activation (before the activation), PyTorch BatchNorm1d semantics. */
+    batch_norm: z.boolean().default(false),
+    bn_eps: z.number().positive().default(1e-5),
+    bn_momentum: z.number().min(0).max(1).default(0.1),
+    /** Multiplies the PyTorch init bound (uniform(±s/√fan_in)); Fig. 7 varies it. */
+    init_scale: z.number().positive().default(1),
+    seed: z.number().int().nonnegative().default(0),
+    lr: z.number().positive().default(0.01),
+    /** Training length: give exactly one of steps and epochs. */
+    steps: z.number().int().positive().nullish(),
+    epochs: z.number().int().positive().nullish(),
+    batch: z.number().int().positive().default(256),
+    /** Use only the first n_train training images (default: all). */
+    n_train: z.number().int().positive().nullish(),
+    drop_last: z.boolean().default(false),
+    /** Decision: K for "alignment at convergence"; default min(200, ⌈T/5⌉). */
+    window_k: z.number().int().positive().nullish(),
+    /** Trajectory period in steps; default ⌈T/100⌉. */
+    trajectory_every: z.number().int().positive().nullish(),
+    /** Alignment measured every this many steps outside the last K (curves); every step inside them. */
+    measure_every: z.number().int().positive().default(5),
+    /** Window of the mean ± SD curves; default min(200, ⌈T/5⌉). */
+    curve_window: z.number().int().positive().nullish(),
+    /** Test images for the trajectory's loss/accuracy (the final numbers use the whole test set). */
+    eval_n: z.number().int().positive().default(2000),
+    /** Training images for the final training loss/accuracy (default: all). */
+    train_eval_n: z.number().int().positive().nullish(),
+    stationary_threshold: z.number().positive().default(0.02),
+    /** Decision: collapsed when ‖W‖ < collapse_norm_ratio × initial and test CE > collapse_loss_ratio × ln(10). */
+    collapse_norm_ratio: z.number().positive().default(0.2),
+    collapse_loss_ratio: z.number().positive().default(0.9),
+    reported_layer: z.string().regex(/^W[1-9][0-9]*$/).default('W2'),
+    /** Fig. 2: crop size of the end-of-training snapshot of `snapshot_layer` (0: none). */
+    snapshot_size: z.number().int().nonnegative().default(20),
+    snapshot_layer: z.string().regex(/^W[1-9][0-9]*$/).default('W2'),
+  })
+  .strict()
+  .refine((p) => (p.steps == null) !== (p.epochs == null), { message: 'give exactly one of steps and epochs' });
+
+/** The validated parameters. */
+export type TrainSceParams = z.infer<typeof trainSceParams>;
+
+export default defineStage({
+  params: trainSceParams,
+  async run(ctx) {
+    const { join } = await import('node:path');
+    const { writeFile } = await import('node:fs/promises');
+    const { readCifarOutputs } = await import('../src/data/cifar-files.ts');
+    const { initBackend } = await import('../src/ml/backend.ts');
+    const { backendNameFromFact } = await import('../src/ml/backend-fact.ts');
+    const { defaultWindow } = await import('../src/ml/alignment.ts');
+    const { standardiseTable, headOf } = await import('../src/ml/sce/data.ts');
+    const { trainSce } = await import('../src/ml/sce/train.ts');
+    const p = ctx.params;
+    const dir = single(ctx.inputs.data, 'data').path;
+    const { meta, train, test } = await readCifarOutputs(dir);
+    const n = p.n_train ?? train.count;
+    if (n > train.count) throw new Error(`n_train ${n} exceeds the ${train.count} training images`);
+    const perEpoch = p.drop_last ? Math.floor(n / p.batch) : Math.ceil(n / p.batch);
+    if (perEpoch < 1) throw new Error(`batch ${p.batch} is larger than the ${n} training images with drop_last`);
+    const steps = p.steps ?? p.epochs! * perEpoch;
+    const { tf, info } = await initBackend(backendNameFromFact(ctx.env.backend));
+    const classes = meta.classes.length;
+    const trainSet = headOf({ images: train.images, labels: train.labels, n: train.count }, n);
+    const result = trainSce(
+      tf,
+      info,
+      {
+        sizes: [3072, ...p.hidden, classes],
+        activation: p.activation,
+        rule: p.rule,
+        hebbSignal: p.hebb_signal,
+        hebbLayers: p.hebb_layers,
+        hebbTargetStd: p.hebb_target_std ?? null,
+        lr: p.lr,
+        gamma: p.gamma,
+        l1: p.l1,
+        batchNorm: p.batch_norm,
+        bnEps: p.bn_eps,
+        bnMomentum: p.bn_momentum,
+        initScale: p.init_scale,
+        seed: p.seed,
+        steps,
+        batch: p.batch,
+        dropLast: p.drop_last,
+        windowK: p.window_k ?? defaultWindow(steps),
+        trajectoryEvery: p.trajectory_every ?? Math.ceil(steps / 100),
+        measureEvery: p.measure_every,
+        curveWindow: p.curve_window ?? defaultWindow(steps),
+        evalN: p.eval_n,
+        trainEvalN: p.train_eval_n ?? n,
+        stationaryThreshold: p.stationary_threshold,
+        collapse: { normRatio: p.collapse_norm_ratio, lossRatio: p.collapse_loss_ratio },
+        reportedLayer: p.reported_layer,
+        snapshot: p.snapshot_size > 0 ? { layer: p.snapshot_layer, size: p.snapshot_size } : null,
+      },
+      { train: trainSet, test: { images: test.images, labels: test.labels, n: test.count }, lut: standardiseTable(meta.channel_mean, meta.channel_std), classes },
+      { log: (msg) => ctx.log(msg), progress: (d, t) => ctx.progress(d, t) },
+    );
+    const m = result.metrics;
+    const synthetic = meta.synthetic !== null;
+    await writeFile(join(ctx.outDir, 'metrics.json'), JSON.stringify(m));
+    await writeFile(join(ctx.outDir, 'sce.json'), JSON.stringify({ ...result.extras, config: p, synthetic, note: meta.note }));
+    const rep = m.alignment[m.reportedLayer];
+    ctx.log(
+      `${m.rule} ${p.activation} [${p.hidden.join(',')}] γ=${p.gamma} λ1=${p.l1}${p.batch_norm ? ' BN' : ''} η=${p.lr} B=${p.batch} seed=${p.seed}: ${m.status}, ` +
+        `${m.reportedLayer} alignment ${rep?.signal.toFixed(3)} (full ${rep?.full.toFixed(3)}), test acc ${m.loss.valAcc?.toFixed(3)}, ` +
+        `${m.steps} steps, ${result.extras.msPerStep.toFixed(1)} ms/step on ${info.name}${synthetic ? ` — ${meta.note}` : ''}`,
+    );
+  },
+});
