@@ -1,0 +1,294 @@
+/**
+ * Trains one SRE transformer cell with one learning rule and measures the Hebbian alignment of
+ * every weight matrix (SPEC §1-3). The same loop as the MLP's (src/ml/train.ts): [noise] → step
+ * (G and, on measured iterations, H) → measure → rule update → record, with the rules, cosines,
+ * stationarity and collapse rule imported from src/ml. Metrics follow src/metrics.ts with
+ * model 'transformer'; matrices are named 'emb', 'pos', 'enc1.qkv', ..., 'W1', 'W2', 'W3'.
+ */
+import type * as TF from '@tensorflow/tfjs';
+import type { CellMetrics, CellStatus, LayerAlignment, Stationarity } from '../../metrics.ts';
+import { alignments, balance, drift, isCollapsed, mean, targetVariance, type CollapseRule } from '../alignment.ts';
+import { upload, type Tf } from '../backend.ts';
+import { initMlp } from '../mlp.ts';
+import { fixedMlp, fixedMlpBatchMean } from '../mlp-tf.ts';
+import { rngFor } from '../rng.ts';
+import { adamUpdate, clipGlobalNorm, projectSignal, randomNNSignal, randomNNUpdate, sgdUpdate, type AdamConfig, type AdamState, type RandomNNConfig } from '../rules.ts';
+import type { RuleName } from '../train.ts';
+import { initTransformer, numel, type InitOptions, type TransformerConfig, type TransformerParams } from './model.ts';
+import { datasetLoss, gradBuffers, transformerStep, workspace, type DfaFeedback, type TransformerBackward } from './step.ts';
+
+/** Everything that defines one transformer training cell. */
+export interface TransformerTrainConfig {
+  readonly model: TransformerConfig;
+  readonly rule: RuleName;
+  readonly lr: number;
+  readonly gamma: number;
+  /** Persistent noise σ added to every parameter at the start of every iteration. */
+  readonly sigma: number;
+  readonly seed: number;
+  readonly steps: number;
+  readonly batch: number;
+  readonly dropLast: boolean;
+  readonly windowK: number;
+  readonly trajectoryEvery: number;
+  readonly init: InitOptions;
+  readonly stationaryThreshold: number;
+  readonly collapse: CollapseRule;
+  readonly adam: AdamConfig;
+  readonly dfa: { readonly feedbackScale: number; readonly clip: number };
+  readonly randomnn: RandomNNConfig & { readonly hidden: readonly number[]; readonly outputs: number };
+  /** The matrix Table 1 reports ('W2'; 'W1' for DFA). */
+  readonly reportedLayer: string;
+}
+
+/** Token sequences [n, T] and targets [n, d_out], row-major. */
+export interface TokenDataset {
+  readonly tokens: Int32Array;
+  readonly y: Float32Array;
+  readonly n: number;
+}
+
+/** Hooks for the stage. */
+export interface TrainHooks {
+  log?(message: string): void;
+  progress?(done: number, total: number): void;
+}
+
+/** A finished cell. */
+export interface TransformerTrainResult {
+  readonly metrics: CellMetrics;
+  readonly params: TransformerParams;
+}
+
+/**
+ * DFA's fixed feedback from stream 'dfa': one matrix per hidden head layer, then one for the
+ * pooled representation; entries uniform(±scale/√d_out) (the MLP's decision), stored [d_out, n].
+ */
+export function dfaFeedback(c: TransformerConfig, seed: number, scale: number): DfaFeedback {
+  const rng = rngFor(seed, 'dfa');
+  const dOut = c.head[c.head.length - 1]!;
+  const bound = scale / Math.sqrt(dOut);
+  const hidden = c.head.slice(1, -1).map((n) => rng.fillUniform(new Float32Array(dOut * n), -bound, bound));
+  const pool = rng.fillUniform(new Float32Array(dOut * c.dModel), -bound, bound);
+  return { hidden, pool };
+}
+
+/** The RandomNN network's input: each sequence's one-hot tokens averaged over positions, [B, V]. */
+export function tokenHistogram(tokens: Int32Array, B: number, T: number, V: number, out: Float32Array): Float32Array {
+  out.fill(0, 0, B * V);
+  for (let b = 0; b < B; b++) for (let t = 0; t < T; t++) { const k = b * V + tokens[b * T + t]!; out[k] = out[k]! + 1 / T; }
+  return out;
+}
+
+/** Trains one cell. Never throws on divergence (status 'diverged'). */
+export function trainTransformer(
+  tf: Tf,
+  backend: { name: string; version: string },
+  cfg: TransformerTrainConfig,
+  train: TokenDataset,
+  val: TokenDataset,
+  hooks: TrainHooks = {},
+): TransformerTrainResult {
+  const t0 = performance.now();
+  const c = cfg.model;
+  const T = c.seqLen;
+  const dOut = c.head[c.head.length - 1]!;
+  const p = initTransformer(c, rngFor(cfg.seed, 'init'), cfg.init);
+  const specs = p.specs;
+  const params = specs.map((s) => p.values[s.name]!);
+  const matrices = specs.flatMap((s, i) => (s.matrix ? [{ name: s.matrix, param: s.name, index: i }] : []));
+  const steps = cfg.steps;
+  const K = Math.min(cfg.windowK, steps);
+  const every = Math.max(1, cfg.trajectoryEvery);
+  const ws = workspace(c, cfg.batch);
+  const bufs = gradBuffers(p);
+  const G = specs.map((s) => bufs.G[s.name]!);
+
+  const adam: AdamState[] = params.map((a) => ({ m: new Float32Array(a.length), v: new Float32Array(a.length) }));
+  const feedback = cfg.rule === 'dfa' ? dfaFeedback(c, cfg.seed, cfg.dfa.feedbackScale) : undefined;
+  let rnn: { net: ReturnType<typeof fixedMlp>; M: Float32Array[]; Wstar: Float32Array[]; hist: Float32Array } | undefined;
+  if (cfg.rule === 'randomnn') {
+    const rng = rngFor(cfg.seed, 'randomnn');
+    const net = initMlp([c.vocab, ...cfg.randomnn.hidden, cfg.randomnn.outputs], rng);
+    const M = params.map((a) => rng.fillNormal(new Float32Array(a.length * cfg.randomnn.outputs)));
+    rnn = { net: fixedMlp(tf, net), M, Wstar: params.map((a) => new Float32Array(a.length)), hist: new Float32Array(cfg.batch * c.vocab) };
+  }
+  const mode: TransformerBackward = cfg.rule === 'randomnn' ? 'none' : cfg.rule === 'dfa' ? 'dfa' : 'bp';
+
+  // Batches: a fresh permutation per epoch (stream 'shuffle'), assembled in JS.
+  const shuffle = rngFor(cfg.seed, 'shuffle');
+  const noiseRng = rngFor(cfg.seed, 'noise');
+  let perm = shuffle.permutation(train.n);
+  let pos = 0;
+  const bTok = new Int32Array(cfg.batch * T);
+  const bY = new Float32Array(cfg.batch * dOut);
+  const nextBatch = (): number => {
+    if (train.n - pos <= 0 || (cfg.dropLast && train.n - pos < cfg.batch)) {
+      perm = shuffle.permutation(train.n);
+      pos = 0;
+    }
+    const B = Math.min(cfg.batch, train.n - pos);
+    for (let r = 0; r < B; r++) {
+      const k = perm[pos + r]!;
+      bTok.set(train.tokens.subarray(k * T, (k + 1) * T), r * T);
+      bY.set(train.y.subarray(k * dOut, (k + 1) * dOut), r * dOut);
+    }
+    pos += B;
+    return B;
+  };
+
+  const sumsq = (a: Float32Array): number => a.reduce((s, v) => s + v * v, 0);
+  const normHist = matrices.map((m) => [Math.sqrt(sumsq(params[m.index]!))]);
+  const initialNorm = normHist.map((h) => h[0]!);
+  const window = matrices.map(() => [] as number[]);
+  const windowFull = matrices.map(() => [] as number[]);
+  const gSum = matrices.map((m) => new Float64Array(params[m.index]!.length));
+  const traj = { step: [] as number[], trainLoss: [] as number[], valLoss: [] as number[], alignment: matrices.map(() => [] as number[]), norm: matrices.map(() => [] as number[]) };
+  const noise = cfg.sigma > 0 ? new Float32Array(Math.max(...params.map((a) => a.length))) : null;
+  let status: CellStatus = 'ok';
+  let done = 0;
+
+  for (let t = 0; t < steps; t++) {
+    if (noise) {
+      for (const a of params) {
+        const n = noiseRng.fillNormal(noise.subarray(0, a.length), 0, cfg.sigma);
+        for (let j = 0; j < a.length; j++) a[j] = a[j]! + n[j]!;
+      }
+    }
+    const inWindow = t >= steps - K;
+    const onTraj = (t + 1) % every === 0 || t === steps - 1;
+    const measure = inWindow || onTraj;
+    const B = nextBatch();
+    const batch = { tokens: bTok.subarray(0, B * T), y: bY.subarray(0, B * dOut), B };
+    let batchLoss = NaN;
+    if (mode !== 'none' || measure) {
+      batchLoss = transformerStep(tf, p, batch, { mode, ...(feedback ? { feedback } : {}), hebb: measure }, bufs, ws);
+    }
+    if (mode === 'dfa') clipGlobalNorm(G, cfg.dfa.clip);
+    if (rnn) {
+      const x = upload(tf, tokenHistogram(batch.tokens, B, T, c.vocab, rnn.hist).subarray(0, B * c.vocab), [B, c.vocab]) as TF.Tensor2D;
+      const r = fixedMlpBatchMean(tf, rnn.net, x);
+      x.dispose();
+      for (let i = 0; i < params.length; i++) {
+        const Ws = projectSignal(rnn.M[i]!, r, rnn.Wstar[i]!);
+        const g = G[i]!;
+        randomNNSignal(params[i]!, Ws, cfg.randomnn, g);
+        for (let j = 0; j < g.length; j++) g[j] = -g[j]!; // G = −g
+      }
+    }
+
+    if (measure) {
+      matrices.forEach((m, k) => {
+        const a = alignments(G[m.index]!, params[m.index]!, bufs.H[m.name]!, cfg.gamma);
+        if (inWindow) {
+          window[k]!.push(a.signal);
+          windowFull[k]!.push(a.full);
+        }
+        if (onTraj) traj.alignment[k]!.push(a.signal);
+      });
+    }
+    if (inWindow) {
+      matrices.forEach((m, k) => {
+        const s = gSum[k]!;
+        const g = G[m.index]!;
+        for (let j = 0; j < s.length; j++) s[j] = s[j]! - g[j]!;
+      });
+    }
+
+    let finite = Number.isFinite(batchLoss) || mode === 'none';
+    const ss = new Float64Array(params.length);
+    for (let i = 0; i < params.length; i++) {
+      switch (cfg.rule) {
+        case 'sgd':
+        case 'dfa':
+          ss[i] = sgdUpdate(params[i]!, G[i]!, cfg.lr, cfg.gamma);
+          break;
+        case 'adam':
+          ss[i] = adamUpdate(params[i]!, G[i]!, adam[i]!, t + 1, cfg.lr, cfg.gamma, cfg.adam);
+          break;
+        case 'randomnn':
+          ss[i] = randomNNUpdate(params[i]!, G[i]!, cfg.lr, cfg.gamma, cfg.randomnn.clip);
+          break;
+        default:
+          return unreachable(cfg.rule);
+      }
+      if (!Number.isFinite(ss[i]!)) finite = false;
+    }
+    matrices.forEach((m, k) => normHist[k]!.push(Math.sqrt(ss[m.index]!)));
+    done = t + 1;
+    if (!finite) {
+      status = 'diverged';
+      hooks.log?.(`diverged at step ${t + 1}`);
+      break;
+    }
+    if (onTraj) {
+      traj.step.push(t + 1);
+      traj.trainLoss.push(batchLoss);
+      traj.valLoss.push(datasetLoss(tf, p, val.tokens, val.y, val.n, ws));
+      matrices.forEach((_, k) => traj.norm[k]!.push(normHist[k]![t + 1]!));
+      hooks.progress?.(t + 1, steps);
+    }
+  }
+
+  const valFinal = status === 'diverged' ? NaN : traj.step[traj.step.length - 1] === done ? traj.valLoss[traj.valLoss.length - 1]! : datasetLoss(tf, p, val.tokens, val.y, val.n, ws);
+  const trainFinal = status === 'diverged' ? NaN : datasetLoss(tf, p, train.tokens, train.y, train.n, ws);
+  const targetVar = targetVariance(val.y, val.n, dOut);
+  const alignment: Record<string, LayerAlignment> = {};
+  const stationarity: Record<string, Stationarity> = {};
+  const norms: Record<string, { initial: number; final: number }> = {};
+  matrices.forEach((m, k) => {
+    const hist = normHist[k]!;
+    const final = hist[hist.length - 1]!;
+    const d = drift(final, hist[Math.max(0, hist.length - 1 - K)]!);
+    const nWin = window[k]!.length;
+    const gMean = Float64Array.from(gSum[k]!, (v) => v / Math.max(1, nWin));
+    alignment[m.name] = { signal: mean(window[k]!), full: mean(windowFull[k]!), window: window[k]! };
+    stationarity[m.name] = { drift: d, balance: balance(gMean, params[m.index]!, cfg.gamma), stationary: d < cfg.stationaryThreshold };
+    norms[m.name] = { initial: initialNorm[k]!, final };
+  });
+  const rep = norms[cfg.reportedLayer];
+  if (!rep) throw new Error(`reported layer '${cfg.reportedLayer}' is not one of ${Object.keys(norms).join(', ')}`);
+  if (status === 'ok' && isCollapsed(rep.final, rep.initial, valFinal, targetVar, cfg.collapse)) status = 'collapsed';
+  const valBest = Math.min(valFinal, ...traj.valLoss.filter(Number.isFinite));
+  rnn?.net.dispose();
+
+  const metrics: CellMetrics = {
+    schema: 1,
+    model: 'transformer',
+    rule: cfg.rule,
+    gamma: cfg.gamma,
+    sigma: cfg.sigma,
+    seed: cfg.seed,
+    lr: cfg.lr,
+    steps: done,
+    batch: cfg.batch,
+    reportedLayer: cfg.reportedLayer,
+    windowK: K,
+    status,
+    alignment,
+    stationarity,
+    norms,
+    loss: { trainFinal, valFinal, valBest, targetVar },
+    trajectory: {
+      every,
+      step: traj.step,
+      trainLoss: traj.trainLoss,
+      valLoss: traj.valLoss,
+      alignment: Object.fromEntries(matrices.map((m, k) => [m.name, traj.alignment[k]!])),
+      norm: Object.fromEntries(matrices.map((m, k) => [m.name, traj.norm[k]!])),
+    },
+    backend: backend.name,
+    backendVersion: backend.version,
+    wallSeconds: (performance.now() - t0) / 1000,
+  };
+  return { metrics, params: p };
+}
+
+/** Number of parameters (for logs). */
+export function parameterCount(p: TransformerParams): number {
+  return p.specs.reduce((s, x) => s + numel(x.shape), 0);
+}
+
+function unreachable(x: never): never {
+  throw new Error(`unreachable: ${String(x)}`);
+}

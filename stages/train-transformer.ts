@@ -1,0 +1,119 @@
+/**
+ * Stage: one SRE transformer training cell (SPEC §2-3): a learning rule × γ × seed × the
+ * profile's other params. Reads the teacher's sequences and targets from the `data` dep, trains
+ * the student, writes metrics.json (src/metrics.ts, model 'transformer', every weight matrix)
+ * and weights.json. Every decision is a param with the SPEC's (or docs/transformer.md's) default.
+ */
+import { z } from 'zod';
+import { defineStage, single } from '../src/stage-api.ts';
+
+const params = z
+  .object({
+    rule: z.enum(['sgd', 'adam', 'dfa', 'randomnn']),
+    /** Weight decay γ (coupled L2, every parameter). */
+    gamma: z.number().nonnegative(),
+    /** Persistent noise σ added to every parameter at the start of every iteration. */
+    sigma: z.number().nonnegative().default(0),
+    seed: z.number().int().nonnegative(),
+    lr: z.number().positive(),
+    /** Training length: exactly one of steps and epochs. */
+    steps: z.number().int().positive().nullish(),
+    epochs: z.number().int().positive().nullish(),
+    batch: z.number().int().positive().default(256),
+    /** Use only the first n_train teacher sequences (default: all). */
+    n_train: z.number().int().positive().nullish(),
+    drop_last: z.boolean().default(false),
+    /** Multiplies the uniform(±1/√fan_in) bound of every linear layer (1 = PyTorch). */
+    init_scale: z.number().positive().default(1),
+    /** Decision: token and position embeddings ~ N(0, embed_init_std²). */
+    embed_init_std: z.number().positive().default(1),
+    window_k: z.number().int().positive().nullish(),
+    /** Trajectory period (each point costs a validation pass); default ⌈T/20⌉. */
+    trajectory_every: z.number().int().positive().nullish(),
+    stationary_threshold: z.number().positive().default(0.02),
+    collapse_norm_ratio: z.number().positive().default(0.2),
+    collapse_loss_ratio: z.number().positive().default(0.5),
+    adam_beta1: z.number().min(0).max(1).default(0.9),
+    adam_beta2: z.number().min(0).max(1).default(0.999),
+    adam_eps: z.number().positive().default(1e-8),
+    /** Decision: DFA feedback entries uniform(±dfa_feedback_scale/√d_out). */
+    dfa_feedback_scale: z.number().positive().default(1),
+    dfa_clip: z.number().positive().default(5),
+    randomnn_target_norm: z.number().positive().default(100),
+    randomnn_clip: z.number().positive().default(1),
+    randomnn_eps: z.number().positive().default(1e-8),
+    /** RandomNN's fixed network: V (token histogram) → hidden → outputs. */
+    randomnn_hidden: z.array(z.number().int().positive()).default([128, 128, 128]),
+    randomnn_outputs: z.number().int().positive().default(4),
+    /** The matrix Table 1 reports; default W1 (the head's 1st) for DFA, else W2 (the head's 2nd). */
+    reported_layer: z.string().min(1).nullish(),
+  })
+  .strict()
+  .refine((p) => (p.steps == null) !== (p.epochs == null), { message: 'give exactly one of steps and epochs' });
+
+export default defineStage({
+  params,
+  async run(ctx) {
+    const { join } = await import('node:path');
+    const { readFile, writeFile } = await import('node:fs/promises');
+    const { readNpy } = await import('../src/ml/npy.ts');
+    const { initBackend } = await import('../src/ml/backend.ts');
+    const { backendNameFromFact } = await import('../src/ml/backend-fact.ts');
+    const { defaultWindow } = await import('../src/ml/alignment.ts');
+    const { trainTransformer } = await import('../src/ml/transformer/train.ts');
+    const { transformerToJson } = await import('../src/ml/transformer/model.ts');
+    const p = ctx.params;
+    const dir = single(ctx.inputs.data, 'data').path;
+    const [tt, ty, vt, vy] = await Promise.all(['train_tokens', 'train_y', 'val_tokens', 'val_y'].map((n) => readNpy(join(dir, `${n}.npy`))));
+    const teacher = JSON.parse(await readFile(join(dir, 'teacher.json'), 'utf8')) as {
+      config: { vocab: number; seq_len: number; d_model: number; heads: number; d_ff: number; layers: number; head: number[] };
+    };
+    const tc = teacher.config;
+    const model = { vocab: tc.vocab, seqLen: tc.seq_len, dModel: tc.d_model, heads: tc.heads, dFF: tc.d_ff, layers: tc.layers, head: tc.head };
+    const T = model.seqLen;
+    const dOut = model.head[model.head.length - 1]!;
+    const available = tt!.shape[0]!;
+    const n = p.n_train ?? available;
+    if (n > available) throw new Error(`n_train ${n} exceeds the teacher's ${available} training sequences`);
+    const perEpoch = p.drop_last ? Math.floor(n / p.batch) : Math.ceil(n / p.batch);
+    const steps = p.steps ?? p.epochs! * perEpoch;
+    const { tf, info } = await initBackend(backendNameFromFact(ctx.env.backend));
+    const t0 = Date.now();
+    const result = trainTransformer(
+      tf,
+      info,
+      {
+        model,
+        rule: p.rule,
+        lr: p.lr,
+        gamma: p.gamma,
+        sigma: p.sigma,
+        seed: p.seed,
+        steps,
+        batch: p.batch,
+        dropLast: p.drop_last,
+        windowK: p.window_k ?? defaultWindow(steps),
+        trajectoryEvery: p.trajectory_every ?? Math.ceil(steps / 20),
+        init: { scale: p.init_scale, embedStd: p.embed_init_std },
+        stationaryThreshold: p.stationary_threshold,
+        collapse: { normRatio: p.collapse_norm_ratio, lossRatio: p.collapse_loss_ratio },
+        adam: { beta1: p.adam_beta1, beta2: p.adam_beta2, eps: p.adam_eps },
+        dfa: { feedbackScale: p.dfa_feedback_scale, clip: p.dfa_clip },
+        randomnn: { targetNorm: p.randomnn_target_norm, clip: p.randomnn_clip, eps: p.randomnn_eps, hidden: p.randomnn_hidden, outputs: p.randomnn_outputs },
+        reportedLayer: p.reported_layer ?? (p.rule === 'dfa' ? 'W1' : 'W2'),
+      },
+      { tokens: (tt!.data as Int32Array).subarray(0, n * T), y: (ty!.data as Float32Array).subarray(0, n * dOut), n },
+      { tokens: vt!.data as Int32Array, y: vy!.data as Float32Array, n: vt!.shape[0]! },
+      { log: (m) => ctx.log(m), progress: (d, t) => ctx.progress(d, t) },
+    );
+    const m = result.metrics;
+    await writeFile(join(ctx.outDir, 'metrics.json'), JSON.stringify(m));
+    await writeFile(join(ctx.outDir, 'weights.json'), JSON.stringify({ config: p, steps: m.steps, params: transformerToJson(result.params) }));
+    const rep = m.alignment[m.reportedLayer];
+    ctx.log(
+      `transformer ${p.rule} γ=${p.gamma} seed=${p.seed}: ${m.status}, ${m.reportedLayer} alignment ${rep?.signal.toFixed(3)} ` +
+        `(full ${rep?.full.toFixed(3)}), val MSE ${m.loss.valFinal.toExponential(3)}, ${m.steps} steps in ${((Date.now() - t0) / 1000).toFixed(1)} s ` +
+        `(${((Date.now() - t0) / Math.max(1, m.steps)).toFixed(1)} ms/step) on ${info.name}`,
+    );
+  },
+});
