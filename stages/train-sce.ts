@@ -21,6 +21,8 @@ export const trainSceParams = z
     /** Decision: normalised Hebbian standardises each unit's incoming weights to this SD (null: the init's SD). */
     hebb_target_std: z.number().positive().nullish(),
     activation: z.enum(['tanh', 'relu', 'sigmoid', 'gelu']).default('tanh'),
+    /** A free label for the architecture (a matrix axis in Fig. 3 right; figures group by it). */
+    arch: z.string().nullish(),
     /** Hidden layer widths (input 3072 and output 10 are fixed by the data). */
     hidden: z.array(z.number().int().positive()).min(1).default([128, 128]),
     /** Coupled L2 weight decay γ (biases and BN parameters included). */

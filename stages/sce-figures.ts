@@ -1,0 +1,62 @@
+/**
+ * Stage: the SCE figures (SPEC §5: Figs. 2, 3, 4, 7, 8, 9, 11) as SVG (Vega-Lite rendered by
+ * src/report/render.ts), each next to its .vl.json, plus figures/index.json and sce-summary.json
+ * (every plotted number, and the γ trends — reported, never gated, and not evaluated at all on
+ * synthetic data). Deps: `cifar` (the cifar10 stage: is the data synthetic?) and one dep per
+ * figure group (`fig2`, `fig3_act`, `fig3_arch`, `fig4`, `fig7`, `fig8`, `fig9`, `fig11_l1`,
+ * `fig11_l2`, `fig11_bn`), each `stage@*`; an absent group draws no figure.
+ */
+import { z } from 'zod';
+import { defineStage } from '../src/stage-api.ts';
+
+/** The stage's parameters. */
+export const sceFiguresParams = z
+  .object({
+    /** The layer whose alignment the figures show (the paper's SCE figures: the 2nd layer). */
+    curve_layer: z.string().regex(/^W[1-9][0-9]*$/).default('W2'),
+  })
+  .strict();
+
+export default defineStage({
+  params: sceFiguresParams,
+  async run(ctx) {
+    const { mkdir, readFile, writeFile } = await import('node:fs/promises');
+    const { join } = await import('node:path');
+    const { loadCells } = await import('../src/report/load-cells.ts');
+    const { renderSvg, rendererVersions } = await import('../src/report/render.ts');
+    const { sceFigureDefs } = await import('../src/ml/sce/figures.ts');
+    type Extras = import('../src/ml/sce/train.ts').SceExtras;
+    type Cell = import('../src/ml/sce/aggregate.ts').SceCell;
+    const cifar = ctx.inputs.cifar?.[0];
+    const meta = cifar ? (JSON.parse(await readFile(join(cifar.path, 'cifar10.json'), 'utf8')) as { synthetic: unknown; note: string | null }) : null;
+    const groups: Record<string, Cell[]> = {};
+    for (const [dep, inputs] of Object.entries(ctx.inputs)) {
+      if (dep === 'cifar') continue;
+      const recs = await loadCells(inputs);
+      groups[dep] = await Promise.all(recs.map(async (r, i): Promise<Cell> => {
+        let extras: Extras | null = null;
+        try {
+          extras = JSON.parse(await readFile(join(inputs[i]!.path, 'sce.json'), 'utf8')) as Extras;
+        } catch {
+          extras = null;
+        }
+        return { cell: r.cell, params: r.params, metrics: r.metrics, extras, ...(r.error ? { error: r.error } : {}) };
+      }));
+    }
+    // Without the cifar dep we cannot tell: label as synthetic rather than present it as evidence.
+    const synthetic = meta ? meta.synthetic !== null : true;
+    const { figures, summary } = sceFigureDefs(groups, { synthetic, layer: ctx.params.curve_layer });
+    const dir = join(ctx.outDir, 'figures');
+    await mkdir(dir, { recursive: true });
+    let done = 0;
+    for (const d of figures) {
+      await writeFile(join(dir, `${d.name}.vl.json`), JSON.stringify(d.spec, null, 1));
+      await writeFile(join(dir, `${d.name}.svg`), await renderSvg(d.spec));
+      ctx.progress(++done, figures.length);
+    }
+    const index = { schema: 1, synthetic, note: synthetic ? 'synthetic data: code path only, not evidence' : null, figures: figures.map(({ name, caption, figure }) => ({ name, caption, figure })), renderer: rendererVersions() };
+    await writeFile(join(dir, 'index.json'), JSON.stringify(index, null, 2));
+    await writeFile(join(ctx.outDir, 'sce-summary.json'), JSON.stringify(summary, null, 1));
+    ctx.log(`SCE figures${synthetic ? ' (synthetic data: code path only, not evidence)' : ''}: ${figures.map((d) => d.name).join(', ') || '(none)'}`);
+  },
+});
