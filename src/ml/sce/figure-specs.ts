@@ -93,7 +93,7 @@ export function curvesSpec(cs: readonly SceCurve[], o: { title: string; subtitle
       vals.push({ label: c.label, step, mean: m, lo: m - d, hi: m + d });
     });
   }
-  const color = { field: 'label', type: 'nominal', title: o.seriesTitle, sort: cs.map((c) => c.label) };
+  const color = { field: 'label', type: 'nominal', title: o.seriesTitle, sort: cs.map((c) => c.label), legend: { labelLimit: 320 } };
   const x = { field: 'step', type: 'quantitative', title: 'iteration' };
   const layers: VlSpec[] = [];
   if (o.zeroLine) layers.push({ mark: { type: 'rule', color: '#888', strokeDash: [4, 3] }, data: { values: [{ y: 0 }] }, encoding: { y: { field: 'y', type: 'quantitative' } } });
