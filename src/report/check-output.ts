@@ -31,9 +31,15 @@ export function formatCheckReport(checks: unknown, opts: CheckCliOptions = {}): 
     if (r.gate && r.status === 'FAIL') failing++;
     if (r.gate && r.status === 'SKIPPED') skippedGating++;
   }
-  const s = file.summary;
+  // Counted separately for gating and report-only checks: a report-only FAIL must not read as a failure.
+  const count = (gate: boolean, status: string): number => file.results.filter((r) => r.gate === gate && r.status === status).length;
   lines.push('');
-  lines.push(`${s.pass} passed, ${s.fail} failed, ${s.skipped} skipped` + (opts.requireAll && skippedGating ? ` (--require-all: ${skippedGating} skipped count as failures)` : ''));
+  lines.push(
+    `gating checks: ${count(true, 'PASS')} PASS, ${failing} FAIL, ${skippedGating} SKIPPED` +
+      (opts.requireAll && skippedGating ? ` (--require-all: SKIPPED counts as a failure)` : '') +
+      ` · report-only: ${count(false, 'PASS')} PASS, ${count(false, 'FAIL')} FAIL, ${count(false, 'SKIPPED')} SKIPPED` +
+      ` → ${failing > 0 || (opts.requireAll && skippedGating > 0) ? 'FAILED' : 'OK'}`,
+  );
   const exitCode = failing > 0 || (opts.requireAll && skippedGating > 0) ? 1 : 0;
   return { text: lines.join('\n'), exitCode };
 }
