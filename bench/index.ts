@@ -7,6 +7,7 @@ import { machine, type Benchmark } from './harness.ts';
 const modules: Array<() => Promise<{ benchmarks: readonly Benchmark[] }>> = [
   () => import('./engine.ts'),
   () => import('./train-sre.ts'),
+  () => import('./train-sce.ts'),
   // Each bench module registers here.
 ];
 

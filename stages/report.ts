@@ -38,6 +38,19 @@ export default defineStage({
         ctx.log(`figure ${f.name}: ${e instanceof Error ? e.message : String(e)}`);
       }
     }
+    // The classification figures, when the SCE stages are part of the run (dep `sce`).
+    type SceIndex = { synthetic?: boolean; note?: string | null; figures?: { name: string; caption: string }[] };
+    const sceIndex = await readDepJson<SceIndex>(ctx.inputs, 'sce', 'figures/index.json');
+    const sceDir = ctx.inputs.sce?.[0] ? join(ctx.inputs.sce[0].path, 'figures') : null;
+    for (const f of sceIndex?.figures ?? []) {
+      try {
+        svgs[f.name] = await readFile(join(sceDir!, `${f.name}.svg`), 'utf8');
+        await copyFile(join(sceDir!, `${f.name}.svg`), join(ctx.outDir, 'figures', `${f.name}.svg`));
+        await copyFile(join(sceDir!, `${f.name}.vl.json`), join(ctx.outDir, 'figures', `${f.name}.vl.json`));
+      } catch (e) {
+        ctx.log(`figure ${f.name}: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }
     const p = ctx.params;
     const inputs = {
       title: p.title,
@@ -49,6 +62,8 @@ export default defineStage({
       figures,
       svgs,
       provenance: null,
+      sce: sceIndex ? { synthetic: sceIndex.synthetic === true, note: sceIndex.note ?? null, figures: sceIndex.figures ?? [] } : null,
+      ...(sceIndex ? {} : { sceMissing: 'the SCE stages did not run in this profile, or CIFAR-10 could not be fetched (see the run log)' }),
       mismatchTol: p.mismatchTol,
       gridNotes: p.gridNotes,
       variantNotes: p.variantNotes,
@@ -74,7 +89,7 @@ export default defineStage({
     type RI = import('../src/report/report.ts').ReportInputs;
     const inputs = JSON.parse(await readFile(join(ctx.dir, 'report-inputs.json'), 'utf8')) as RI;
     const svgs: Record<string, string> = {};
-    for (const f of inputs.figures?.figures ?? []) {
+    for (const f of [...(inputs.figures?.figures ?? []), ...(inputs.sce?.figures ?? [])]) {
       try {
         svgs[f.name] = await readFile(join(ctx.dir, 'figures', `${f.name}.svg`), 'utf8');
       } catch {

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { readdirSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync, chmodSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Rig } from './rig.ts';
 
@@ -117,6 +117,24 @@ describe('caching and invalidation (real CLI on a toy project)', () => {
     const again = await rig.hebb(['repro']);
     expect(again.code).toBe(0);
     expect(rig.runs().sort()).toEqual(['gen@a-s0', 'gen@a-s1', 'gen@a-s2', 'gen@b-s0', 'gen@b-s1', 'gen@b-s2', 'sum'].filter((c) => rig.runs().includes(c)).sort());
+  });
+
+  it('an optional dep (`stage@*?`) lets a cell run without the upstream cells that failed', async () => {
+    rig.edit('pipeline.yaml', 'values: gen@*', 'values: gen@*?');
+    // Fail one cell through a marker file, so that the code (and every key) stays the same between runs.
+    rig.edit('stages/gen.ts', 'if (ctx.params.fail)', "if (ctx.params.fail || (await import('node:fs')).existsSync(join(process.cwd(), `fail-${ctx.cell}`)))");
+    rig.write('fail-gen@b-s2', '');
+    const r = await rig.hebb(['repro', '-j', '2']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/FAILED\s+gen@b-s2/);
+    expect(r.stderr).toMatch(/done\s+sum/);
+    expect(JSON.parse(rig.read('reports/full/sum.json'))).toEqual({ total: 120, n: 5 });
+    // Once the upstream cell succeeds, the optional input is there and the cell runs again.
+    rmSync(rig.path('fail-gen@b-s2'));
+    rig.clearRuns();
+    expect((await rig.hebb(['repro', '-j', '2'])).code).toBe(0);
+    expect(rig.runs().sort()).toEqual(['gen@b-s2', 'sum']);
+    expect(JSON.parse(rig.read('reports/full/sum.json'))).toEqual({ total: 180, n: 6 });
   });
 
   it('profiles expand to different grids and cache separately', async () => {

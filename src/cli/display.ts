@@ -18,7 +18,7 @@ function lineFor(e: EngineEvent, finished: number, total: number): string | unde
     case 'done':
       return `${n} ${e.reused ? 'reused ' : 'done   '} ${e.cell}  ${secs(e.durationMs)}`;
     case 'failed':
-      return `${n} FAILED  ${e.cell}: ${e.message.split('\n')[0]}${e.log ? `\n          log: ${e.log}` : ''}`;
+      return `${n} FAILED  ${e.cell}: ${e.message.split('\n').slice(0, 12).join('\n          ')}${e.log ? `\n          log: ${e.log}` : ''}`;
     case 'skipped':
       return `${n} skipped ${e.cell} (upstream ${e.because} failed)`;
     case 'corrupt':

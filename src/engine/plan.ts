@@ -36,10 +36,12 @@ export class Planner {
    * The state of `cell`, given the records of upstream cells that are done (`done`). Upstream
    * cells absent from `done` make the cell `blocked`.
    */
-  async state(cell: Cell, done: ReadonlyMap<string, { record: RunRecord; cell: Cell }>): Promise<CellState> {
+  async state(cell: Cell, done: ReadonlyMap<string, { record: RunRecord; cell: Cell }>, gone: ReadonlySet<string> = new Set()): Promise<CellState> {
     const code = this.codeOf(cell.module);
     const env = await this.env.select(cell.env);
-    const waitingOn = cell.deps.flatMap((d) => d.cells).filter((c) => !done.has(c));
+    // An optional dep's cells that failed (`gone`) are left out of the inputs instead of waited for.
+    const usable = (d: Cell['deps'][number]): readonly string[] => (d.optional ? d.cells.filter((c) => !gone.has(c)) : d.cells);
+    const waitingOn = cell.deps.flatMap(usable).filter((c) => !done.has(c));
     // The last run of this cell: read only when the cell is not cached (what `why` diffs against).
     const last = (): { previousKey?: string; previous?: RunRecord } => {
       const previousKey = this.store.readIndex(this.profile, cell.name);
@@ -54,11 +56,11 @@ export class Planner {
     const inputs: Record<string, InputFingerprint[]> = {};
     const specInputs: Record<string, SpecInput[]> = {};
     for (const dep of cell.deps) {
-      inputs[dep.name] = dep.cells.map((c) => {
+      inputs[dep.name] = usable(dep).map((c) => {
         const u = done.get(c)!;
         return { cell: c, tree: u.record.tree, params: paramsDigest(u.cell.params) };
       });
-      specInputs[dep.name] = dep.cells.map((c) => {
+      specInputs[dep.name] = usable(dep).map((c) => {
         const u = done.get(c)!;
         return { cell: c, stage: u.cell.stage, matrix: u.cell.matrix, params: u.cell.params, key: u.record.key };
       });

@@ -47,8 +47,10 @@ export async function runCells(cells: readonly Cell[], planner: Planner, store: 
   emit({ type: 'plan', total: cells.length });
 
   const pending = new Set(cells.map((c) => c.name));
-  const blockedBy = (c: Cell): string | undefined => c.deps.flatMap((d) => d.cells).find((u) => failed.has(u) || skipped.has(u));
-  const ready = (c: Cell): boolean => c.deps.every((d) => d.cells.every((u) => done.has(u) || !byName.has(u)));
+  const isGone = (u: string): boolean => failed.has(u) || skipped.has(u);
+  const blockedBy = (c: Cell): string | undefined => c.deps.filter((d) => !d.optional).flatMap((d) => d.cells).find(isGone);
+  const ready = (c: Cell): boolean => c.deps.every((d) => d.cells.every((u) => done.has(u) || !byName.has(u) || (d.optional === true && isGone(u))));
+  const gone = { has: isGone } as ReadonlySet<string>;
 
   for (;;) {
     let progressed = false;
@@ -65,7 +67,7 @@ export async function runCells(cells: readonly Cell[], planner: Planner, store: 
       }
       if (!ready(cell)) continue;
       if (running.size >= executor.capacity) break;
-      const state: CellState = await planner.state(cell, done);
+      const state: CellState = await planner.state(cell, done, gone);
       pending.delete(name);
       progressed = true;
       if (state.kind === 'cached') {

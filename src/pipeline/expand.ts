@@ -14,6 +14,8 @@ export interface CellDep {
   readonly name: string;
   readonly stage: string;
   readonly cells: readonly string[];
+  /** Written `stage?` / `stage@*?`: the cell still runs when these upstream cells fail (without them). */
+  readonly optional?: boolean;
 }
 
 /** One unit of work: a stage with one combination of matrix values. */
@@ -126,7 +128,10 @@ export function expandPipeline(p: LoadedPipeline, profile: string, overrides: re
           problems.push(at(['stages', stageName, 'deps', depName], t.error));
           continue;
         }
-        deps.push({ name: depName, stage: String(t.value).split('@')[0]!, cells: [String(t.value)] });
+        const text = String(t.value);
+        const optional = text.endsWith('?');
+        const upstream = optional ? text.slice(0, -1) : text;
+        deps.push({ name: depName, stage: upstream.split('@')[0]!, cells: [upstream], ...(optional ? { optional } : {}) });
       }
       let publish: string | undefined;
       if (stage.publish !== undefined) {
@@ -155,6 +160,8 @@ export function expandPipeline(p: LoadedPipeline, profile: string, overrides: re
         const path = ['stages', stageName, 'deps', dep.name];
         if (suffix === '*') {
           deps.push({ ...dep, cells: (upstreamCells ?? []).map((c) => c.name) });
+        } else if (!activeNames.has(upstream) && dep.optional) {
+          deps.push({ ...dep, cells: [] });
         } else if (!activeNames.has(upstream)) {
           problems.push(at(path, `dep '${dep.name}' needs stage '${upstream}', which is not part of profile '${profile}'`, `use '${upstream}@*' to accept no cells, or add '${profile}' to its profiles:`));
         } else if (suffix === undefined) {

@@ -70,7 +70,7 @@ export function loadPipeline(file: string): Result<LoadedPipeline, Diagnostic[]>
       }
     }
     for (const [depName, target] of Object.entries(stage.deps ?? {})) {
-      const upstream = target.split('@')[0]!;
+      const upstream = target.replace(/\?$/, '').split('@')[0]!;
       if (!(upstream in raw.stages)) {
         problems.push(at(['stages', name, 'deps', depName], `dep '${depName}' names unknown stage '${upstream}'`, `one of: ${Object.keys(raw.stages).join(', ')}`));
       }
@@ -85,7 +85,7 @@ export function loadPipeline(file: string): Result<LoadedPipeline, Diagnostic[]>
       if (stage.params && axis in stage.params) problems.push(at(['stages', name, 'matrix', axis], `matrix axis '${axis}' is also a param of stage '${name}'`, 'rename one of them'));
     }
   }
-  const edges = new Map(Object.entries(raw.stages).map(([n, s]) => [n, Object.values(s.deps ?? {}).map((t) => t.split('@')[0]!)]));
+  const edges = new Map(Object.entries(raw.stages).map(([n, s]) => [n, Object.values(s.deps ?? {}).map((t) => t.replace(/\?$/, '').split('@')[0]!)]));
   const cycle = findCycle(edges);
   if (cycle) problems.push(at(['stages', cycle[0]!, 'deps'], `dependency cycle: ${cycle.join(' → ')}`, 'remove one of these deps'));
   if (problems.length > 0) return err(problems);

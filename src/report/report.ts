@@ -28,6 +28,12 @@ export interface ReportInputs {
   readonly mismatchTol?: number;
   readonly gridNotes?: Readonly<Record<string, string>>;
   readonly variantNotes?: Readonly<Record<string, string>>;
+  /**
+   * The CIFAR-10 classification figures (sce-figures' figures/index.json), or null when they did
+   * not run; `missing` says why (e.g. the download failed).
+   */
+  readonly sce?: { readonly synthetic: boolean; readonly note: string | null; readonly figures: readonly { readonly name: string; readonly caption: string }[] } | null;
+  readonly sceMissing?: string | null;
   /** Facts the report stage gathered itself (used where provenance is silent). */
   readonly local?: { readonly node: string; readonly platform: string; readonly cpus: number; readonly cpuModel: string; readonly memoryGiB: number };
 }
@@ -42,6 +48,7 @@ export function buildReport(inp: ReportInputs): Block[] {
   b.push(...table1Section(inp));
   b.push(...boundarySection(inp));
   b.push(...otherFigures(inp));
+  b.push(...sceSection(inp));
   b.push(...provenanceSection(inp));
   return b;
 }
@@ -194,6 +201,15 @@ function otherFigures(inp: ReportInputs): Block[] {
     if (inp.learning) out.push({ kind: 'p', text: `SGD alignment at convergence ${sweepSummary(inp.learning)}.` });
     out.push(...le);
   }
+  return out;
+}
+
+/** The classification experiments (SCE, CIFAR-10), labelled when they ran on synthetic data. */
+function sceSection(inp: ReportInputs): Block[] {
+  const out: Block[] = [{ kind: 'h', level: 2, text: 'Classification on CIFAR-10 (SCE: Figs. 2, 3, 4, 7, 8, 9, 11)' }];
+  if (!inp.sce) return inp.sceMissing === undefined ? [] : [...out, { kind: 'p', text: `Not run: ${inp.sceMissing ?? 'the SCE stages are not part of this run'}.` }];
+  if (inp.sce.synthetic) out.push({ kind: 'verdict', status: 'incomplete', text: `these figures come from a synthetic CIFAR-format archive: ${inp.sce.note ?? 'code path only, not evidence'}. No trend is evaluated on them.` });
+  for (const f of inp.sce.figures) out.push({ kind: 'figure', name: f.name, caption: f.caption, svg: inp.svgs?.[f.name] ?? null });
   return out;
 }
 
