@@ -30,7 +30,7 @@ describe('displays', () => {
     const text = capture((s) => plainDisplay(s, false), false);
     expect(text).toContain('start   b  (params.gamma 0.0005 → 0.005)');
     expect(text).toContain('[2/4] done    b  1.5 s');
-    expect(text).toContain('[3/4] FAILED  c: boom\n          log: /x/c.log');
+    expect(text).toContain('[3/4] FAILED  c: boom\n          stack\n          log: /x/c.log');
     expect(text).toContain('[4/4] skipped d (upstream c failed)');
     expect(text).not.toContain('cached  a');
     expect(text).toMatch(/hebb: 4 cells: 1 ran, 1 cached, 1 failed, 1 skipped in 2\.5 s\n {2}FAILED c: boom \(log: \/x\/c\.log\)/);
