@@ -8,6 +8,7 @@ const modules: Array<() => Promise<{ benchmarks: readonly Benchmark[] }>> = [
   () => import('./engine.ts'),
   () => import('./train-sre.ts'),
   () => import('./train-sce.ts'),
+  () => import('./train-transformer.ts'),
   // Each bench module registers here.
 ];
 
