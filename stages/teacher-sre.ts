@@ -26,7 +26,7 @@ export default defineStage({
     const { join } = await import('node:path');
     const { writeFile } = await import('node:fs/promises');
     const { makeTeacher } = await import('../src/ml/teacher.ts');
-    const { writeNpy } = await import('../src/ml/npy.ts');
+    const { writeNpy } = await import('../src/util/npy.ts');
     const { paramsToJson } = await import('../src/ml/mlp.ts');
     const { targetVariance } = await import('../src/ml/alignment.ts');
     const p = ctx.params;

@@ -38,7 +38,7 @@ export default defineStage({
     const { writeFile } = await import('node:fs/promises');
     const { makeTransformerTeacher } = await import('../src/ml/transformer/teacher.ts');
     const { transformerToJson } = await import('../src/ml/transformer/model.ts');
-    const { writeNpy } = await import('../src/ml/npy.ts');
+    const { writeNpy } = await import('../src/util/npy.ts');
     const { targetVariance } = await import('../src/ml/alignment.ts');
     const p = ctx.params;
     const model = { vocab: p.vocab, seqLen: p.seq_len, dModel: p.d_model, heads: p.heads, dFF: p.d_ff, layers: p.layers, head: p.head };

@@ -69,7 +69,7 @@ export default defineStage({
   async run(ctx) {
     const { join } = await import('node:path');
     const { readFile, writeFile } = await import('node:fs/promises');
-    const { readNpy } = await import('../src/ml/npy.ts');
+    const { readNpy } = await import('../src/util/npy.ts');
     const { initBackend } = await import('../src/ml/backend.ts');
     const { trainMlp } = await import('../src/ml/train.ts');
     const { defaultWindow } = await import('../src/ml/alignment.ts');

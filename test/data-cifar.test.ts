@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { channelStats, describeCifarFailure, readCifarArchive, type CifarReadOptions } from '../src/data/cifar.ts';
 import { CIFAR10_DIR, CIFAR10_RECORD_BYTES } from '../src/data/cifar-format.ts';
-import { decodeNpy, encodeNpy } from '../src/data/npy.ts';
+import { decodeNpy, encodeNpy } from '../src/util/npy.ts';
 import { buildSyntheticCifarArchive, syntheticCifarFiles } from '../src/data/synthetic-cifar.ts';
 import { writeTarGz, type TarEntrySpec } from '../src/data/tar-writer.ts';
 

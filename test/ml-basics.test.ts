@@ -1,7 +1,7 @@
 // Seeded RNG, .npy round trip and backend selection: the pieces that need no tfjs.
 import { describe, expect, it } from 'vitest';
 import { rngFor } from '../src/ml/rng.ts';
-import { decodeNpy, encodeNpy } from '../src/ml/npy.ts';
+import { decodeNpy, encodeNpy } from '../src/util/npy.ts';
 import { selectBackend, type Probe } from '../src/ml/backend-select.ts';
 
 describe('rng', () => {

@@ -9,7 +9,7 @@ import type { BackendInfo } from '../src/ml/backend-select.ts';
 import { makeTeacher, type TeacherData } from '../src/ml/teacher.ts';
 import { trainMlp, type Dataset, type TrainConfig } from '../src/ml/train.ts';
 import { defaultWindow, mean } from '../src/ml/alignment.ts';
-import { readNpy } from '../src/ml/npy.ts';
+import { readNpy } from '../src/util/npy.ts';
 import type { CellMetrics } from '../src/metrics.ts';
 import type { StageContext } from '../src/stage-api.ts';
 

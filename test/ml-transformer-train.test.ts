@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend, type Tf } from '../src/ml/backend.ts';
 import type { BackendInfo } from '../src/ml/backend-select.ts';
 import type { CellMetrics } from '../src/metrics.ts';
-import { readNpy } from '../src/ml/npy.ts';
+import { readNpy } from '../src/util/npy.ts';
 import { type TransformerConfig } from '../src/ml/transformer/model.ts';
 import { makeTransformerTeacher } from '../src/ml/transformer/teacher.ts';
 import { tokenHistogram, trainTransformer, type TransformerTrainConfig } from '../src/ml/transformer/train.ts';

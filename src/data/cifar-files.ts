@@ -14,7 +14,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { channelStats, type CifarData, type CifarSplit } from './cifar.ts';
 import { CIFAR10_IMAGE_BYTES } from './cifar-format.ts';
-import { decodeNpy, encodeNpy } from './npy.ts';
+import { decodeNpy, encodeNpy } from '../util/npy.ts';
 
 /** The declared outputs of the cifar10 stage (the `outs:` of its pipeline entry). */
 export const CIFAR10_OUTPUTS = ['train_images.npy', 'train_labels.npy', 'test_images.npy', 'test_labels.npy', 'cifar10.json'] as const;

@@ -1,21 +1,24 @@
 /**
- * A minimal NumPy `.npy` (format 1.0) writer and reader for the dtypes the data stages store.
- * Files written here open with `numpy.load` unchanged, so a reader can check our arrays in Python.
+ * NumPy `.npy` (format 1.0) reader and writer for the dtypes the pipeline stores — uint8 (`|u1`,
+ * CIFAR images), int32 (`<i4`, token ids) and float32 (`<f4`) — in C order, so a Python user can
+ * `np.load` every array a stage writes, and we can read it back.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 
-/** The element types supported: uint8 (`|u1`) and little-endian float32 (`<f4`). */
-export type NpyDtype = 'uint8' | 'float32';
+/** The element types supported. */
+export type NpyDtype = 'uint8' | 'int32' | 'float32';
 
 /** A typed array with its shape, as stored in (or read from) an `.npy` file. */
 export type NpyArray =
   | { readonly dtype: 'uint8'; readonly shape: readonly number[]; readonly data: Uint8Array }
+  | { readonly dtype: 'int32'; readonly shape: readonly number[]; readonly data: Int32Array }
   | { readonly dtype: 'float32'; readonly shape: readonly number[]; readonly data: Float32Array };
 
 const MAGIC = Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]); // "\x93NUMPY"
-const DESCR: Record<NpyDtype, string> = { uint8: '|u1', float32: '<f4' };
+const DESCR: Record<NpyDtype, string> = { uint8: '|u1', int32: '<i4', float32: '<f4' };
+const BYTES: Record<NpyDtype, number> = { uint8: 1, int32: 4, float32: 4 };
 
-/** The `.npy` bytes for `array` (header padded to a multiple of 64 bytes, as NumPy writes it). */
+/** The `.npy` bytes of `array` (header padded so the data starts 64-byte aligned, as NumPy writes it). */
 export function encodeNpy(array: NpyArray): Buffer {
   const count = array.shape.reduce((a, b) => a * b, 1);
   if (count !== array.data.length) {
@@ -25,18 +28,19 @@ export function encodeNpy(array: NpyArray): Buffer {
   let header = `{'descr': '${DESCR[array.dtype]}', 'fortran_order': False, 'shape': ${shape}, }`;
   const unpadded = MAGIC.length + 2 + 2 + header.length + 1; // magic, version, length, header, \n
   header += ' '.repeat((64 - (unpadded % 64)) % 64) + '\n';
+  if (header.length > 65535) throw new Error('npy: header too long for format 1.0');
   const prefix = Buffer.alloc(MAGIC.length + 4);
   MAGIC.copy(prefix, 0);
   prefix[6] = 1; // major version
   prefix[7] = 0;
   prefix.writeUInt16LE(header.length, 8);
-  // Float32Array is little-endian on every platform Node supports, so its bytes are `<f4`.
+  // Typed arrays are little-endian on every platform Node supports: their bytes are `<i4` / `<f4`.
   const body = Buffer.from(array.data.buffer, array.data.byteOffset, array.data.byteLength);
   return Buffer.concat([prefix, Buffer.from(header, 'latin1'), body]);
 }
 
-/** Parses `.npy` bytes written by {@link encodeNpy} (or NumPy, for `|u1` / `<f4` C-order arrays); throws on anything else. */
-export function decodeNpy(bytes: Uint8Array, name = 'array'): NpyArray {
+/** Parses `.npy` bytes (`|u1`, `<i4` or `<f4`, C order); throws, naming `name`, on anything else. */
+export function decodeNpy(bytes: Uint8Array, name = 'npy'): NpyArray {
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (buf.length < 10 || !buf.subarray(0, 6).equals(MAGIC)) throw new Error(`${name}: not an .npy file (bad magic)`);
   const major = buf[6];
@@ -47,27 +51,30 @@ export function decodeNpy(bytes: Uint8Array, name = 'array'): NpyArray {
   const fortran = /'fortran_order':\s*(True|False)/.exec(header)?.[1];
   const shapeText = /'shape':\s*\(([^)]*)\)/.exec(header)?.[1];
   if (descr === undefined || fortran === undefined || shapeText === undefined) {
-    throw new Error(`${name}: unreadable .npy header ${JSON.stringify(header)}`);
+    throw new Error(`${name}: cannot parse the .npy header ${JSON.stringify(header)}`);
   }
   if (fortran !== 'False') throw new Error(`${name}: Fortran-order arrays are not supported`);
+  const dtype = (Object.keys(DESCR) as NpyDtype[]).find((d) => DESCR[d] === descr);
+  if (!dtype) throw new Error(`${name}: unsupported dtype '${descr}' (expected |u1, <i4 or <f4)`);
   const shape = shapeText.split(',').map((s) => s.trim()).filter((s) => s !== '').map(Number);
   const count = shape.reduce((a, b) => a * b, 1);
   const offset = start + headerLen;
-  if (descr === '|u1') {
-    if (buf.length - offset !== count) throw new Error(`${name}: expected ${count} bytes of data, got ${buf.length - offset}`);
-    return { dtype: 'uint8', shape, data: new Uint8Array(buf.buffer, buf.byteOffset + offset, count) };
-  }
-  if (descr === '<f4') {
-    if (buf.length - offset !== count * 4) throw new Error(`${name}: expected ${count * 4} bytes of data, got ${buf.length - offset}`);
-    // Copy: the data offset inside a pooled Buffer need not be 4-byte aligned.
-    const data = new Float32Array(count);
-    Buffer.from(data.buffer).set(buf.subarray(offset));
-    return { dtype: 'float32', shape, data };
-  }
-  throw new Error(`${name}: unsupported dtype ${descr} (expected |u1 or <f4)`);
+  const want = count * BYTES[dtype];
+  if (buf.length - offset < want) throw new Error(`${name}: truncated data: expected ${want} bytes, got ${buf.length - offset}`);
+  if (buf.length - offset > want) throw new Error(`${name}: ${buf.length - offset - want} bytes after the data`);
+  // Copy: the data offset inside a pooled Buffer need not be aligned for a typed array view.
+  const raw = new Uint8Array(buf.subarray(offset, offset + want));
+  if (dtype === 'uint8') return { dtype, shape, data: raw };
+  if (dtype === 'int32') return { dtype, shape, data: new Int32Array(raw.buffer, 0, count) };
+  return { dtype, shape, data: new Float32Array(raw.buffer, 0, count) };
 }
 
-/** Reads and parses an `.npy` file. */
+/** Writes an array as a .npy file. */
+export async function writeNpy(path: string, array: NpyArray): Promise<void> {
+  await writeFile(path, encodeNpy(array));
+}
+
+/** Reads and parses a .npy file. */
 export async function readNpy(path: string): Promise<NpyArray> {
   return decodeNpy(await readFile(path), path);
 }
