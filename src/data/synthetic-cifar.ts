@@ -27,7 +27,7 @@ export interface SyntheticCifarOptions {
   readonly noise?: number;
 }
 
-/** A 32-bit seeded generator (mulberry32): integers in [0, 2^32). Never Math.random. */
+/** A 32-bit seeded generator (mulberry32): integers in [0, 2^32). No unseeded randomness. */
 export function seededUint32(seed: number): () => number {
   let s = seed >>> 0;
   return () => {

@@ -4,7 +4,7 @@
  * Every random draw a stage makes comes from here, keyed by (seed, stream): the stream name
  * ("init", "shuffle", "noise", ...) gives each use its own independent sequence, so adding a
  * draw to one stream never shifts another (which would silently change unrelated results).
- * Never `Math.random`.
+ * No unseeded randomness anywhere.
  */
 
 /** 32-bit FNV-1a hash of a string: turns a stream name into seed material. */

@@ -1,7 +1,7 @@
 /**
  * Synthetic training cells for tests and previews (the real ones come from train-sre): a
  * metrics.json with chosen alignment/status, and whole noise grids whose alignment crosses zero
- * on a known boundary γ* = γ₀ + c·σ^b. Seeded; never Math.random.
+ * on a known boundary γ* = γ₀ + c·σ^b. Seeded; no unseeded randomness.
  */
 import type { CellMetrics, CellStatus } from '../metrics.ts';
 import type { CellRecord } from './cells.ts';
