@@ -7,6 +7,7 @@
  * docs/sce.md). Defaults are the paper's SCE.
  */
 import { z } from 'zod';
+import { exactlyOneLength, lengthParams, statusParams, windowParams } from '../src/ml/cell-params.ts';
 import { defineStage, single } from '../src/stage-api.ts';
 
 /** The stage's parameters. */
@@ -37,17 +38,9 @@ export const trainSceParams = z
     init_scale: z.number().positive().default(1),
     seed: z.number().int().nonnegative().default(0),
     lr: z.number().positive().default(0.01),
-    /** Training length: give exactly one of steps and epochs. */
-    steps: z.number().int().positive().nullish(),
-    epochs: z.number().int().positive().nullish(),
-    batch: z.number().int().positive().default(256),
-    /** Use only the first n_train training images (default: all). */
-    n_train: z.number().int().positive().nullish(),
-    drop_last: z.boolean().default(false),
-    /** Decision: K for "alignment at convergence"; default min(200, ⌈T/5⌉). */
-    window_k: z.number().int().positive().nullish(),
-    /** Trajectory period in steps; default ⌈T/100⌉. */
-    trajectory_every: z.number().int().positive().nullish(),
+    ...lengthParams,
+    /** window_k, trajectory_every (default ⌈T/100⌉). */
+    ...windowParams,
     /** Alignment measured every this many steps outside the last K (curves); every step inside them. */
     measure_every: z.number().int().positive().default(5),
     /** Window of the mean ± SD curves; default min(200, ⌈T/5⌉). */
@@ -56,17 +49,15 @@ export const trainSceParams = z
     eval_n: z.number().int().positive().default(2000),
     /** Training images for the final training loss/accuracy (default: all). */
     train_eval_n: z.number().int().positive().nullish(),
-    stationary_threshold: z.number().positive().default(0.02),
     /** Decision: collapsed when ‖W‖ < collapse_norm_ratio × initial and test CE > collapse_loss_ratio × ln(10). */
-    collapse_norm_ratio: z.number().positive().default(0.2),
-    collapse_loss_ratio: z.number().positive().default(0.9),
+    ...statusParams(0.9),
     reported_layer: z.string().regex(/^W[1-9][0-9]*$/).default('W2'),
     /** Fig. 2: crop size of the end-of-training snapshot of `snapshot_layer` (0: none). */
     snapshot_size: z.number().int().nonnegative().default(20),
     snapshot_layer: z.string().regex(/^W[1-9][0-9]*$/).default('W2'),
   })
   .strict()
-  .refine((p) => (p.steps == null) !== (p.epochs == null), { message: 'give exactly one of steps and epochs' });
+  .refine(...exactlyOneLength);
 
 /** The validated parameters. */
 export type TrainSceParams = z.infer<typeof trainSceParams>;
@@ -80,6 +71,7 @@ export default defineStage({
     const { initBackend } = await import('../src/ml/backend.ts');
     const { backendNameFromFact } = await import('../src/ml/backend-fact.ts');
     const { defaultWindow } = await import('../src/ml/alignment.ts');
+    const { batchesPerEpoch, trainingSteps } = await import('../src/ml/cell-params.ts');
     const { standardiseTable, headOf } = await import('../src/ml/sce/data.ts');
     const { trainSce } = await import('../src/ml/sce/train.ts');
     const p = ctx.params;
@@ -87,9 +79,9 @@ export default defineStage({
     const { meta, train, test } = await readCifarOutputs(dir);
     const n = p.n_train ?? train.count;
     if (n > train.count) throw new Error(`n_train ${n} exceeds the ${train.count} training images`);
-    const perEpoch = p.drop_last ? Math.floor(n / p.batch) : Math.ceil(n / p.batch);
+    const perEpoch = batchesPerEpoch(n, p.batch, p.drop_last);
     if (perEpoch < 1) throw new Error(`batch ${p.batch} is larger than the ${n} training images with drop_last`);
-    const steps = p.steps ?? p.epochs! * perEpoch;
+    const steps = trainingSteps(p, perEpoch);
     const { tf, info } = await initBackend(backendNameFromFact(ctx.env.backend));
     const classes = meta.classes.length;
     const trainSet = headOf({ images: train.images, labels: train.labels, n: train.count }, n);

@@ -5,6 +5,7 @@
  * Every SPEC "Decision" is a param here, with the SPEC's value as default.
  */
 import { z } from 'zod';
+import { exactlyOneLength, lengthParams, ruleParams, statusParams, windowParams } from '../src/ml/cell-params.ts';
 import { defineStage, single } from '../src/stage-api.ts';
 
 const params = z
@@ -19,50 +20,23 @@ const params = z
     /** The student's seed (init, batch order, noise, DFA feedback, RandomNN network). */
     seed: z.number().int().nonnegative(),
     lr: z.number().positive(),
-    /** Training length: give exactly one of steps and epochs (null counts as not given). */
-    steps: z.number().int().positive().nullish(),
-    epochs: z.number().int().positive().nullish(),
-    batch: z.number().int().positive().default(256),
-    /** Use only the first n_train teacher examples (default: all of them). */
-    n_train: z.number().int().positive().nullish(),
-    /** Drop each epoch's last partial batch (PyTorch drop_last). */
-    drop_last: z.boolean().default(false),
+    ...lengthParams,
     /** Layer widths; must match the teacher's. */
     sizes: z.array(z.number().int().positive()).min(2).default([32, 128, 128, 32]),
     /** Multiplies the PyTorch init bound (1 = PyTorch: uniform(±1/√fan_in) for weights and biases). */
     init_scale: z.number().positive().default(1),
-    /** Decision: K for "alignment at convergence"; default min(200, ⌈T/5⌉). */
-    window_k: z.number().int().positive().nullish(),
-    /** Trajectory sampling period in steps; default ⌈T/100⌉. */
-    trajectory_every: z.number().int().positive().nullish(),
-    /** Decision: stationary when the relative norm drift over the last K steps is below this. */
-    stationary_threshold: z.number().positive().default(0.02),
-    /** Decision: collapsed when ‖W‖ < collapse_norm_ratio × initial and val MSE > collapse_loss_ratio × Var(y). */
-    collapse_norm_ratio: z.number().positive().default(0.2),
-    collapse_loss_ratio: z.number().positive().default(0.5),
-    adam_beta1: z.number().min(0).max(1).default(0.9),
-    adam_beta2: z.number().min(0).max(1).default(0.999),
-    adam_eps: z.number().positive().default(1e-8),
-    /** Decision: DFA feedback B_l entries uniform(±dfa_feedback_scale/√d_out). */
-    dfa_feedback_scale: z.number().positive().default(1),
-    /** DFA global gradient-norm clip. */
-    dfa_clip: z.number().positive().default(5),
-    /** RandomNN: the norm its sign logic steers each parameter towards. */
-    randomnn_target_norm: z.number().positive().default(100),
-    /** Decision: RandomNN update-norm clip, per parameter. */
-    randomnn_clip: z.number().positive().default(1),
-    randomnn_eps: z.number().positive().default(1e-8),
-    randomnn_hidden: z.array(z.number().int().positive()).default([128, 128, 128]),
-    randomnn_outputs: z.number().int().positive().default(4),
+    /** window_k, trajectory_every (default ⌈T/100⌉). */
+    ...windowParams,
+    /** Collapsed when ‖W‖ < collapse_norm_ratio × initial and val MSE > collapse_loss_ratio × Var(y). */
+    ...statusParams(0.5),
+    ...ruleParams,
     /** Decision: RandomNN drives biases with their own W* (SPEC: "per parameter"); false: biases only decay. */
     randomnn_drive_biases: z.boolean().default(true),
     /** The matrix Table 1 reports; default W1 for DFA, W2 otherwise. */
     reported_layer: z.string().regex(/^W[1-9][0-9]*$/).nullish(),
   })
   .strict()
-  .refine((p) => (p.steps == null) !== (p.epochs == null), {
-    message: 'give exactly one of steps and epochs',
-  });
+  .refine(...exactlyOneLength);
 
 export default defineStage({
   params,
@@ -73,6 +47,7 @@ export default defineStage({
     const { initBackend } = await import('../src/ml/backend.ts');
     const { trainMlp } = await import('../src/ml/train.ts');
     const { defaultWindow } = await import('../src/ml/alignment.ts');
+    const { batchesPerEpoch, trainingSteps } = await import('../src/ml/cell-params.ts');
     const { paramsToJson } = await import('../src/ml/mlp.ts');
     const { backendNameFromFact } = await import('../src/ml/backend-fact.ts');
     const p = ctx.params;
@@ -87,8 +62,7 @@ export default defineStage({
     const available = tx!.shape[0]!;
     const n = p.n_train ?? available;
     if (n > available) throw new Error(`n_train ${n} exceeds the teacher's ${available} training examples`);
-    const perEpoch = p.drop_last ? Math.floor(n / p.batch) : Math.ceil(n / p.batch);
-    const steps = p.steps ?? p.epochs! * perEpoch;
+    const steps = trainingSteps(p, batchesPerEpoch(n, p.batch, p.drop_last));
     const { tf, info } = await initBackend(backendNameFromFact(ctx.env.backend));
     const t0 = Date.now();
     const result = trainMlp(

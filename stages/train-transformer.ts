@@ -5,6 +5,7 @@
  * and weights.json. Every decision is a param with the SPEC's (or docs/transformer.md's) default.
  */
 import { z } from 'zod';
+import { exactlyOneLength, lengthParams, ruleParams, statusParams, windowParams } from '../src/ml/cell-params.ts';
 import { defineStage, single } from '../src/stage-api.ts';
 
 const params = z
@@ -16,40 +17,21 @@ const params = z
     sigma: z.number().nonnegative().default(0),
     seed: z.number().int().nonnegative(),
     lr: z.number().positive(),
-    /** Training length: exactly one of steps and epochs. */
-    steps: z.number().int().positive().nullish(),
-    epochs: z.number().int().positive().nullish(),
-    batch: z.number().int().positive().default(256),
-    /** Use only the first n_train teacher sequences (default: all). */
-    n_train: z.number().int().positive().nullish(),
-    drop_last: z.boolean().default(false),
+    ...lengthParams,
     /** Multiplies the uniform(±1/√fan_in) bound of every linear layer (1 = PyTorch). */
     init_scale: z.number().positive().default(1),
     /** Decision: token and position embeddings ~ N(0, embed_init_std²). */
     embed_init_std: z.number().positive().default(1),
-    window_k: z.number().int().positive().nullish(),
-    /** Trajectory period (each point costs a validation pass); default ⌈T/20⌉. */
-    trajectory_every: z.number().int().positive().nullish(),
-    stationary_threshold: z.number().positive().default(0.02),
-    collapse_norm_ratio: z.number().positive().default(0.2),
-    collapse_loss_ratio: z.number().positive().default(0.5),
-    adam_beta1: z.number().min(0).max(1).default(0.9),
-    adam_beta2: z.number().min(0).max(1).default(0.999),
-    adam_eps: z.number().positive().default(1e-8),
-    /** Decision: DFA feedback entries uniform(±dfa_feedback_scale/√d_out). */
-    dfa_feedback_scale: z.number().positive().default(1),
-    dfa_clip: z.number().positive().default(5),
-    randomnn_target_norm: z.number().positive().default(100),
-    randomnn_clip: z.number().positive().default(1),
-    randomnn_eps: z.number().positive().default(1e-8),
-    /** RandomNN's fixed network: V (token histogram) → hidden → outputs. */
-    randomnn_hidden: z.array(z.number().int().positive()).default([128, 128, 128]),
-    randomnn_outputs: z.number().int().positive().default(4),
+    /** window_k, trajectory_every (each point costs a validation pass; default ⌈T/20⌉). */
+    ...windowParams,
+    ...statusParams(0.5),
+    /** RandomNN's fixed network reads V (the token histogram). */
+    ...ruleParams,
     /** The matrix Table 1 reports; default W1 (the head's 1st) for DFA, else W2 (the head's 2nd). */
     reported_layer: z.string().min(1).nullish(),
   })
   .strict()
-  .refine((p) => (p.steps == null) !== (p.epochs == null), { message: 'give exactly one of steps and epochs' });
+  .refine(...exactlyOneLength);
 
 export default defineStage({
   params,
@@ -60,6 +42,7 @@ export default defineStage({
     const { initBackend } = await import('../src/ml/backend.ts');
     const { backendNameFromFact } = await import('../src/ml/backend-fact.ts');
     const { defaultWindow } = await import('../src/ml/alignment.ts');
+    const { batchesPerEpoch, trainingSteps } = await import('../src/ml/cell-params.ts');
     const { trainTransformer } = await import('../src/ml/transformer/train.ts');
     const { transformerToJson } = await import('../src/ml/transformer/model.ts');
     const p = ctx.params;
@@ -75,8 +58,7 @@ export default defineStage({
     const available = tt!.shape[0]!;
     const n = p.n_train ?? available;
     if (n > available) throw new Error(`n_train ${n} exceeds the teacher's ${available} training sequences`);
-    const perEpoch = p.drop_last ? Math.floor(n / p.batch) : Math.ceil(n / p.batch);
-    const steps = p.steps ?? p.epochs! * perEpoch;
+    const steps = trainingSteps(p, batchesPerEpoch(n, p.batch, p.drop_last));
     const { tf, info } = await initBackend(backendNameFromFact(ctx.env.backend));
     const t0 = Date.now();
     const result = trainTransformer(

@@ -1,0 +1,75 @@
+/**
+ * The zod fragments of the decision params every training stage shares (train-sre,
+ * train-transformer, train-sce), and the training-length arithmetic built on them. Each fragment
+ * is a plain shape, spread into a stage's `z.object({...})` at the place its keys belong: the key
+ * order is the order of the parsed params, which stages write back out (weights.json, sce.json).
+ */
+import { z } from 'zod';
+
+/** Training length and batching: steps | epochs, batch, n_train, drop_last. */
+export const lengthParams = {
+  /** Training length: give exactly one of steps and epochs (null counts as not given). */
+  steps: z.number().int().positive().nullish(),
+  epochs: z.number().int().positive().nullish(),
+  batch: z.number().int().positive().default(256),
+  /** Use only the first n_train training examples (default: all of them). */
+  n_train: z.number().int().positive().nullish(),
+  /** Drop each epoch's last partial batch (PyTorch drop_last). */
+  drop_last: z.boolean().default(false),
+};
+
+/** Measurement periods: the convergence window K and the trajectory period. */
+export const windowParams = {
+  /** Decision: K for "alignment at convergence"; default min(200, ⌈T/5⌉). */
+  window_k: z.number().int().positive().nullish(),
+  /** Trajectory sampling period in steps; the default is the stage's. */
+  trajectory_every: z.number().int().positive().nullish(),
+};
+
+/**
+ * Stationarity and collapse decisions: stationary when the relative norm drift over the last K
+ * steps is below stationary_threshold; collapsed when ‖W‖ < collapse_norm_ratio × initial and the
+ * final loss > collapse_loss_ratio × the reference loss (whose default differs by task).
+ */
+export function statusParams(collapseLossRatio: number) {
+  return {
+    stationary_threshold: z.number().positive().default(0.02),
+    collapse_norm_ratio: z.number().positive().default(0.2),
+    collapse_loss_ratio: z.number().positive().default(collapseLossRatio),
+  };
+}
+
+/** Rule hyper-parameters of Table 1 (Adam, DFA, RandomNN) shared by the SRE MLP and transformer. */
+export const ruleParams = {
+  adam_beta1: z.number().min(0).max(1).default(0.9),
+  adam_beta2: z.number().min(0).max(1).default(0.999),
+  adam_eps: z.number().positive().default(1e-8),
+  /** Decision: DFA feedback B_l entries uniform(±dfa_feedback_scale/√d_out). */
+  dfa_feedback_scale: z.number().positive().default(1),
+  /** DFA global gradient-norm clip. */
+  dfa_clip: z.number().positive().default(5),
+  /** RandomNN: the norm its sign logic steers each parameter towards. */
+  randomnn_target_norm: z.number().positive().default(100),
+  /** Decision: RandomNN update-norm clip, per parameter. */
+  randomnn_clip: z.number().positive().default(1),
+  randomnn_eps: z.number().positive().default(1e-8),
+  /** RandomNN's fixed network: input → hidden → outputs. */
+  randomnn_hidden: z.array(z.number().int().positive()).default([128, 128, 128]),
+  randomnn_outputs: z.number().int().positive().default(4),
+};
+
+/** The refinement every training stage applies: exactly one of steps and epochs. */
+export const exactlyOneLength = [
+  (p: { steps?: number | null | undefined; epochs?: number | null | undefined }) => (p.steps == null) !== (p.epochs == null),
+  { message: 'give exactly one of steps and epochs' },
+] as const;
+
+/** Batches per epoch for n examples: ⌊n/B⌋ with drop_last, else ⌈n/B⌉. */
+export function batchesPerEpoch(n: number, batch: number, dropLast: boolean): number {
+  return dropLast ? Math.floor(n / batch) : Math.ceil(n / batch);
+}
+
+/** The number of training steps: `steps` when given, else epochs × batches per epoch. */
+export function trainingSteps(p: { steps?: number | null | undefined; epochs?: number | null | undefined }, perEpoch: number): number {
+  return p.steps ?? p.epochs! * perEpoch;
+}
