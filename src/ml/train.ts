@@ -5,8 +5,9 @@
  * (the convergence window) and every `trajectoryEvery`-th (the plotted trajectory).
  */
 import type * as TF from '@tensorflow/tfjs';
-import type { CellMetrics, CellStatus, LayerAlignment, Stationarity } from '../metrics.ts';
-import { alignments, balance, drift, isCollapsed, mean, targetVariance, type CollapseRule } from './alignment.ts';
+import { unreachable } from '../util/result.ts';
+import type { CellMetrics, CellStatus } from '../metrics.ts';
+import { alignments, targetVariance, type CollapseRule } from './alignment.ts';
 import { upload, type Tf } from './backend.ts';
 import { depth, initMlp, paramList, type MlpParams } from './mlp.ts';
 import { fixedMlp, fixedMlpBatchMean, mlpLoss, mlpStep, stepBuffers, type BackwardMode } from './mlp-tf.ts';
@@ -22,6 +23,7 @@ import {
   type AdamState,
   type RandomNNConfig,
 } from './rules.ts';
+import { cellMetrics, finalStatus, layerName, RunTrace, type TrainHooks } from './summary.ts';
 
 /** The learning rules of Table 1. */
 export const RULES = ['sgd', 'adam', 'dfa', 'randomnn'] as const;
@@ -77,19 +79,11 @@ export interface Dataset {
   readonly n: number;
 }
 
-/** Hooks for the stage (log lines, progress). */
-export interface TrainHooks {
-  log?(message: string): void;
-  progress?(done: number, total: number): void;
-}
-
 /** A finished cell: its metrics and final parameters. */
 export interface TrainResult {
   readonly metrics: CellMetrics;
   readonly params: MlpParams;
 }
-
-const layerName = (l: number): string => `W${l + 1}`;
 
 /** Trains one cell. `backend` is recorded in the metrics. Never throws on divergence. */
 export function trainMlp(
@@ -163,18 +157,7 @@ export function trainMlp(
   };
 
   // Measurements.
-  const normHist: number[][] = p.W.map((w) => [Math.sqrt(sumsq(w))]);
-  const initialNorm = normHist.map((h) => h[0]!);
-  const window: number[][] = p.W.map(() => []);
-  const windowFull: number[][] = p.W.map(() => []);
-  const gSum: Float64Array[] = p.W.map((w) => new Float64Array(w.length));
-  const traj = {
-    step: [] as number[],
-    trainLoss: [] as number[],
-    valLoss: [] as number[],
-    alignment: p.W.map(() => [] as number[]),
-    norm: p.W.map(() => [] as number[]),
-  };
+  const trace = new RunTrace(p.W.map((_, l) => layerName(l)), p.W);
   const clean = cfg.noiseMode === 'gradient_only' && cfg.sigma > 0 ? params.map((a) => new Float32Array(a.length)) : null;
   const noise = cfg.sigma > 0 ? new Float32Array(Math.max(...params.map((a) => a.length))) : null;
   let status: CellStatus = 'ok';
@@ -226,22 +209,9 @@ export function trainMlp(
 
     // 3. Measure (θ here is the θ the update starts from).
     if (measure) {
-      for (let l = 0; l < L; l++) {
-        const a = alignments(bufs.gW[l]!, p.W[l]!, bufs.H[l]!, cfg.gamma);
-        if (inWindow) {
-          window[l]!.push(a.signal);
-          windowFull[l]!.push(a.full);
-        }
-        if (onTraj) traj.alignment[l]!.push(a.signal);
-      }
+      for (let l = 0; l < L; l++) trace.alignment(l, alignments(bufs.gW[l]!, p.W[l]!, bufs.H[l]!, cfg.gamma), inWindow, onTraj);
     }
-    if (inWindow) {
-      for (let l = 0; l < L; l++) {
-        const s = gSum[l]!;
-        const g = bufs.gW[l]!;
-        for (let j = 0; j < s.length; j++) s[j] = s[j]! - g[j]!;
-      }
-    }
+    if (inWindow) for (let l = 0; l < L; l++) trace.addSignal(l, bufs.gW[l]!);
 
     // 4. Update.
     let finite = true;
@@ -262,7 +232,7 @@ export function trainMlp(
           return unreachable(cfg.rule);
       }
       if (!Number.isFinite(ss)) finite = false;
-      if (i % 2 === 0) normHist[i >> 1]!.push(Math.sqrt(ss));
+      if (i % 2 === 0) trace.norm(i >> 1, Math.sqrt(ss));
     }
     done = t + 1;
     if (!finite || (onTraj && !Number.isFinite(batchLoss) && mode !== 'none')) {
@@ -273,10 +243,7 @@ export function trainMlp(
 
     // 5. Record.
     if (onTraj) {
-      traj.step.push(t + 1);
-      traj.trainLoss.push(batchLoss);
-      traj.valLoss.push(mlpLoss(tf, p, valX, valY));
-      for (let l = 0; l < L; l++) traj.norm[l]!.push(normHist[l]![t + 1]!);
+      trace.point(t + 1, batchLoss, mlpLoss(tf, p, valX, valY));
       hooks.progress?.(t + 1, T);
     }
   }
@@ -285,66 +252,20 @@ export function trainMlp(
   const valFinal = status === 'diverged' ? NaN : mlpLoss(tf, p, valX, valY);
   const trainFinal = status === 'diverged' ? NaN : mlpLoss(tf, p, trainX, trainY);
   const targetVar = targetVariance(val.y, val.n, dOut);
-  const alignment: Record<string, LayerAlignment> = {};
-  const stationarity: Record<string, Stationarity> = {};
-  const norms: Record<string, { initial: number; final: number }> = {};
-  for (let l = 0; l < L; l++) {
-    const name = layerName(l);
-    const hist = normHist[l]!;
-    const final = hist[hist.length - 1]!;
-    const startOfWindow = hist[Math.max(0, hist.length - 1 - K)]!;
-    const nWin = window[l]!.length;
-    const gMean = Float64Array.from(gSum[l]!, (v) => v / Math.max(1, nWin));
-    const d = drift(final, startOfWindow);
-    alignment[name] = { signal: mean(window[l]!), full: mean(windowFull[l]!), window: window[l]! };
-    stationarity[name] = { drift: d, balance: balance(gMean, p.W[l]!, cfg.gamma), stationary: d < cfg.stationaryThreshold };
-    norms[name] = { initial: initialNorm[l]!, final };
-  }
-  const rep = norms[cfg.reportedLayer];
-  if (!rep) throw new Error(`reported layer '${cfg.reportedLayer}' is not one of ${Object.keys(norms).join(', ')}`);
-  if (status === 'ok' && isCollapsed(rep.final, rep.initial, valFinal, targetVar, cfg.collapse)) status = 'collapsed';
-  const valBest = Math.min(valFinal, ...traj.valLoss.filter(Number.isFinite));
+  const layers = trace.summarise(p.W, K, cfg.gamma, cfg.stationaryThreshold);
+  status = finalStatus(status, layers.norms, cfg.reportedLayer, valFinal, targetVar, cfg.collapse);
+  const valBest = trace.bestValLoss(valFinal);
 
   tf.dispose(owned);
   rnn?.net.dispose();
-  const metrics: CellMetrics = {
-    schema: 1,
-    model: 'mlp',
-    rule: cfg.rule,
-    gamma: cfg.gamma,
-    sigma: cfg.sigma,
-    seed: cfg.seed,
-    lr: cfg.lr,
-    steps: done,
-    batch: cfg.batch,
-    reportedLayer: cfg.reportedLayer,
-    windowK: K,
+  const metrics: CellMetrics = cellMetrics(
+    { model: 'mlp', rule: cfg.rule, gamma: cfg.gamma, sigma: cfg.sigma, seed: cfg.seed, lr: cfg.lr, steps: done, batch: cfg.batch, reportedLayer: cfg.reportedLayer, windowK: K },
     status,
-    alignment,
-    stationarity,
-    norms,
-    loss: { trainFinal, valFinal, valBest, targetVar },
-    trajectory: {
-      every,
-      step: traj.step,
-      trainLoss: traj.trainLoss,
-      valLoss: traj.valLoss,
-      alignment: Object.fromEntries(traj.alignment.map((a, l) => [layerName(l), a])),
-      norm: Object.fromEntries(traj.norm.map((a, l) => [layerName(l), a])),
-    },
-    backend: backend.name,
-    backendVersion: backend.version,
-    wallSeconds: (performance.now() - t0) / 1000,
-  };
+    layers,
+    { trainFinal, valFinal, valBest, targetVar },
+    trace.trajectory(every),
+    backend,
+    t0,
+  );
   return { metrics, params: p };
-}
-
-function sumsq(a: Float32Array): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i]! * a[i]!;
-  return s;
-}
-
-function unreachable(x: never): never {
-  throw new Error(`unreachable: ${String(x)}`);
 }

@@ -5,10 +5,11 @@
  * iterations) → measure → update (SGD, or a Hebbian rule) → record.
  */
 import type * as TF from '@tensorflow/tfjs';
-import type { CellMetrics, CellStatus, LayerAlignment, Stationarity } from '../../metrics.ts';
-import { balance, drift, isCollapsed, mean } from '../alignment.ts';
+import type { CellMetrics, CellStatus } from '../../metrics.ts';
+import { cosine, mean } from '../alignment.ts';
 import { upload, type Tf } from '../backend.ts';
 import { rngFor } from '../rng.ts';
+import { cellMetrics, finalStatus, layerName, RunTrace, type TrainHooks } from '../summary.ts';
 import { ruleLabel, type SceConfig } from './config.ts';
 import { assembleBatch, IMAGE_DIM, type ImageSet } from './data.ts';
 import { ceFromLogits, normalisedCrop, sceAlignments, updateAlignment, windowCurve, type WindowCurve } from './measure.ts';
@@ -70,14 +71,6 @@ export interface SceResult {
   readonly model: SceModel;
 }
 
-/** Hooks for the stage. */
-export interface SceHooks {
-  log?(message: string): void;
-  progress?(done: number, total: number): void;
-}
-
-const layerName = (l: number): string => `W${l + 1}`;
-
 /** Cross-entropy and accuracy of the model over the first `n` rows of `set`, in chunks. */
 export function evaluate(tf: Tf, net: SceNet, m: SceModel, set: ImageSet, n: number, lut: Float32Array, classes: number, chunk = 500): { loss: number; acc: number } {
   const x = new Float32Array(Math.min(chunk, n) * IMAGE_DIM);
@@ -99,7 +92,7 @@ export function evaluate(tf: Tf, net: SceNet, m: SceModel, set: ImageSet, n: num
 }
 
 /** Trains one cell. Never throws on divergence (status 'diverged'). */
-export function trainSce(tf: Tf, backend: { name: string; version: string }, cfg: SceConfig, data: SceData, hooks: SceHooks = {}): SceResult {
+export function trainSce(tf: Tf, backend: { name: string; version: string }, cfg: SceConfig, data: SceData, hooks: TrainHooks = {}): SceResult {
   const t0 = performance.now();
   const sizes = cfg.sizes;
   const L = sizes.length - 1;
@@ -135,14 +128,10 @@ export function trainSce(tf: Tf, backend: { name: string; version: string }, cfg
   const by = new Float32Array(cfg.batch * C);
 
   // Measurements.
-  const normHist: number[][] = m.mlp.W.map((w) => [Math.sqrt(sumsq(w))]);
-  const initialNorm = normHist.map((h) => h[0]!);
-  const window: number[][] = m.mlp.W.map(() => []);
-  const windowFull: number[][] = m.mlp.W.map(() => []);
+  const trace = new RunTrace(m.mlp.W.map((_, l) => layerName(l)), m.mlp.W);
+  const traj = trace.traj;
   const windowRule: number[][] = m.mlp.W.map(() => []);
-  const gSum: Float64Array[] = m.mlp.W.map((w) => new Float64Array(w.length));
   const measured = { step: [] as number[], signal: m.mlp.W.map(() => [] as number[]), full: m.mlp.W.map(() => [] as number[]), rule: m.mlp.W.map(() => [] as number[]) };
-  const traj = { step: [] as number[], trainLoss: [] as number[], valLoss: [] as number[], alignment: m.mlp.W.map(() => [] as number[]), norm: m.mlp.W.map(() => [] as number[]) };
   const acc = { step: [] as number[], testLoss: [] as number[], testAcc: [] as number[], batchAcc: [] as number[] };
   const before = m.mlp.W.map((w) => new Float32Array(w.length));
   const targetStd = (l: number) => cfg.hebbTargetStd ?? initStd(sizes[l]!, cfg.initScale);
@@ -169,11 +158,7 @@ export function trainSce(tf: Tf, backend: { name: string; version: string }, cfg
         const a = sceAlignments(bufs.gW[l]!, m.mlp.W[l]!, bufs.H[l]!, cfg.gamma, cfg.l1);
         measured.signal[l]!.push(a.signal);
         measured.full[l]!.push(a.full);
-        if (inWindow) {
-          window[l]!.push(a.signal);
-          windowFull[l]!.push(a.full);
-        }
-        if (onTraj) traj.alignment[l]!.push(a.signal);
+        trace.alignment(l, a, inWindow, onTraj);
         if (ruleLayer(l)) before[l]!.set(m.mlp.W[l]!);
       }
       if (t === T - 1 && cfg.snapshot) {
@@ -183,16 +168,10 @@ export function trainSce(tf: Tf, backend: { name: string; version: string }, cfg
         const g = Float32Array.from(bufs.gW[l]!, (v) => -v);
         const gradient = normalisedCrop(g, nIn, nOut, cfg.snapshot.size);
         const hebbian = normalisedCrop(bufs.H[l]!, nIn, nOut, cfg.snapshot.size);
-        snapshot = { layer: cfg.snapshot.layer, step: t + 1, gradient, hebbian, cosine: sceAlignments(bufs.gW[l]!, m.mlp.W[l]!, bufs.H[l]!, 0, 0).signal, cropCosine: cos2d(gradient, hebbian) };
+        snapshot = { layer: cfg.snapshot.layer, step: t + 1, gradient, hebbian, cosine: sceAlignments(bufs.gW[l]!, m.mlp.W[l]!, bufs.H[l]!, 0, 0).signal, cropCosine: cosine(gradient.flat(), hebbian.flat()) };
       }
     }
-    if (inWindow) {
-      for (let l = 0; l < L; l++) {
-        const s = gSum[l]!;
-        const g = bufs.gW[l]!;
-        for (let j = 0; j < s.length; j++) s[j] = s[j]! - g[j]!;
-      }
-    }
+    if (inWindow) for (let l = 0; l < L; l++) trace.addSignal(l, bufs.gW[l]!);
 
     // Update.
     let finite = Number.isFinite(r.loss) || !onTraj;
@@ -210,7 +189,7 @@ export function trainSce(tf: Tf, backend: { name: string; version: string }, cfg
         if (!Number.isFinite(sgdDecayUpdate(m.mlp.b[l]!, bufs.gb[l]!, cfg.lr, cfg.gamma, cfg.l1))) finite = false;
       }
       if (!Number.isFinite(ss)) finite = false;
-      normHist[l]!.push(Math.sqrt(ss));
+      trace.norm(l, Math.sqrt(ss));
       if (measure && ruleLayer(l)) {
         const u = updateAlignment(m.mlp.W[l]!, before[l]!, bufs.gW[l]!);
         measured.rule[l]!.push(u);
@@ -241,10 +220,7 @@ export function trainSce(tf: Tf, backend: { name: string; version: string }, cfg
     // Record.
     if (onTraj) {
       const ev = evaluate(tf, net, m, data.test, evalN, data.lut, C);
-      traj.step.push(t + 1);
-      traj.trainLoss.push(r.loss);
-      traj.valLoss.push(ev.loss);
-      for (let l = 0; l < L; l++) traj.norm[l]!.push(normHist[l]![t + 1]!);
+      trace.point(t + 1, r.loss, ev.loss);
       acc.step.push(t + 1);
       acc.testLoss.push(ev.loss);
       acc.testAcc.push(ev.acc);
@@ -259,24 +235,13 @@ export function trainSce(tf: Tf, backend: { name: string; version: string }, cfg
   const testEv = diverged ? { loss: NaN, acc: NaN } : evaluate(tf, net, m, data.test, data.test.n, data.lut, C);
   const trainEv = diverged ? { loss: NaN, acc: NaN } : evaluate(tf, net, m, data.train, Math.min(cfg.trainEvalN, data.train.n), data.lut, C);
   const refLoss = Math.log(C);
-  const alignment: Record<string, LayerAlignment> = {};
-  const stationarity: Record<string, Stationarity> = {};
-  const norms: Record<string, { initial: number; final: number }> = {};
+  const layers = trace.summarise(m.mlp.W, K, cfg.gamma, cfg.stationaryThreshold);
   const signalCurves: Record<string, WindowCurve> = {};
   const fullCurves: Record<string, WindowCurve> = {};
   const ruleCurves: Record<string, WindowCurve> = {};
   const ruleAlignment: Record<string, number> = {};
   for (let l = 0; l < L; l++) {
     const name = layerName(l);
-    const hist = normHist[l]!;
-    const final = hist[hist.length - 1]!;
-    const startOfWindow = hist[Math.max(0, hist.length - 1 - K)]!;
-    const nWin = window[l]!.length;
-    const gMean = Float64Array.from(gSum[l]!, (v) => v / Math.max(1, nWin));
-    const d = drift(final, startOfWindow);
-    alignment[name] = { signal: mean(window[l]!), full: mean(windowFull[l]!), window: window[l]! };
-    stationarity[name] = { drift: d, balance: balance(gMean, m.mlp.W[l]!, cfg.gamma), stationary: d < cfg.stationaryThreshold };
-    norms[name] = { initial: initialNorm[l]!, final };
     signalCurves[name] = windowCurve(measured.step, measured.signal[l]!, traj.step, cfg.curveWindow);
     fullCurves[name] = windowCurve(measured.step, measured.full[l]!, traj.step, cfg.curveWindow);
     if (ruleLayer(l)) {
@@ -284,41 +249,19 @@ export function trainSce(tf: Tf, backend: { name: string; version: string }, cfg
       ruleAlignment[name] = mean(windowRule[l]!);
     }
   }
-  const rep = norms[cfg.reportedLayer];
-  if (!rep) throw new Error(`reported layer '${cfg.reportedLayer}' is not one of ${Object.keys(norms).join(', ')}`);
-  if (status === 'ok' && isCollapsed(rep.final, rep.initial, testEv.loss, refLoss, cfg.collapse)) status = 'collapsed';
-  const valBest = Math.min(testEv.loss, ...traj.valLoss.filter(Number.isFinite));
+  status = finalStatus(status, layers.norms, cfg.reportedLayer, testEv.loss, refLoss, cfg.collapse);
+  const valBest = trace.bestValLoss(testEv.loss);
 
-  const metrics: CellMetrics = {
-    schema: 1,
-    model: 'sce',
-    rule: ruleLabel(cfg),
-    gamma: cfg.gamma,
-    sigma: 0,
-    seed: cfg.seed,
-    lr: cfg.lr,
-    steps: done,
-    batch: cfg.batch,
-    reportedLayer: cfg.reportedLayer,
-    windowK: K,
+  const metrics: CellMetrics = cellMetrics(
+    { model: 'sce', rule: ruleLabel(cfg), gamma: cfg.gamma, sigma: 0, seed: cfg.seed, lr: cfg.lr, steps: done, batch: cfg.batch, reportedLayer: cfg.reportedLayer, windowK: K },
     status,
-    alignment,
-    stationarity,
-    norms,
+    layers,
     // targetVar: for classification, the reference loss ln(classes) the collapse rule compares against.
-    loss: { trainFinal: trainEv.loss, valFinal: testEv.loss, valBest, targetVar: refLoss, trainAcc: trainEv.acc, valAcc: testEv.acc },
-    trajectory: {
-      every,
-      step: traj.step,
-      trainLoss: traj.trainLoss,
-      valLoss: traj.valLoss,
-      alignment: Object.fromEntries(traj.alignment.map((a, l) => [layerName(l), a])),
-      norm: Object.fromEntries(traj.norm.map((a, l) => [layerName(l), a])),
-    },
-    backend: backend.name,
-    backendVersion: backend.version,
-    wallSeconds: (performance.now() - t0) / 1000,
-  };
+    { trainFinal: trainEv.loss, valFinal: testEv.loss, valBest, targetVar: refLoss, trainAcc: trainEv.acc, valAcc: testEv.acc },
+    trace.trajectory(every),
+    backend,
+    t0,
+  );
   const extras: SceExtras = {
     schema: 1,
     activation: cfg.activation,
@@ -334,23 +277,4 @@ export function trainSce(tf: Tf, backend: { name: string; version: string }, cfg
     msPerStep: (trainSeconds * 1000) / Math.max(1, done),
   };
   return { metrics, extras, model: m };
-}
-
-function sumsq(a: Float32Array): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i]! * a[i]!;
-  return s;
-}
-
-function cos2d(a: number[][], b: number[][]): number {
-  let ab = 0;
-  let aa = 0;
-  let bb = 0;
-  a.forEach((row, i) => row.forEach((v, j) => {
-    const w = b[i]![j]!;
-    ab += v * w;
-    aa += v * v;
-    bb += w * w;
-  }));
-  return ab / Math.sqrt(aa * bb);
 }

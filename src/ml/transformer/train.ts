@@ -6,13 +6,15 @@
  * model 'transformer'; matrices are named 'emb', 'pos', 'enc1.qkv', ..., 'W1', 'W2', 'W3'.
  */
 import type * as TF from '@tensorflow/tfjs';
-import type { CellMetrics, CellStatus, LayerAlignment, Stationarity } from '../../metrics.ts';
-import { alignments, balance, drift, isCollapsed, mean, targetVariance, type CollapseRule } from '../alignment.ts';
+import type { CellMetrics, CellStatus } from '../../metrics.ts';
+import { unreachable } from '../../util/result.ts';
+import { alignments, targetVariance, type CollapseRule } from '../alignment.ts';
 import { upload, type Tf } from '../backend.ts';
 import { initMlp } from '../mlp.ts';
 import { fixedMlp, fixedMlpBatchMean } from '../mlp-tf.ts';
 import { rngFor } from '../rng.ts';
 import { adamUpdate, clipGlobalNorm, projectSignal, randomNNSignal, randomNNUpdate, sgdUpdate, type AdamConfig, type AdamState, type RandomNNConfig } from '../rules.ts';
+import { cellMetrics, finalStatus, RunTrace, type TrainHooks } from '../summary.ts';
 import type { RuleName } from '../train.ts';
 import { initTransformer, numel, type InitOptions, type TransformerConfig, type TransformerParams } from './model.ts';
 import { datasetLoss, gradBuffers, transformerStep, workspace, type DfaFeedback, type TransformerBackward } from './step.ts';
@@ -46,12 +48,6 @@ export interface TokenDataset {
   readonly tokens: Int32Array;
   readonly y: Float32Array;
   readonly n: number;
-}
-
-/** Hooks for the stage. */
-export interface TrainHooks {
-  log?(message: string): void;
-  progress?(done: number, total: number): void;
 }
 
 /** A finished cell. */
@@ -137,13 +133,8 @@ export function trainTransformer(
     return B;
   };
 
-  const sumsq = (a: Float32Array): number => a.reduce((s, v) => s + v * v, 0);
-  const normHist = matrices.map((m) => [Math.sqrt(sumsq(params[m.index]!))]);
-  const initialNorm = normHist.map((h) => h[0]!);
-  const window = matrices.map(() => [] as number[]);
-  const windowFull = matrices.map(() => [] as number[]);
-  const gSum = matrices.map((m) => new Float64Array(params[m.index]!.length));
-  const traj = { step: [] as number[], trainLoss: [] as number[], valLoss: [] as number[], alignment: matrices.map(() => [] as number[]), norm: matrices.map(() => [] as number[]) };
+  const weights = matrices.map((m) => params[m.index]!);
+  const trace = new RunTrace(matrices.map((m) => m.name), weights);
   const noise = cfg.sigma > 0 ? new Float32Array(Math.max(...params.map((a) => a.length))) : null;
   let status: CellStatus = 'ok';
   let done = 0;
@@ -177,23 +168,8 @@ export function trainTransformer(
       }
     }
 
-    if (measure) {
-      matrices.forEach((m, k) => {
-        const a = alignments(G[m.index]!, params[m.index]!, bufs.H[m.name]!, cfg.gamma);
-        if (inWindow) {
-          window[k]!.push(a.signal);
-          windowFull[k]!.push(a.full);
-        }
-        if (onTraj) traj.alignment[k]!.push(a.signal);
-      });
-    }
-    if (inWindow) {
-      matrices.forEach((m, k) => {
-        const s = gSum[k]!;
-        const g = G[m.index]!;
-        for (let j = 0; j < s.length; j++) s[j] = s[j]! - g[j]!;
-      });
-    }
+    if (measure) matrices.forEach((m, k) => trace.alignment(k, alignments(G[m.index]!, params[m.index]!, bufs.H[m.name]!, cfg.gamma), inWindow, onTraj));
+    if (inWindow) matrices.forEach((m, k) => trace.addSignal(k, G[m.index]!));
 
     let finite = Number.isFinite(batchLoss) || mode === 'none';
     const ss = new Float64Array(params.length);
@@ -214,7 +190,7 @@ export function trainTransformer(
       }
       if (!Number.isFinite(ss[i]!)) finite = false;
     }
-    matrices.forEach((m, k) => normHist[k]!.push(Math.sqrt(ss[m.index]!)));
+    matrices.forEach((m, k) => trace.norm(k, Math.sqrt(ss[m.index]!)));
     done = t + 1;
     if (!finite) {
       status = 'diverged';
@@ -222,73 +198,33 @@ export function trainTransformer(
       break;
     }
     if (onTraj) {
-      traj.step.push(t + 1);
-      traj.trainLoss.push(batchLoss);
-      traj.valLoss.push(datasetLoss(tf, p, val.tokens, val.y, val.n, ws));
-      matrices.forEach((_, k) => traj.norm[k]!.push(normHist[k]![t + 1]!));
+      trace.point(t + 1, batchLoss, datasetLoss(tf, p, val.tokens, val.y, val.n, ws));
       hooks.progress?.(t + 1, steps);
     }
   }
 
+  const traj = trace.traj;
   const valFinal = status === 'diverged' ? NaN : traj.step[traj.step.length - 1] === done ? traj.valLoss[traj.valLoss.length - 1]! : datasetLoss(tf, p, val.tokens, val.y, val.n, ws);
   const trainFinal = status === 'diverged' ? NaN : datasetLoss(tf, p, train.tokens, train.y, train.n, ws);
   const targetVar = targetVariance(val.y, val.n, dOut);
-  const alignment: Record<string, LayerAlignment> = {};
-  const stationarity: Record<string, Stationarity> = {};
-  const norms: Record<string, { initial: number; final: number }> = {};
-  matrices.forEach((m, k) => {
-    const hist = normHist[k]!;
-    const final = hist[hist.length - 1]!;
-    const d = drift(final, hist[Math.max(0, hist.length - 1 - K)]!);
-    const nWin = window[k]!.length;
-    const gMean = Float64Array.from(gSum[k]!, (v) => v / Math.max(1, nWin));
-    alignment[m.name] = { signal: mean(window[k]!), full: mean(windowFull[k]!), window: window[k]! };
-    stationarity[m.name] = { drift: d, balance: balance(gMean, params[m.index]!, cfg.gamma), stationary: d < cfg.stationaryThreshold };
-    norms[m.name] = { initial: initialNorm[k]!, final };
-  });
-  const rep = norms[cfg.reportedLayer];
-  if (!rep) throw new Error(`reported layer '${cfg.reportedLayer}' is not one of ${Object.keys(norms).join(', ')}`);
-  if (status === 'ok' && isCollapsed(rep.final, rep.initial, valFinal, targetVar, cfg.collapse)) status = 'collapsed';
-  const valBest = Math.min(valFinal, ...traj.valLoss.filter(Number.isFinite));
+  const layers = trace.summarise(weights, K, cfg.gamma, cfg.stationaryThreshold);
+  status = finalStatus(status, layers.norms, cfg.reportedLayer, valFinal, targetVar, cfg.collapse);
+  const valBest = trace.bestValLoss(valFinal);
   rnn?.net.dispose();
 
-  const metrics: CellMetrics = {
-    schema: 1,
-    model: 'transformer',
-    rule: cfg.rule,
-    gamma: cfg.gamma,
-    sigma: cfg.sigma,
-    seed: cfg.seed,
-    lr: cfg.lr,
-    steps: done,
-    batch: cfg.batch,
-    reportedLayer: cfg.reportedLayer,
-    windowK: K,
+  const metrics: CellMetrics = cellMetrics(
+    { model: 'transformer', rule: cfg.rule, gamma: cfg.gamma, sigma: cfg.sigma, seed: cfg.seed, lr: cfg.lr, steps: done, batch: cfg.batch, reportedLayer: cfg.reportedLayer, windowK: K },
     status,
-    alignment,
-    stationarity,
-    norms,
-    loss: { trainFinal, valFinal, valBest, targetVar },
-    trajectory: {
-      every,
-      step: traj.step,
-      trainLoss: traj.trainLoss,
-      valLoss: traj.valLoss,
-      alignment: Object.fromEntries(matrices.map((m, k) => [m.name, traj.alignment[k]!])),
-      norm: Object.fromEntries(matrices.map((m, k) => [m.name, traj.norm[k]!])),
-    },
-    backend: backend.name,
-    backendVersion: backend.version,
-    wallSeconds: (performance.now() - t0) / 1000,
-  };
+    layers,
+    { trainFinal, valFinal, valBest, targetVar },
+    trace.trajectory(every),
+    backend,
+    t0,
+  );
   return { metrics, params: p };
 }
 
 /** Number of parameters (for logs). */
 export function parameterCount(p: TransformerParams): number {
   return p.specs.reduce((s, x) => s + numel(x.shape), 0);
-}
-
-function unreachable(x: never): never {
-  throw new Error(`unreachable: ${String(x)}`);
 }
