@@ -21,9 +21,10 @@ export function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
 
 /**
  * Both alignments of one weight matrix at one iteration, in one pass: cos(g, H) with g = −G,
- * and cos(g − γW, H) (the full update's direction, paper §5).
+ * and cos(g − γW − λ₁ sign W, H) (the full update's direction, paper §5; λ₁ = 0 without L1,
+ * which leaves g − γW exactly as it is).
  */
-export function alignments(G: ArrayLike<number>, W: ArrayLike<number>, H: ArrayLike<number>, gamma: number): { signal: number; full: number } {
+export function alignments(G: ArrayLike<number>, W: ArrayLike<number>, H: ArrayLike<number>, gamma: number, l1 = 0): { signal: number; full: number } {
   let gh = 0;
   let gg = 0;
   let hh = 0;
@@ -32,7 +33,8 @@ export function alignments(G: ArrayLike<number>, W: ArrayLike<number>, H: ArrayL
   for (let i = 0; i < H.length; i++) {
     const g = -G[i]!;
     const h = H[i]!;
-    const f = g - gamma * W[i]!;
+    const w = W[i]!;
+    const f = g - gamma * w - l1 * Math.sign(w);
     gh += g * h;
     gg += g * g;
     hh += h * h;

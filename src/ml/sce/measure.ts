@@ -1,32 +1,12 @@
 /**
- * What an SCE cell measures besides src/ml/alignment.ts: the alignments with L1 in the full
- * update, windowed curves (mean ± SD of the per-iteration cosines over a sliding window), the
- * Fig. 2 snapshot crop, and cross-entropy/accuracy from logits. Plain loops, no tfjs.
+ * What an SCE cell measures besides src/ml/alignment.ts: the alignment of an actual update,
+ * windowed curves (mean ± SD of the per-iteration cosines over a sliding window), the Fig. 2
+ * snapshot crop, and cross-entropy/accuracy from logits. Plain loops, no tfjs.
  */
+import { alignments } from '../alignment.ts';
 
-/**
- * cos(g, H) and cos(g − γW − λ₁ sign W, H) (the full update, paper §5, with L1 when used), g = −G.
- * Equal to src/ml/alignment.ts `alignments` when λ₁ = 0.
- */
-export function sceAlignments(G: ArrayLike<number>, W: ArrayLike<number>, H: ArrayLike<number>, gamma: number, l1: number): { signal: number; full: number } {
-  let gh = 0;
-  let gg = 0;
-  let hh = 0;
-  let fh = 0;
-  let ff = 0;
-  for (let i = 0; i < H.length; i++) {
-    const g = -G[i]!;
-    const h = H[i]!;
-    const w = W[i]!;
-    const f = g - gamma * w - l1 * Math.sign(w);
-    gh += g * h;
-    gg += g * g;
-    hh += h * h;
-    fh += f * h;
-    ff += f * f;
-  }
-  return { signal: gh / Math.sqrt(gg * hh), full: fh / Math.sqrt(ff * hh) };
-}
+/** cos(g, H) and cos(g − γW − λ₁ sign W, H), g = −G: src/ml/alignment.ts `alignments` under the SCE name. */
+export const sceAlignments: (G: ArrayLike<number>, W: ArrayLike<number>, H: ArrayLike<number>, gamma: number, l1: number) => { signal: number; full: number } = alignments;
 
 /** cos(a − b, −G): the alignment of an actual update (after − before) with the SGD learning signal. */
 export function updateAlignment(after: ArrayLike<number>, before: ArrayLike<number>, G: ArrayLike<number>): number {
