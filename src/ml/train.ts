@@ -9,6 +9,7 @@ import { unreachable } from '../util/result.ts';
 import type { CellMetrics, CellStatus } from '../metrics.ts';
 import { alignments, targetVariance, type CollapseRule } from './alignment.ts';
 import { upload, type Tf } from './backend.ts';
+import { epochBatches } from './batches.ts';
 import { depth, initMlp, paramList, type MlpParams } from './mlp.ts';
 import { fixedMlp, fixedMlpBatchMean, mlpLoss, mlpStep, stepBuffers, type BackwardMode } from './mlp-tf.ts';
 import { rngFor } from './rng.ts';
@@ -141,20 +142,8 @@ export function trainMlp(
   const valX = tf.tensor2d(val.x, [val.n, dIn]);
   const valY = tf.tensor2d(val.y, [val.n, dOut]);
   owned.push(trainX, trainY, valX, valY);
-  const shuffle = rngFor(cfg.seed, 'shuffle');
+  const nextBatch = epochBatches(cfg.seed, train.n, cfg.batch, cfg.dropLast);
   const noiseRng = rngFor(cfg.seed, 'noise');
-  let perm = shuffle.permutation(train.n);
-  let pos = 0;
-  const nextBatch = (): Int32Array => {
-    const remaining = train.n - pos;
-    if (remaining <= 0 || (cfg.dropLast && remaining < cfg.batch)) {
-      perm = shuffle.permutation(train.n);
-      pos = 0;
-    }
-    const idx = perm.subarray(pos, Math.min(pos + cfg.batch, train.n));
-    pos += idx.length;
-    return idx;
-  };
 
   // Measurements.
   const trace = new RunTrace(p.W.map((_, l) => layerName(l)), p.W);

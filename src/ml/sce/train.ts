@@ -6,13 +6,13 @@
  */
 import type * as TF from '@tensorflow/tfjs';
 import type { CellMetrics, CellStatus } from '../../metrics.ts';
-import { cosine, mean } from '../alignment.ts';
+import { alignments, cosine, mean } from '../alignment.ts';
 import { upload, type Tf } from '../backend.ts';
-import { rngFor } from '../rng.ts';
+import { epochBatches } from '../batches.ts';
 import { cellMetrics, finalStatus, layerName, RunTrace, type TrainHooks } from '../summary.ts';
 import { ruleLabel, type SceConfig } from './config.ts';
 import { assembleBatch, IMAGE_DIM, type ImageSet } from './data.ts';
-import { ceFromLogits, normalisedCrop, sceAlignments, updateAlignment, windowCurve, type WindowCurve } from './measure.ts';
+import { ceFromLogits, normalisedCrop, updateAlignment, windowCurve, type WindowCurve } from './measure.ts';
 import { initSceModel, type SceModel } from './model.ts';
 import { initStd, normalizedHebbianUpdate, ojaUpdate, sgdDecayUpdate } from './rules.ts';
 import { sceBuffers, sceLogits, sceStep, type SceNet } from './step.ts';
@@ -111,19 +111,7 @@ export function trainSce(tf: Tf, backend: { name: string; version: string }, cfg
   if (cfg.snapshot && !(snapIdx >= 0 && snapIdx < L)) throw new Error(`snapshot layer '${cfg.snapshot.layer}' is not one of W1..W${L}`);
 
   // Batches: a fresh permutation of the training set per epoch (stream 'shuffle').
-  const shuffle = rngFor(cfg.seed, 'shuffle');
-  let perm = shuffle.permutation(data.train.n);
-  let pos = 0;
-  const nextBatch = (): Int32Array => {
-    const remaining = data.train.n - pos;
-    if (remaining <= 0 || (cfg.dropLast && remaining < cfg.batch)) {
-      perm = shuffle.permutation(data.train.n);
-      pos = 0;
-    }
-    const idx = perm.subarray(pos, Math.min(pos + cfg.batch, data.train.n));
-    pos += idx.length;
-    return idx;
-  };
+  const nextBatch = epochBatches(cfg.seed, data.train.n, cfg.batch, cfg.dropLast);
   const bx = new Float32Array(cfg.batch * IMAGE_DIM);
   const by = new Float32Array(cfg.batch * C);
 
@@ -155,7 +143,7 @@ export function trainSce(tf: Tf, backend: { name: string; version: string }, cfg
     if (measure) {
       measured.step.push(t + 1);
       for (let l = 0; l < L; l++) {
-        const a = sceAlignments(bufs.gW[l]!, m.mlp.W[l]!, bufs.H[l]!, cfg.gamma, cfg.l1);
+        const a = alignments(bufs.gW[l]!, m.mlp.W[l]!, bufs.H[l]!, cfg.gamma, cfg.l1);
         measured.signal[l]!.push(a.signal);
         measured.full[l]!.push(a.full);
         trace.alignment(l, a, inWindow, onTraj);
@@ -168,7 +156,7 @@ export function trainSce(tf: Tf, backend: { name: string; version: string }, cfg
         const g = Float32Array.from(bufs.gW[l]!, (v) => -v);
         const gradient = normalisedCrop(g, nIn, nOut, cfg.snapshot.size);
         const hebbian = normalisedCrop(bufs.H[l]!, nIn, nOut, cfg.snapshot.size);
-        snapshot = { layer: cfg.snapshot.layer, step: t + 1, gradient, hebbian, cosine: sceAlignments(bufs.gW[l]!, m.mlp.W[l]!, bufs.H[l]!, 0, 0).signal, cropCosine: cosine(gradient.flat(), hebbian.flat()) };
+        snapshot = { layer: cfg.snapshot.layer, step: t + 1, gradient, hebbian, cosine: alignments(bufs.gW[l]!, m.mlp.W[l]!, bufs.H[l]!, 0, 0).signal, cropCosine: cosine(gradient.flat(), hebbian.flat()) };
       }
     }
     if (inWindow) for (let l = 0; l < L; l++) trace.addSignal(l, bufs.gW[l]!);

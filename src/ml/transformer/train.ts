@@ -10,6 +10,7 @@ import type { CellMetrics, CellStatus } from '../../metrics.ts';
 import { unreachable } from '../../util/result.ts';
 import { alignments, targetVariance, type CollapseRule } from '../alignment.ts';
 import { upload, type Tf } from '../backend.ts';
+import { epochBatches } from '../batches.ts';
 import { initMlp } from '../mlp.ts';
 import { fixedMlp, fixedMlpBatchMean } from '../mlp-tf.ts';
 import { rngFor } from '../rng.ts';
@@ -112,25 +113,18 @@ export function trainTransformer(
   const mode: TransformerBackward = cfg.rule === 'randomnn' ? 'none' : cfg.rule === 'dfa' ? 'dfa' : 'bp';
 
   // Batches: a fresh permutation per epoch (stream 'shuffle'), assembled in JS.
-  const shuffle = rngFor(cfg.seed, 'shuffle');
+  const batchRows = epochBatches(cfg.seed, train.n, cfg.batch, cfg.dropLast);
   const noiseRng = rngFor(cfg.seed, 'noise');
-  let perm = shuffle.permutation(train.n);
-  let pos = 0;
   const bTok = new Int32Array(cfg.batch * T);
   const bY = new Float32Array(cfg.batch * dOut);
   const nextBatch = (): number => {
-    if (train.n - pos <= 0 || (cfg.dropLast && train.n - pos < cfg.batch)) {
-      perm = shuffle.permutation(train.n);
-      pos = 0;
-    }
-    const B = Math.min(cfg.batch, train.n - pos);
-    for (let r = 0; r < B; r++) {
-      const k = perm[pos + r]!;
+    const idx = batchRows();
+    for (let r = 0; r < idx.length; r++) {
+      const k = idx[r]!;
       bTok.set(train.tokens.subarray(k * T, (k + 1) * T), r * T);
       bY.set(train.y.subarray(k * dOut, (k + 1) * dOut), r * dOut);
     }
-    pos += B;
-    return B;
+    return idx.length;
   };
 
   const weights = matrices.map((m) => params[m.index]!);
