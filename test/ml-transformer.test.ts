@@ -6,15 +6,8 @@ import type * as TF from '@tensorflow/tfjs';
 import { initBackend, type Tf } from '../src/ml/backend.ts';
 import { rngFor } from '../src/ml/rng.ts';
 import { hebbianRef } from '../src/ml/alignment.ts';
-import {
-  addLayerNormBackward,
-  addLayerNormForward,
-  attentionBackward,
-  attentionForward,
-  expNonPositive,
-  meanPoolBackward,
-  meanPoolForward,
-} from '../src/ml/transformer/kernels.ts';
+import { addLayerNormBackward, addLayerNormForward, meanPoolBackward, meanPoolForward } from '../src/ml/transformer/kernels.ts';
+import { attentionBackward, attentionForward, expNonPositive } from '../src/ml/transformer/attention.ts';
 import { initTransformer, matrixNames, numel, paramSpecs, SRE_TRANSFORMER, transformerFromJson, transformerToJson, type TransformerConfig } from '../src/ml/transformer/model.ts';
 import { attention64, forward64 } from '../src/ml/transformer/ref64.ts';
 import { forward, gradBuffers, transformerStep, workspace } from '../src/ml/transformer/step.ts';

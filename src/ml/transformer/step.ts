@@ -12,8 +12,6 @@ import {
   addInto,
   addLayerNormBackward,
   addLayerNormForward,
-  attentionBackward,
-  attentionForward,
   colSum,
   embedBackward,
   embedForward,
@@ -25,6 +23,7 @@ import {
   tanhForward,
   transpose,
 } from './kernels.ts';
+import { attentionBackward, attentionForward } from './attention.ts';
 import { numel, param, type TransformerConfig, type TransformerParams } from './model.ts';
 
 /** How G is computed. */
