@@ -7,7 +7,7 @@
  * docs/sce.md). Defaults are the paper's SCE.
  */
 import { z } from 'zod';
-import { exactlyOneLength, lengthParams, statusParams, windowParams } from '../src/ml/cell-params.ts';
+import { batchesPerEpoch, exactlyOneLength, lengthParams, loopConfig, statusParams, trainingSteps, windowParams } from '../src/ml/cell-params.ts';
 import { defineStage, single } from '../src/stage-api.ts';
 
 /** The stage's parameters. */
@@ -71,7 +71,6 @@ export default defineStage({
     const { initBackend } = await import('../src/ml/backend.ts');
     const { backendNameFromFact } = await import('../src/ml/backend-fact.ts');
     const { defaultWindow } = await import('../src/ml/alignment.ts');
-    const { batchesPerEpoch, trainingSteps } = await import('../src/ml/cell-params.ts');
     const { standardiseTable, headOf } = await import('../src/ml/sce/data.ts');
     const { trainSce } = await import('../src/ml/sce/train.ts');
     const p = ctx.params;
@@ -89,31 +88,22 @@ export default defineStage({
       tf,
       info,
       {
+        ...loopConfig(p, steps, 100),
         sizes: [3072, ...p.hidden, classes],
         activation: p.activation,
         rule: p.rule,
         hebbSignal: p.hebb_signal,
         hebbLayers: p.hebb_layers,
         hebbTargetStd: p.hebb_target_std ?? null,
-        lr: p.lr,
-        gamma: p.gamma,
         l1: p.l1,
         batchNorm: p.batch_norm,
         bnEps: p.bn_eps,
         bnMomentum: p.bn_momentum,
         initScale: p.init_scale,
-        seed: p.seed,
-        steps,
-        batch: p.batch,
-        dropLast: p.drop_last,
-        windowK: p.window_k ?? defaultWindow(steps),
-        trajectoryEvery: p.trajectory_every ?? Math.ceil(steps / 100),
         measureEvery: p.measure_every,
         curveWindow: p.curve_window ?? defaultWindow(steps),
         evalN: p.eval_n,
         trainEvalN: p.train_eval_n ?? n,
-        stationaryThreshold: p.stationary_threshold,
-        collapse: { normRatio: p.collapse_norm_ratio, lossRatio: p.collapse_loss_ratio },
         reportedLayer: p.reported_layer,
         snapshot: p.snapshot_size > 0 ? { layer: p.snapshot_layer, size: p.snapshot_size } : null,
       },

@@ -5,7 +5,7 @@
  * Every SPEC "Decision" is a param here, with the SPEC's value as default.
  */
 import { z } from 'zod';
-import { exactlyOneLength, lengthParams, ruleParams, statusParams, windowParams } from '../src/ml/cell-params.ts';
+import { batchesPerEpoch, exactlyOneLength, lengthParams, loopConfig, ruleParams, statusParams, trainingSteps, windowParams } from '../src/ml/cell-params.ts';
 import { defineStage, single } from '../src/stage-api.ts';
 
 const params = z
@@ -46,8 +46,6 @@ export default defineStage({
     const { readNpy } = await import('../src/util/npy.ts');
     const { initBackend } = await import('../src/ml/backend.ts');
     const { trainMlp } = await import('../src/ml/train.ts');
-    const { defaultWindow } = await import('../src/ml/alignment.ts');
-    const { batchesPerEpoch, trainingSteps } = await import('../src/ml/cell-params.ts');
     const { paramsToJson } = await import('../src/ml/mlp.ts');
     const { backendNameFromFact } = await import('../src/ml/backend-fact.ts');
     const p = ctx.params;
@@ -69,21 +67,12 @@ export default defineStage({
       tf,
       info,
       {
+        ...loopConfig(p, steps, 100),
         sizes: p.sizes,
         rule: p.rule,
-        lr: p.lr,
-        gamma: p.gamma,
         sigma: p.sigma,
         noiseMode: p.noise_mode,
-        seed: p.seed,
-        steps,
-        batch: p.batch,
-        dropLast: p.drop_last,
-        windowK: p.window_k ?? defaultWindow(steps),
-        trajectoryEvery: p.trajectory_every ?? Math.ceil(steps / 100),
         initScale: p.init_scale,
-        stationaryThreshold: p.stationary_threshold,
-        collapse: { normRatio: p.collapse_norm_ratio, lossRatio: p.collapse_loss_ratio },
         adam: { beta1: p.adam_beta1, beta2: p.adam_beta2, eps: p.adam_eps },
         dfa: { feedbackScale: p.dfa_feedback_scale, clip: p.dfa_clip },
         randomnn: {

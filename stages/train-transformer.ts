@@ -5,7 +5,7 @@
  * and weights.json. Every decision is a param with the SPEC's (or docs/transformer.md's) default.
  */
 import { z } from 'zod';
-import { exactlyOneLength, lengthParams, ruleParams, statusParams, windowParams } from '../src/ml/cell-params.ts';
+import { batchesPerEpoch, exactlyOneLength, lengthParams, loopConfig, ruleParams, statusParams, trainingSteps, windowParams } from '../src/ml/cell-params.ts';
 import { defineStage, single } from '../src/stage-api.ts';
 
 const params = z
@@ -41,8 +41,6 @@ export default defineStage({
     const { readNpy } = await import('../src/util/npy.ts');
     const { initBackend } = await import('../src/ml/backend.ts');
     const { backendNameFromFact } = await import('../src/ml/backend-fact.ts');
-    const { defaultWindow } = await import('../src/ml/alignment.ts');
-    const { batchesPerEpoch, trainingSteps } = await import('../src/ml/cell-params.ts');
     const { trainTransformer } = await import('../src/ml/transformer/train.ts');
     const { transformerToJson } = await import('../src/ml/transformer/model.ts');
     const p = ctx.params;
@@ -65,20 +63,11 @@ export default defineStage({
       tf,
       info,
       {
+        ...loopConfig(p, steps, 20),
         model,
         rule: p.rule,
-        lr: p.lr,
-        gamma: p.gamma,
         sigma: p.sigma,
-        seed: p.seed,
-        steps,
-        batch: p.batch,
-        dropLast: p.drop_last,
-        windowK: p.window_k ?? defaultWindow(steps),
-        trajectoryEvery: p.trajectory_every ?? Math.ceil(steps / 20),
         init: { scale: p.init_scale, embedStd: p.embed_init_std },
-        stationaryThreshold: p.stationary_threshold,
-        collapse: { normRatio: p.collapse_norm_ratio, lossRatio: p.collapse_loss_ratio },
         adam: { beta1: p.adam_beta1, beta2: p.adam_beta2, eps: p.adam_eps },
         dfa: { feedbackScale: p.dfa_feedback_scale, clip: p.dfa_clip },
         randomnn: { targetNorm: p.randomnn_target_norm, clip: p.randomnn_clip, eps: p.randomnn_eps, hidden: p.randomnn_hidden, outputs: p.randomnn_outputs },

@@ -3,8 +3,10 @@
  * train-transformer, train-sce), and the training-length arithmetic built on them. Each fragment
  * is a plain shape, spread into a stage's `z.object({...})` at the place its keys belong: the key
  * order is the order of the parsed params, which stages write back out (weights.json, sce.json).
+ * Also the loop settings all three trainers' configs share, and how a stage builds them.
  */
 import { z } from 'zod';
+import { defaultWindow, type CollapseRule } from './alignment.ts';
 
 /** Training length and batching: steps | epochs, batch, n_train, drop_last. */
 export const lengthParams = {
@@ -72,4 +74,46 @@ export function batchesPerEpoch(n: number, batch: number, dropLast: boolean): nu
 /** The number of training steps: `steps` when given, else epochs × batches per epoch. */
 export function trainingSteps(p: { steps?: number | null | undefined; epochs?: number | null | undefined }, perEpoch: number): number {
   return p.steps ?? p.epochs! * perEpoch;
+}
+
+/** The loop settings every trainer's config shares (src/ml/train.ts, transformer/train.ts, sce/config.ts). */
+export interface LoopConfig {
+  readonly lr: number;
+  /** Coupled L2 weight decay γ. */
+  readonly gamma: number;
+  readonly seed: number;
+  readonly steps: number;
+  readonly batch: number;
+  /** Drop the last partial batch of each epoch (PyTorch DataLoader's drop_last). */
+  readonly dropLast: boolean;
+  /** K: the window of final iterations averaged for "alignment at convergence". */
+  readonly windowK: number;
+  /** Trajectory sampling period in steps. */
+  readonly trajectoryEvery: number;
+  /** Stationary when a matrix's norm drift over the last K steps is below this (0.02). */
+  readonly stationaryThreshold: number;
+  readonly collapse: CollapseRule;
+}
+
+/**
+ * The LoopConfig of a stage's parsed params for a run of `steps` steps: window_k defaults to
+ * min(200, ⌈T/5⌉), trajectory_every to ⌈T/trajectoryPoints⌉.
+ */
+export function loopConfig(
+  p: { lr: number; gamma: number; seed: number; batch: number; drop_last: boolean; window_k?: number | null | undefined; trajectory_every?: number | null | undefined; stationary_threshold: number; collapse_norm_ratio: number; collapse_loss_ratio: number },
+  steps: number,
+  trajectoryPoints: number,
+): LoopConfig {
+  return {
+    lr: p.lr,
+    gamma: p.gamma,
+    seed: p.seed,
+    steps,
+    batch: p.batch,
+    dropLast: p.drop_last,
+    windowK: p.window_k ?? defaultWindow(steps),
+    trajectoryEvery: p.trajectory_every ?? Math.ceil(steps / trajectoryPoints),
+    stationaryThreshold: p.stationary_threshold,
+    collapse: { normRatio: p.collapse_norm_ratio, lossRatio: p.collapse_loss_ratio },
+  };
 }

@@ -7,9 +7,10 @@
 import type * as TF from '@tensorflow/tfjs';
 import { unreachable } from '../util/result.ts';
 import type { CellMetrics, CellStatus } from '../metrics.ts';
-import { alignments, targetVariance, type CollapseRule } from './alignment.ts';
+import { alignments, targetVariance } from './alignment.ts';
 import { upload, type Tf } from './backend.ts';
 import { epochBatches } from './batches.ts';
+import type { LoopConfig } from './cell-params.ts';
 import { depth, initMlp, paramList, type MlpParams } from './mlp.ts';
 import { fixedMlp, fixedMlpBatchMean, mlpLoss, mlpStep, stepBuffers, type BackwardMode } from './mlp-tf.ts';
 import { rngFor } from './rng.ts';
@@ -39,28 +40,14 @@ export type NoiseMode =
   | 'gradient_only';
 
 /** Everything that defines one training cell. */
-export interface TrainConfig {
+export interface TrainConfig extends LoopConfig {
   /** Layer widths, input first ([32, 128, 128, 32]). */
   readonly sizes: readonly number[];
   readonly rule: RuleName;
-  readonly lr: number;
-  readonly gamma: number;
   readonly sigma: number;
   readonly noiseMode: NoiseMode;
-  readonly seed: number;
-  readonly steps: number;
-  readonly batch: number;
-  /** Drop the last partial batch of each epoch (PyTorch DataLoader's drop_last). */
-  readonly dropLast: boolean;
-  /** K: the window of final iterations averaged for "alignment at convergence". */
-  readonly windowK: number;
-  /** Trajectory sampling period in steps. */
-  readonly trajectoryEvery: number;
   /** Multiplies the PyTorch init bound (1 = PyTorch). */
   readonly initScale: number;
-  /** Stationary when the reported layer's drift is below this (0.02). */
-  readonly stationaryThreshold: number;
-  readonly collapse: CollapseRule;
   readonly adam: AdamConfig;
   readonly dfa: { readonly feedbackScale: number; readonly clip: number };
   readonly randomnn: RandomNNConfig & {

@@ -1,13 +1,16 @@
 /** The configuration of one SCE training cell (stages/train-sce.ts builds it from its params). */
-import type { CollapseRule } from '../alignment.ts';
+import type { LoopConfig } from '../cell-params.ts';
 import type { ActivationName } from './activations.ts';
 import type { HebbianRule } from './rules.ts';
 
 /** How the network learns: SGD on the cross-entropy, or a Hebbian rule of Fig. 4. */
 export type SceRule = 'sgd' | HebbianRule;
 
-/** Everything that defines one SCE cell. */
-export interface SceConfig {
+/**
+ * Everything that defines one SCE cell. From LoopConfig: γ is coupled L2 on biases and BN
+ * parameters too; collapse compares the test CE against ln(classes); K steps are measured every step.
+ */
+export interface SceConfig extends LoopConfig {
   /** Layer widths, input first: [3072, 128, 128, 10]. */
   readonly sizes: readonly number[];
   readonly activation: ActivationName;
@@ -18,23 +21,12 @@ export interface SceConfig {
   readonly hebbLayers: 'hidden' | 'all';
   /** Normalised Hebbian: the SD each unit's incoming weights are standardised to (null: the init's SD). */
   readonly hebbTargetStd: number | null;
-  readonly lr: number;
-  /** Coupled L2 weight decay γ (biases and BN parameters too). */
-  readonly gamma: number;
   /** L1 weight decay λ₁ (biases and BN parameters too). */
   readonly l1: number;
   readonly batchNorm: boolean;
   readonly bnEps: number;
   readonly bnMomentum: number;
   readonly initScale: number;
-  readonly seed: number;
-  readonly steps: number;
-  readonly batch: number;
-  readonly dropLast: boolean;
-  /** K: the final iterations averaged for "alignment at convergence" (measured every step). */
-  readonly windowK: number;
-  /** Trajectory sampling period in steps. */
-  readonly trajectoryEvery: number;
   /** Outside the last K steps, alignment is measured every this many steps (for the curves). */
   readonly measureEvery: number;
   /** Window of the mean ± SD curves, in iterations. */
@@ -43,9 +35,6 @@ export interface SceConfig {
   readonly evalN: number;
   /** Training images used for the final training loss/accuracy. */
   readonly trainEvalN: number;
-  readonly stationaryThreshold: number;
-  /** Collapse: ‖W‖ < normRatio × initial and test CE > lossRatio × ln(classes). */
-  readonly collapse: CollapseRule;
   readonly reportedLayer: string;
   /** Fig. 2: the layer and crop size of the end-of-training snapshot (null: none). */
   readonly snapshot: { readonly layer: string; readonly size: number } | null;

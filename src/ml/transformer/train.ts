@@ -8,9 +8,10 @@
 import type * as TF from '@tensorflow/tfjs';
 import type { CellMetrics, CellStatus } from '../../metrics.ts';
 import { unreachable } from '../../util/result.ts';
-import { alignments, targetVariance, type CollapseRule } from '../alignment.ts';
+import { alignments, targetVariance } from '../alignment.ts';
 import { upload, type Tf } from '../backend.ts';
 import { epochBatches } from '../batches.ts';
+import type { LoopConfig } from '../cell-params.ts';
 import { initMlp } from '../mlp.ts';
 import { fixedMlp, fixedMlpBatchMean } from '../mlp-tf.ts';
 import { rngFor } from '../rng.ts';
@@ -21,22 +22,12 @@ import { initTransformer, numel, type InitOptions, type TransformerConfig, type 
 import { datasetLoss, gradBuffers, transformerStep, workspace, type DfaFeedback, type TransformerBackward } from './step.ts';
 
 /** Everything that defines one transformer training cell. */
-export interface TransformerTrainConfig {
+export interface TransformerTrainConfig extends LoopConfig {
   readonly model: TransformerConfig;
   readonly rule: RuleName;
-  readonly lr: number;
-  readonly gamma: number;
   /** Persistent noise σ added to every parameter at the start of every iteration. */
   readonly sigma: number;
-  readonly seed: number;
-  readonly steps: number;
-  readonly batch: number;
-  readonly dropLast: boolean;
-  readonly windowK: number;
-  readonly trajectoryEvery: number;
   readonly init: InitOptions;
-  readonly stationaryThreshold: number;
-  readonly collapse: CollapseRule;
   readonly adam: AdamConfig;
   readonly dfa: { readonly feedbackScale: number; readonly clip: number };
   readonly randomnn: RandomNNConfig & { readonly hidden: readonly number[]; readonly outputs: number };
