@@ -70,5 +70,6 @@ export interface CellMetrics {
   };
   readonly backend: string;
   readonly backendVersion: string;
-  readonly wallSeconds: number;
+  // No timings here: they live in the run record (durationMs), so that the same seed on the same
+  // backend gives byte-identical outputs and downstream cells stay cached across re-runs.
 }

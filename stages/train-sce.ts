@@ -118,7 +118,7 @@ export default defineStage({
     ctx.log(
       `${m.rule} ${p.activation} [${p.hidden.join(',')}] γ=${p.gamma} λ1=${p.l1}${p.batch_norm ? ' BN' : ''} η=${p.lr} B=${p.batch} seed=${p.seed}: ${m.status}, ` +
         `${m.reportedLayer} alignment ${rep?.signal.toFixed(3)} (full ${rep?.full.toFixed(3)}), test acc ${m.loss.valAcc?.toFixed(3)}, ` +
-        `${m.steps} steps, ${result.extras.msPerStep.toFixed(1)} ms/step on ${info.name}${synthetic ? ` — ${meta.note}` : ''}`,
+        `${m.steps} steps, ${result.msPerStep.toFixed(1)} ms/step on ${info.name}${synthetic ? ` — ${meta.note}` : ''}`,
     );
   },
 });

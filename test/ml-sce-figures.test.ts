@@ -15,7 +15,7 @@ function extras(seed: number, gamma: number): SceExtras {
     schema: 1, activation: 'tanh', hidden: [128, 128], l1: 0, batchNorm: false, initScale: 1, measureEvery: 5,
     curves: { window: 10, step: [10, 20, 30], signal: { W2: c }, full: { W2: c }, rule: { W2: c } },
     accuracy: { step: [10, 20, 30], testLoss: [2, 1.8, 1.7], testAcc: [0.2, 0.3, 0.35], batchAcc: [0.2, 0.3, 0.4] },
-    ruleAlignment: { W2: 0.01 }, snapshot: { layer: 'W2', step: 30, gradient: [[0.1, -0.2], [0.3, 0]], hebbian: [[0.2, -0.1], [0.3, 0.1]], cosine: 0.9, cropCosine: 0.8 }, msPerStep: 1,
+    ruleAlignment: { W2: 0.01 }, snapshot: { layer: 'W2', step: 30, gradient: [[0.1, -0.2], [0.3, 0]], hebbian: [[0.2, -0.1], [0.3, 0.1]], cosine: 0.9, cropCosine: 0.8 },
   };
 }
 function cell(p: { gamma: number; seed: number; alignment: number; status?: 'ok' | 'diverged'; params?: Record<string, unknown> }): SceCell {

@@ -153,7 +153,7 @@ export interface MetricsHead {
   readonly windowK: number;
 }
 
-/** metrics.json of a finished cell (src/metrics.ts); wallSeconds counts from `t0` (performance.now()). */
+/** metrics.json of a finished cell (src/metrics.ts). No timings: the run record holds them. */
 export function cellMetrics(
   head: MetricsHead,
   status: CellStatus,
@@ -161,7 +161,6 @@ export function cellMetrics(
   loss: CellMetrics['loss'],
   trajectory: CellMetrics['trajectory'],
   backend: { readonly name: string; readonly version: string },
-  t0: number,
 ): CellMetrics {
   return {
     schema: 1,
@@ -183,6 +182,5 @@ export function cellMetrics(
     trajectory,
     backend: backend.name,
     backendVersion: backend.version,
-    wallSeconds: (performance.now() - t0) / 1000,
   };
 }

@@ -82,7 +82,6 @@ export function trainMlp(
   val: Dataset,
   hooks: TrainHooks = {},
 ): TrainResult {
-  const t0 = performance.now();
   const sizes = cfg.sizes;
   const dIn = sizes[0]!;
   const dOut = sizes[sizes.length - 1]!;
@@ -241,7 +240,6 @@ export function trainMlp(
     { trainFinal, valFinal, valBest, targetVar },
     trace.trajectory(every),
     backend,
-    t0,
   );
   return { metrics, params: p };
 }

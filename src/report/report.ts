@@ -238,7 +238,7 @@ function provenanceSection(inp: ReportInputs): Block[] {
   if (p?.stages?.length) {
     out.push({ kind: 'table', head: ['stage', 'cells', 'from cache', 'wall time (s)'], rows: p.stages.map((s) => [s.stage, String(s.cells), String(s.cached), s.wallSeconds.toFixed(1)]) });
   } else if (backends.length) {
-    out.push({ kind: 'p', text: `Per-stage wall times were not recorded; the Table 1 cells report ${backends.reduce((s, x) => s + x.wallSeconds, 0).toFixed(1)} s of training in total.` });
+    out.push({ kind: 'p', text: 'Per-stage times are added when `hebb repro` publishes the report (they live in the run records, not in the cached outputs).' });
   }
   if (!p) out.push({ kind: 'p', text: 'No provenance input was given to the report stage; fields marked "not recorded" come from it.' });
   return out;

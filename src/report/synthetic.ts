@@ -81,7 +81,6 @@ export function syntheticMetrics(s: SyntheticCell): CellMetrics {
     },
     backend: 'synthetic',
     backendVersion: '0',
-    wallSeconds: 1,
   };
 }
 

@@ -86,7 +86,7 @@ export interface Table1 {
   readonly unreadable: readonly { readonly cell: string; readonly error: string }[];
   readonly paper: PaperTable | null;
   /** The backends that produced the cells (metrics.backend/backendVersion) and their summed training time. */
-  readonly backends: readonly { readonly backend: string; readonly version: string; readonly cells: number; readonly wallSeconds: number }[];
+  readonly backends: readonly { readonly backend: string; readonly version: string; readonly cells: number }[];
 }
 
 /** Aggregates the selected cells into Table 1. */
@@ -134,13 +134,12 @@ export function aggregateTable1(cells: readonly CellRecord[], opts: Table1Option
 }
 
 function backendsOf(cells: readonly CellRecord[]): Table1['backends'] {
-  const m = new Map<string, { backend: string; version: string; cells: number; wallSeconds: number }>();
+  const m = new Map<string, { backend: string; version: string; cells: number }>();
   for (const c of cells) {
     if (!c.metrics) continue;
     const k = `${c.metrics.backend}@${c.metrics.backendVersion}`;
-    const e = m.get(k) ?? { backend: c.metrics.backend, version: c.metrics.backendVersion, cells: 0, wallSeconds: 0 };
+    const e = m.get(k) ?? { backend: c.metrics.backend, version: c.metrics.backendVersion, cells: 0 };
     e.cells++;
-    e.wallSeconds += Number.isFinite(c.metrics.wallSeconds) ? c.metrics.wallSeconds : 0;
     m.set(k, e);
   }
   return [...m.values()];

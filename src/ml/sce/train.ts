@@ -61,7 +61,6 @@ export interface SceExtras {
   /** Mean over the last K iterations of cos(actual update, g) per rule-trained layer (Hebbian rules). */
   readonly ruleAlignment: Readonly<Record<string, number>> | null;
   readonly snapshot: SceSnapshot | null;
-  readonly msPerStep: number;
 }
 
 /** A finished cell. */
@@ -69,6 +68,8 @@ export interface SceResult {
   readonly metrics: CellMetrics;
   readonly extras: SceExtras;
   readonly model: SceModel;
+  /** Training time per step (not written to any output: outputs carry no timings). */
+  readonly msPerStep: number;
 }
 
 /** Cross-entropy and accuracy of the model over the first `n` rows of `set`, in chunks. */
@@ -248,7 +249,6 @@ export function trainSce(tf: Tf, backend: { name: string; version: string }, cfg
     { trainFinal: trainEv.loss, valFinal: testEv.loss, valBest, targetVar: refLoss, trainAcc: trainEv.acc, valAcc: testEv.acc },
     trace.trajectory(every),
     backend,
-    t0,
   );
   const extras: SceExtras = {
     schema: 1,
@@ -262,7 +262,6 @@ export function trainSce(tf: Tf, backend: { name: string; version: string }, cfg
     accuracy: acc,
     ruleAlignment: hebbRule ? ruleAlignment : null,
     snapshot,
-    msPerStep: (trainSeconds * 1000) / Math.max(1, done),
   };
-  return { metrics, extras, model: m };
+  return { metrics, extras, model: m, msPerStep: (trainSeconds * 1000) / Math.max(1, done) };
 }

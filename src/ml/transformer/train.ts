@@ -77,7 +77,6 @@ export function trainTransformer(
   val: TokenDataset,
   hooks: TrainHooks = {},
 ): TransformerTrainResult {
-  const t0 = performance.now();
   const c = cfg.model;
   const T = c.seqLen;
   const dOut = c.head[c.head.length - 1]!;
@@ -204,7 +203,6 @@ export function trainTransformer(
     { trainFinal, valFinal, valBest, targetVar },
     trace.trajectory(every),
     backend,
-    t0,
   );
   return { metrics, params: p };
 }
