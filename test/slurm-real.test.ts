@@ -118,6 +118,20 @@ describe.skipIf(skip)('Slurm executor on a real single-node Slurm', () => {
     expect(again.slurmEvents).toEqual([]);
   }, 300_000);
 
+  it('hebb repro --executor slurm (the CLI) runs the grid there; a bad setting is a clear error', async () => {
+    const rig = Rig.create();
+    rigs.push(rig);
+    const env = { SLURM_CONF: process.env.SLURM_CONF! };
+    const r = await rig.hebb(['repro', '--executor', 'slurm', '--poll-ms', '250', '--plain'], env);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/hebb: slurm: job \d+: 6 cell\(s\), gen@/);
+    expect(r.stderr).toMatch(/7 ran, 0 cached, 0 failed/);
+    expect(JSON.parse(rig.read('reports/full/sum.json'))).toEqual({ total: 180, n: 6 });
+    const bad = await rig.hebb(['repro', '--executor', 'slurm', '--max-array', 'lots'], env);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/max-array/);
+  }, 300_000);
+
   it('reports a failing task with its log tail, retries it, and keeps going', async () => {
     const rig = Rig.create();
     rigs.push(rig);
