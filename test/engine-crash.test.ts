@@ -86,8 +86,24 @@ describe('crashes and concurrency', () => {
     expect(rb.code, rb.stderr).toBe(0);
     const runs = rig.runs();
     expect(runs.sort()).toEqual(['gen@a-s0', 'gen@a-s1', 'gen@a-s2', 'gen@b-s0', 'gen@b-s1', 'gen@b-s2', 'sum']);
-    expect(ra.stderr + rb.stderr).toMatch(/reused/);
+    // Between them the two runs executed 7 cells; each served the rest from the other's work
+    // (reused while it ran, or cached if it had already finished).
+    const ran = (t: string): number => Number(/(\d+) ran, /.exec(t)![1]);
+    expect(ran(ra.stderr) + ran(rb.stderr)).toBe(7);
     assertStoreConsistent(rig);
+  });
+
+  it('gc refuses to run while a repro uses the store', async () => {
+    const child = rig.spawn(['repro', '-j', '2', '--plain']);
+    const out = collect(child);
+    await waitFor(() => existsSync(rig.path('artifacts', 'active')) && readdirSync(rig.path('artifacts', 'active')).length > 0);
+    const busy = await rig.hebb(['gc']);
+    expect(busy.code).toBe(2);
+    expect(busy.stderr).toMatch(/a hebb repro \(pid \d+\) is using/);
+    expect((await out).code).toBe(0);
+    const r = await rig.hebb(['gc']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(readdirSync(rig.path('artifacts', 'active'))).toEqual([]);
   });
 
   it('a stale lock left by a dead process is broken', async () => {

@@ -1,6 +1,7 @@
 /** `hebb gc`: drop records and objects that no profile's current cells refer to. */
 import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { hostname } from 'node:os';
 import { Store } from '../store/store.ts';
 import { pidAlive } from '../store/lock.ts';
 import { readSpec } from '../engine/run-cell.ts';
@@ -11,6 +12,11 @@ import type { CliOptions } from './main.ts';
 export async function gc(o: CliOptions): Promise<number> {
   const store = new Store(resolve(o.artifacts ?? process.env.HEBB_ARTIFACTS ?? join(rootOf(o.pipeline), 'artifacts')));
   const dry = Boolean(o.dryRun);
+  const busy = store.activeUsers();
+  if (busy.length > 0 && !o.force) {
+    process.stderr.write(`hebb gc: a hebb repro (pid ${busy.join(', ')}) is using ${store.dir}; run gc when it has finished (or pass --force)\n`);
+    return 2;
+  }
   const keepKeys = new Set<string>();
   const indexDir = join(store.dir, 'index');
   for (const profile of existsSync(indexDir) ? readdirSync(indexDir) : []) {
@@ -72,6 +78,12 @@ export async function gc(o: CliOptions): Promise<number> {
     }
   };
   for (const d of ['runs', 'specs', 'index', 'cas', '.state']) sweep(join(store.dir, d));
+  // Marks of repro processes that died without removing them (this host only).
+  const activeDir = join(store.dir, 'active');
+  for (const f of existsSync(activeDir) ? readdirSync(activeDir) : []) {
+    const m = /^(.*)-(\d+)$/.exec(f);
+    if (m && m[1] === hostname() && !pidAlive(Number(m[2]))) drop(join(activeDir, f));
+  }
   const q = join(store.dir, 'quarantine');
   if (existsSync(q)) for (const f of readdirSync(q)) drop(join(q, f));
   process.stdout.write(`hebb gc: ${dry ? 'would remove' : 'removed'} ${removed} entries (${(bytes / 2 ** 20).toFixed(1)} MiB of objects and records); kept ${keepKeys.size} current records\n`);

@@ -37,6 +37,7 @@ export async function repro(o: CliOptions, targets: readonly string[]): Promise<
   }
   const executor = await makeExecutor(o, p, jobs);
   if (!executor) return 2;
+  const active = p.store.markActive();
   const abort = new AbortController();
   let interrupted = false;
   const onSignal = (sig: NodeJS.Signals): void => {
@@ -57,6 +58,7 @@ export async function repro(o: CliOptions, targets: readonly string[]): Promise<
     if (interrupted) return 130;
     return summary.failed.length > 0 || summary.skipped > 0 ? 1 : 0;
   } finally {
+    active.release();
     await executor.close();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

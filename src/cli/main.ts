@@ -71,6 +71,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .command('gc')
     .description('drop cache objects and records that no profile\'s current cells refer to')
     .option('-n, --dry-run', 'say what would be removed')
+    .option('--force', 'run even while a hebb repro uses the store')
     .action(async (o) => {
       exitCode = await (await import('./cmd-gc.ts')).gc(globalOpts(program, o));
     });

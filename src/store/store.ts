@@ -16,7 +16,8 @@ import { chmodSync, existsSync, linkSync, copyFileSync, mkdirSync, readdirSync, 
 import { dirname, join, relative, sep } from 'node:path';
 import { canonicalJson, sha256, sha256File } from '../util/hash.ts';
 import { tempSibling, writeFileAtomic } from '../util/fs-atomic.ts';
-import { acquireLock, type HeldLock, type LockOptions } from './lock.ts';
+import { acquireLock, pidAlive, type HeldLock, type LockOptions } from './lock.ts';
+import { hostname } from 'node:os';
 
 /** One output file of a cell. */
 export interface OutputEntry {
@@ -231,6 +232,27 @@ export class Store {
   lock(key: string, opts?: LockOptions): Promise<HeldLock> {
     mkdirSync(join(this.dir, 'locks'), { recursive: true });
     return acquireLock(join(this.dir, 'locks', `${key}.lock`), opts);
+  }
+
+  /**
+   * Marks this process as using the store (artifacts/active/<host>-<pid>) until `release()`, so
+   * `gc` can refuse to run under a live `repro`.
+   */
+  markActive(): { release(): void } {
+    const file = join(this.dir, 'active', `${hostname()}-${process.pid}`);
+    writeFileAtomic(file, new Date().toISOString());
+    return { release: () => rmSync(file, { force: true }) };
+  }
+
+  /** Processes on this host that marked the store active and are still alive (PIDs). */
+  activeUsers(): number[] {
+    const dir = join(this.dir, 'active');
+    if (!existsSync(dir)) return [];
+    const prefix = `${hostname()}-`;
+    return readdirSync(dir)
+      .filter((f) => f.startsWith(prefix))
+      .map((f) => Number(f.slice(prefix.length)))
+      .filter((pid) => Number.isInteger(pid) && pid !== process.pid && pidAlive(pid));
   }
 
   /** Every record key in the store. */
