@@ -36,7 +36,8 @@ export async function show(o: CliOptions, name: string): Promise<number> {
   for (const [dep, list] of Object.entries(fp.inputs ?? {})) w(`    input   ${dep}: ${list.length === 1 ? `${list[0]!.cell} tree ${list[0]!.tree.slice(0, 12)}` : `${list.length} cells`}`);
   for (const [k, v] of Object.entries(fp.env ?? {})) w(`    env     ${k}=${v}`);
   w('  outputs');
-  for (const out of record.outputs) w(`    ${out.path.padEnd(28)} ${String(out.size).padStart(10)} B  ${out.digest.slice(0, 12)}`);
+  const width = Math.max(...record.outputs.map((x) => x.path.length), 8);
+  for (const out of record.outputs) w(`    ${out.path.padEnd(width)}  ${String(out.size).padStart(10)} B  ${out.digest.slice(0, 12)}`);
   w(`  ran     ${record.startedAt} → ${record.finishedAt} (${(record.durationMs / 1000).toFixed(2)} s) on ${record.host} pid ${record.pid}`);
   if (record.log) w(`  log     ${p.store.objectPath(record.log)}`);
   w(`  view    ${p.store.materialize(record)}`);
