@@ -1,6 +1,6 @@
 /** `hebb bundle export | import | verify`: share cached results as one self-checking .tar.gz. */
 import { existsSync, readFileSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { statusOf } from '../engine/run.ts';
 import { Store } from '../store/store.ts';
 import { formatProblem, type BundleProblem } from '../store/bundle-format.ts';
@@ -8,14 +8,14 @@ import { importBundle } from '../store/bundle-import.ts';
 import { readBundle, type CheckedBundle } from '../store/bundle-read.ts';
 import { writeBundle } from '../store/bundle-write.ts';
 import { sha256 } from '../util/hash.ts';
-import { openProject, reportDiagnostics, rootOf } from './project.ts';
-import { selectTargets } from './cmd-repro.ts';
+import { artifactsDir, openProject, projectOptions, reportDiagnostics } from './project.ts';
+import { selectTargets } from './targets.ts';
 import type { CliOptions } from './main.ts';
 
 /** `bundle export [targets...] -o file`: the current cells of a profile (or targets and their upstream), which must be cached. */
 export async function bundleExport(o: CliOptions, targets: readonly string[]): Promise<number> {
   const started = Date.now();
-  const project = await openProject({ pipeline: o.pipeline, ...(o.artifacts ? { artifacts: o.artifacts } : {}), ...(o.profile ? { profile: String(o.profile) } : {}) });
+  const project = await openProject(projectOptions(o));
   if (!project.ok) return reportDiagnostics(project.error);
   const p = project.value;
   const selected = selectTargets(p.cells, targets);
@@ -45,7 +45,7 @@ export async function bundleExport(o: CliOptions, targets: readonly string[]): P
 /** `bundle import file`: checks everything, then adds the bundle's objects and records to the store. */
 export async function bundleImport(o: CliOptions, file: string): Promise<number> {
   const started = Date.now();
-  const store = new Store(resolve(o.artifacts ?? process.env.HEBB_ARTIFACTS ?? join(rootOf(o.pipeline), 'artifacts')));
+  const store = new Store(artifactsDir(o.pipeline, o.artifacts));
   const result = await importBundle(store, resolve(file));
   if (!result.ok) return fail('import', result.error, 'nothing was imported; the store is unchanged');
   const r = result.value;

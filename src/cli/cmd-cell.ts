@@ -1,13 +1,13 @@
 /** `hebb run-cell <key>` and the worker loop behind the local executor. */
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { Store } from '../store/store.ts';
 import { runCell } from '../engine/run-cell.ts';
 import type { WorkerMessage, WorkerRequest } from '../exec/local.ts';
-import { rootOf } from './project.ts';
+import { artifactsDir } from './project.ts';
 import type { CliOptions } from './main.ts';
 
 function storeOf(o: CliOptions): Store {
-  return new Store(resolve(o.artifacts ?? process.env.HEBB_ARTIFACTS ?? join(rootOf(o.pipeline), 'artifacts')));
+  return new Store(artifactsDir(o.pipeline, o.artifacts));
 }
 
 /** The shared cache named by $HEBB_CACHE_DIR (the parent sets it from --cache-dir or pipeline.yaml). */

@@ -1,14 +1,12 @@
 /** `hebb check`: the trend checks of the current run, PASS / FAIL / SKIPPED, exit 1 on a FAIL. */
 import { copyFileSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { statusOf } from '../engine/run.ts';
-import { openProject, reportDiagnostics } from './project.ts';
-import { selectTargets } from './cmd-repro.ts';
+import { cellStatus, openProject, projectOptions, reportDiagnostics } from './project.ts';
 import type { CliOptions } from './main.ts';
 
 /** Runs `check`; returns the exit code (0 pass, 1 a gating check failed, 2 no current results). */
 export async function check(o: CliOptions): Promise<number> {
-  const project = await openProject({ pipeline: o.pipeline, ...(o.artifacts ? { artifacts: o.artifacts } : {}), ...(o.profile ? { profile: String(o.profile) } : {}), set: (o.set as string[]) ?? [] });
+  const project = await openProject(projectOptions(o));
   if (!project.ok) return reportDiagnostics(project.error);
   const p = project.value;
   const stage = String(o.stage ?? 'check');
@@ -17,9 +15,7 @@ export async function check(o: CliOptions): Promise<number> {
     process.stderr.write(`hebb check: profile ${p.profile} has no stage '${stage}'\n`);
     return 2;
   }
-  const sel = selectTargets(p.cells, [cell.name]);
-  if (!sel.ok) return 2;
-  const entry = (await statusOf(sel.value, p.planner())).find((e) => e.cell === cell.name)!;
+  const entry = (await cellStatus(p, cell.name))!;
   const record = entry.state === 'cached' && entry.key ? p.store.readRecord(entry.key) : undefined;
   if (!record) {
     process.stderr.write(`hebb check: the checks of profile ${p.profile} are not up to date (${entry.reasons[0] ?? entry.state}); run 'hebb repro --profile ${p.profile}' first\n`);

@@ -1,10 +1,10 @@
 /** `hebb dag`: the stage graph as text, Mermaid or Graphviz dot. */
-import { openProject, reportDiagnostics } from './project.ts';
+import { openProject, projectOptions, reportDiagnostics } from './project.ts';
 import type { CliOptions } from './main.ts';
 
 /** Runs `dag`; returns the exit code. */
 export async function dag(o: CliOptions): Promise<number> {
-  const project = await openProject({ pipeline: o.pipeline, ...(o.artifacts ? { artifacts: o.artifacts } : {}), ...(o.profile ? { profile: String(o.profile) } : {}), set: (o.set as string[]) ?? [], skipParamCheck: true });
+  const project = await openProject(projectOptions(o, { skipParamCheck: true }));
   if (!project.ok) return reportDiagnostics(project.error);
   const cells = project.value.cells;
   const stages = [...new Set(cells.map((c) => c.stage))];

@@ -1,16 +1,16 @@
 /** `hebb gc`: drop records and objects that no profile's current cells refer to. */
 import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { hostname } from 'node:os';
 import { Store } from '../store/store.ts';
 import { pidAlive } from '../store/lock.ts';
 import { readSpec } from '../engine/run-cell.ts';
-import { rootOf } from './project.ts';
+import { artifactsDir } from './project.ts';
 import type { CliOptions } from './main.ts';
 
 /** Runs `gc`; returns the exit code. Do not run it while a `repro` uses the same store. */
 export async function gc(o: CliOptions): Promise<number> {
-  const store = new Store(resolve(o.artifacts ?? process.env.HEBB_ARTIFACTS ?? join(rootOf(o.pipeline), 'artifacts')));
+  const store = new Store(artifactsDir(o.pipeline, o.artifacts));
   const dry = Boolean(o.dryRun);
   const busy = store.activeUsers();
   if (busy.length > 0 && !o.force) {

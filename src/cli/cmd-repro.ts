@@ -9,14 +9,15 @@ import { runCells, statusOf, type RunResult } from '../engine/run.ts';
 import { LocalExecutor } from '../exec/local.ts';
 import type { Executor } from '../exec/executor.ts';
 import type { Project } from './project.ts';
-import { openProject, reportDiagnostics } from './project.ts';
+import { openProject, projectOptions, reportDiagnostics } from './project.ts';
 import { makeDisplay } from './display.ts';
 import type { CliOptions } from './main.ts';
 import { printStatus } from './cmd-status.ts';
+import { selectTargets } from './targets.ts';
 
 /** Runs `repro`; returns the exit code. */
 export async function repro(o: CliOptions, targets: readonly string[]): Promise<number> {
-  const project = await openProject({ pipeline: o.pipeline, ...(o.artifacts ? { artifacts: o.artifacts } : {}), ...(o.profile ? { profile: String(o.profile) } : {}), set: (o.set as string[]) ?? [] });
+  const project = await openProject(projectOptions(o));
   if (!project.ok) return reportDiagnostics(project.error);
   const p = project.value;
   const selected = selectTargets(p.cells, targets);
@@ -65,27 +66,6 @@ export async function repro(o: CliOptions, targets: readonly string[]): Promise<
   }
 }
 
-/** The cells named by targets (stage, stage@*, or cell names) and everything upstream of them. */
-export function selectTargets(cells: readonly Cell[], targets: readonly string[]): { ok: true; value: Cell[] } | { ok: false; error: string } {
-  if (targets.length === 0) return { ok: true, value: [...cells] };
-  const byName = new Map(cells.map((c) => [c.name, c]));
-  const want = new Set<string>();
-  for (const t of targets) {
-    const stage = t.endsWith('@*') ? t.slice(0, -2) : t;
-    const hits = byName.has(t) ? [t] : cells.filter((c) => c.stage === stage).map((c) => c.name);
-    if (hits.length === 0) return { ok: false, error: `unknown target '${t}' (a stage or cell name; see 'hebb status')` };
-    hits.forEach((h) => want.add(h));
-  }
-  const queue = [...want];
-  while (queue.length) {
-    const c = byName.get(queue.pop()!)!;
-    for (const u of c.deps.flatMap((d) => d.cells)) if (!want.has(u) && byName.has(u)) {
-      want.add(u);
-      queue.push(u);
-    }
-  }
-  return { ok: true, value: cells.filter((c) => want.has(c.name)) };
-}
 
 /**
  * Copies the outputs of done cells that declare `publish:` to their place in the project, then

@@ -1,12 +1,10 @@
 /** `hebb show <cell>`: a cell's record — params, key breakdown, outputs, timings. */
-import { statusOf } from '../engine/run.ts';
-import { openProject, reportDiagnostics } from './project.ts';
-import { selectTargets } from './cmd-repro.ts';
+import { cellStatus, openProject, projectOptions, reportDiagnostics } from './project.ts';
 import type { CliOptions } from './main.ts';
 
 /** Runs `show`; returns the exit code. */
 export async function show(o: CliOptions, name: string): Promise<number> {
-  const project = await openProject({ pipeline: o.pipeline, ...(o.artifacts ? { artifacts: o.artifacts } : {}), ...(o.profile ? { profile: String(o.profile) } : {}), set: (o.set as string[]) ?? [] });
+  const project = await openProject(projectOptions(o));
   if (!project.ok) return reportDiagnostics(project.error);
   const p = project.value;
   if (!p.cells.some((c) => c.name === name)) {
@@ -14,9 +12,7 @@ export async function show(o: CliOptions, name: string): Promise<number> {
     process.stderr.write(`hebb: no cell '${name}' in profile ${p.profile}${near.length ? ` (e.g. ${near.join(', ')})` : ''}\n`);
     return 2;
   }
-  const sel = selectTargets(p.cells, [name]);
-  if (!sel.ok) return 2;
-  const entry = (await statusOf(sel.value, p.planner())).find((e) => e.cell === name)!;
+  const entry = (await cellStatus(p, name))!;
   const record = entry.key && entry.state === 'cached' ? p.store.readRecord(entry.key) : undefined;
   const cell = p.cells.find((c) => c.name === name)!;
   if (o.json) {

@@ -1,11 +1,11 @@
 /** `hebb status`: what is stale, and why. */
 import { statusOf, type StatusEntry } from '../engine/run.ts';
-import { openProject, reportDiagnostics } from './project.ts';
+import { openProject, projectOptions, reportDiagnostics } from './project.ts';
 import type { CliOptions } from './main.ts';
 
 /** Runs `status`; returns the exit code. */
 export async function status(o: CliOptions): Promise<number> {
-  const project = await openProject({ pipeline: o.pipeline, ...(o.artifacts ? { artifacts: o.artifacts } : {}), ...(o.profile ? { profile: String(o.profile) } : {}), set: (o.set as string[]) ?? [] });
+  const project = await openProject(projectOptions(o));
   if (!project.ok) return reportDiagnostics(project.error);
   const entries = await statusOf(project.value.cells, project.value.planner());
   printStatus(entries, project.value.profile, Boolean(o.json), 'stale');

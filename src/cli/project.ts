@@ -10,6 +10,9 @@ import { CodeIdentityResolver } from '../engine/code-identity.ts';
 import { EnvironmentFacts } from '../engine/environment.ts';
 import { Planner } from '../engine/plan.ts';
 import { err, ok, type Result } from '../util/result.ts';
+import { statusOf, type StatusEntry } from '../engine/run.ts';
+import { selectTargets } from './targets.ts';
+import type { CliOptions } from './main.ts';
 
 /** Options every command that reads the pipeline shares. */
 export interface ProjectOptions {
@@ -45,7 +48,7 @@ export async function openProject(opts: ProjectOptions): Promise<Result<Project,
   const expanded = expandPipeline(p, profile, overrides.value);
   if (!expanded.ok) return expanded;
   let cells = expanded.value;
-  const store = new Store(resolve(opts.artifacts ?? process.env.HEBB_ARTIFACTS ?? join(p.root, 'artifacts')));
+  const store = new Store(artifactsDir(opts.pipeline, opts.artifacts));
   const code = new CodeIdentityResolver(p.root, join(store.dir, '.state', 'code-cache.json'));
   if (!opts.skipParamCheck) {
     const cache = new FileParamsCache(join(store.dir, '.state', 'params-cache.json'), code);
@@ -73,6 +76,23 @@ export function reportDiagnostics(problems: readonly Diagnostic[]): number {
   for (const d of problems) process.stderr.write(`${formatDiagnostic(d)}\n`);
   process.stderr.write(`${problems.length} problem${problems.length === 1 ? '' : 's'} found; nothing was run.\n`);
   return 2;
+}
+
+/** The ProjectOptions of a command's parsed CLI options (`--pipeline`, `--artifacts`, `--profile`, `--set`). */
+export function projectOptions(o: CliOptions, extra: Partial<ProjectOptions> = {}): ProjectOptions {
+  return { pipeline: o.pipeline, ...(o.artifacts ? { artifacts: o.artifacts } : {}), ...(o.profile ? { profile: String(o.profile) } : {}), set: (o.set as string[] | undefined) ?? [], ...extra };
+}
+
+/** The artifacts directory: `--artifacts`, else $HEBB_ARTIFACTS, else artifacts/ beside pipeline.yaml. */
+export function artifactsDir(pipeline: string, artifacts?: string): string {
+  return resolve(artifacts ?? process.env.HEBB_ARTIFACTS ?? join(rootOf(pipeline), 'artifacts'));
+}
+
+/** The status of one cell (planning only it and its upstream), or undefined if the profile has no such cell. */
+export async function cellStatus(p: Project, cell: string): Promise<StatusEntry | undefined> {
+  const sel = selectTargets(p.cells, [cell]);
+  if (!sel.ok) return undefined;
+  return (await statusOf(sel.value, p.planner())).find((e) => e.cell === cell);
 }
 
 /** The project root for a pipeline path. */

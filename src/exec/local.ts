@@ -5,8 +5,6 @@
  */
 import { hebbBin } from '../util/ts-loader.ts';
 import { fork, type ChildProcess } from 'node:child_process';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { CellFailure, CellSuccess } from '../engine/run-cell.ts';
 import { err, type Result } from '../util/result.ts';
 import type { CellJob, Executor } from './executor.ts';

@@ -12,8 +12,7 @@
  */
 import { hebbBin } from '../util/ts-loader.ts';
 import { mkdirSync, openSync, readSync, closeSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import type { CellFailure, CellSuccess } from '../engine/run-cell.ts';
 import { Store } from '../store/store.ts';
 import { err, ok, type Result } from '../util/result.ts';
