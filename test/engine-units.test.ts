@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { formatScalar, interpolate } from '../src/pipeline/interpolate.ts';
-import { tokenStream, importsOf } from '../src/engine/code-identity.ts';
+import { CodeIdentityResolver, tokenStream, importsOf } from '../src/engine/code-identity.ts';
 import { canonicalJson } from '../src/util/hash.ts';
 import { explainChange } from '../src/engine/fingerprint.ts';
 import { findCycle } from '../src/pipeline/graph.ts';
@@ -43,6 +43,15 @@ describe('code identity tokens', () => {
   it('finds static, dynamic and re-export imports', () => {
     const src = "import { a } from './a.ts';\nexport * from './b.ts';\nconst m = await import('../c.ts');\nimport type { T } from 'zod';";
     expect(importsOf(src).sort()).toEqual(['../c.ts', './a.ts', './b.ts', 'zod']);
+  });
+  it('counts local files referenced as new URL(…, import.meta.url) as code, not other URLs', () => {
+    const src = "const k = new URL('./assembly/kernels.ts', import.meta.url);\nconst w = new URL(\"../data/x.bin\", import.meta.url);\nconst u = new URL('https://example.org/a.ts');";
+    expect(importsOf(src).sort()).toEqual(['../data/x.bin', './assembly/kernels.ts']);
+  });
+  it("the transformer stage's identity includes its AssemblyScript kernels and the compiler's version", () => {
+    const id = new CodeIdentityResolver(process.cwd()).identify('stages/train-transformer.ts');
+    expect(Object.keys(id.files)).toContain('src/ml/transformer/assembly/kernels.ts');
+    expect(id.packages.assemblyscript).toMatch(/^\d+\.\d+\.\d+/);
   });
 });
 

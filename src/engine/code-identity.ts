@@ -94,12 +94,15 @@ export class CodeIdentityResolver {
     const hit = this.cache[rel];
     if (hit && hit.mtimeMs === st.mtimeMs && hit.size === st.size) return hit;
     const text = readFileSync(abs, 'utf8');
-    const entry: FileEntry = { mtimeMs: st.mtimeMs, size: st.size, hash: sha256(tokenStream(text)), imports: importsOf(text) };
+    const entry: FileEntry = { mtimeMs: st.mtimeMs, size: st.size, hash: CODE_EXT.test(abs) ? sha256(tokenStream(text)) : sha256(readFileSync(abs)), imports: CODE_EXT.test(abs) ? importsOf(text) : [] };
     this.cache[rel] = entry;
     this.dirty = true;
     return entry;
   }
 }
+
+/** Files hashed as code (token stream, imports followed); any other referenced file is hashed byte for byte. */
+const CODE_EXT = /\.(?:[cm]?[jt]s|tsx|jsx)$/;
 
 /** The source's tokens without comments or whitespace, joined: what the code identity hashes. */
 export function tokenStream(text: string): string {
@@ -122,10 +125,15 @@ export function tokenStream(text: string): string {
   return out.join('\u0001');
 }
 
-/** Module specifiers a file imports: static, dynamic, `export ... from`, and `require`. */
+/**
+ * Module specifiers a file imports: static, dynamic, `export ... from`, and `require`; plus the
+ * local files it references as `new URL('./file', import.meta.url)` (sources it compiles or reads
+ * at run time, such as the AssemblyScript kernels), which are part of its code too.
+ */
 export function importsOf(text: string): string[] {
   const info = ts().preProcessFile(text, true, true);
-  return [...new Set(info.importedFiles.map((f) => f.fileName))];
+  const assets = [...text.matchAll(/new URL\(\s*(['"])(\.{1,2}\/[^'"]+)\1\s*,\s*import\.meta\.url\s*\)/g)].map((m) => m[2]!);
+  return [...new Set([...info.importedFiles.map((f) => f.fileName), ...assets])];
 }
 
 function endsExpression(t: TS, kind: import('typescript').SyntaxKind | undefined): boolean {
