@@ -25,6 +25,7 @@ export const benchmarks: Benchmark[] = [
       const { rngFor } = await import('../src/ml/rng.ts');
       const { initTransformer, SRE_TRANSFORMER } = await import('../src/ml/transformer/model.ts');
       const { gradBuffers, transformerStep, workspace } = await import('../src/ml/transformer/step.ts');
+      const { simdModule } = await import('../src/ml/transformer/simd.ts');
       const { twinLossAndGrads } = await import('../src/ml/transformer/twin.ts');
       const { makeTransformerTeacher } = await import('../src/ml/transformer/teacher.ts');
       const { trainTransformer } = await import('../src/ml/transformer/train.ts');
@@ -35,9 +36,9 @@ export const benchmarks: Benchmark[] = [
       const r = rngFor(1, 'bench');
       const tokens = new Int32Array(B * c.seqLen).map(() => r.int(c.vocab));
       const y = r.fillNormal(new Float32Array(B * 32));
-      const ws = workspace(c, B);
+      const ws = workspace(c, B, await simdModule());
       const g = gradBuffers(p);
-      const step = (hebb: boolean) => () => transformerStep(tf, p, { tokens, y, B }, { mode: 'bp', hebb }, g, ws);
+      const step = (hebb: boolean) => () => transformerStep(p, { tokens, y, B }, { mode: 'bp', hebb }, g, ws);
       const fast = timeIt(step(false), 3, 10);
       const measured = timeIt(step(true), 2, 5);
       const twin = timeIt(() => twinLossAndGrads(tf, p, tokens, y, B), 2, 5);
@@ -46,7 +47,7 @@ export const benchmarks: Benchmark[] = [
       const data = makeTransformerTeacher({ seed: 4321, model: c, nTrain: 256, nVal: 128, init: { scale: 1, embedStd: 1 }, standardize: true });
       const tTeacher = (performance.now() - t0) / 1000;
       const t1 = performance.now();
-      const { metrics } = trainTransformer(
+      const { metrics } = await trainTransformer(
         tf,
         info,
         {

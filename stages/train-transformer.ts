@@ -59,7 +59,7 @@ export default defineStage({
     const steps = trainingSteps(p, batchesPerEpoch(n, p.batch, p.drop_last));
     const { tf, info } = await initBackend(backendNameFromFact(ctx.env.backend));
     const t0 = Date.now();
-    const result = trainTransformer(
+    const result = await trainTransformer(
       tf,
       info,
       {

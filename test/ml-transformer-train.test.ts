@@ -56,8 +56,8 @@ const val = { tokens: data.valTokens, y: data.valY, n: 10 };
 const strip = (m: CellMetrics): unknown => m;
 
 describe('trainTransformer', () => {
-  it.each(['sgd', 'adam', 'dfa', 'randomnn'] as const)('%s: metrics for every weight matrix, model "transformer", the reported layer present', (rule) => {
-    const { metrics: m } = trainTransformer(tf, info, config(rule, 1), train, val);
+  it.each(['sgd', 'adam', 'dfa', 'randomnn'] as const)('%s: metrics for every weight matrix, model "transformer", the reported layer present', async (rule) => {
+    const { metrics: m } = await trainTransformer(tf, info, config(rule, 1), train, val);
     expect(m.model).toBe('transformer');
     expect(m.rule).toBe(rule);
     expect(m.steps).toBe(6);
@@ -72,16 +72,16 @@ describe('trainTransformer', () => {
     expect(m.loss.valFinal).toBe(m.trajectory.valLoss[2]);
   });
 
-  it('is deterministic per seed, and another seed differs', () => {
-    const a = trainTransformer(tf, info, config('sgd', 2), train, val).metrics;
-    const b = trainTransformer(tf, info, config('sgd', 2), train, val).metrics;
-    const c = trainTransformer(tf, info, config('sgd', 3), train, val).metrics;
+  it('is deterministic per seed, and another seed differs', async () => {
+    const a = (await trainTransformer(tf, info, config('sgd', 2), train, val)).metrics;
+    const b = (await trainTransformer(tf, info, config('sgd', 2), train, val)).metrics;
+    const c = (await trainTransformer(tf, info, config('sgd', 3), train, val)).metrics;
     expect(strip(a)).toEqual(strip(b));
     expect(a.alignment.W2!.window).not.toEqual(c.alignment.W2!.window);
   });
 
-  it('a huge learning rate ends as "diverged", not as a crash', () => {
-    const m = trainTransformer(tf, info, config('sgd', 1, { lr: 1e30, gamma: 0 }), train, val).metrics;
+  it('a huge learning rate ends as "diverged", not as a crash', async () => {
+    const m = (await trainTransformer(tf, info, config('sgd', 1, { lr: 1e30, gamma: 0 }), train, val)).metrics;
     expect(m.status).toBe('diverged');
   });
 

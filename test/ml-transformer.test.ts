@@ -6,17 +6,22 @@ import type * as TF from '@tensorflow/tfjs';
 import { initBackend, type Tf } from '../src/ml/backend.ts';
 import { rngFor } from '../src/ml/rng.ts';
 import { hebbianRef } from '../src/ml/alignment.ts';
-import { addLayerNormBackward, addLayerNormForward, meanPoolBackward, meanPoolForward } from '../src/ml/transformer/kernels.ts';
-import { attentionBackward, attentionForward, expNonPositive } from '../src/ml/transformer/attention.ts';
+import { meanPoolBackward, meanPoolForward } from '../src/ml/transformer/kernels.ts';
+import { simdOnArrays } from './simd-harness.ts';
 import { initTransformer, matrixNames, numel, paramSpecs, SRE_TRANSFORMER, transformerFromJson, transformerToJson, type TransformerConfig } from '../src/ml/transformer/model.ts';
 import { attention64, forward64 } from '../src/ml/transformer/ref64.ts';
+import { simdModule } from '../src/ml/transformer/simd.ts';
 import { forward, gradBuffers, transformerStep, workspace } from '../src/ml/transformer/step.ts';
 import { addLayerNormTf, attentionCoreTf, meanPoolTf, oneHot, twinEncoder, twinForward, twinLossAndGrads } from '../src/ml/transformer/twin.ts';
 import { dfaFeedback } from '../src/ml/transformer/train.ts';
 
 let tf: Tf;
+let mod: WebAssembly.Module;
+let k: ReturnType<typeof simdOnArrays>;
 beforeAll(async () => {
   tf = (await initBackend()).tf;
+  mod = await simdModule();
+  k = simdOnArrays(mod);
 });
 
 /** ‖a − b‖ / ‖b‖. */
@@ -48,10 +53,10 @@ describe('attention core kernel', () => {
     const dy = r.fillNormal(new Float32Array(B * T * C));
     const y = new Float32Array(B * T * C);
     const P = new Float32Array(B * H * T * T);
-    attentionForward(qkv, B, T, C, H, y, P);
+    k.attentionForward(qkv, B, T, C, H, y, P);
     expect(relErr(y, attention64(qkv, T, C, H))).toBeLessThan(1e-6);
     const dqkv = new Float32Array(qkv.length);
-    attentionBackward(qkv, P, dy, B, T, C, H, dqkv);
+    k.attentionBackward(qkv, P, dy, B, T, C, H, dqkv);
     const L = (q: Float64Array): number => attention64(q, T, C, H).reduce((s, v, i) => s + v * dy[i]!, 0);
     const eps = 1e-5;
     const fd = new Float64Array(qkv.length);
@@ -67,16 +72,16 @@ describe('attention core kernel', () => {
     for (const part of [0, 1, 2]) expect(Math.hypot(...Array.from(dqkv).filter((_, i) => Math.floor((i % (3 * C)) / C) === part))).toBeGreaterThan(1e-3);
   });
 
-  it('the unrolled d = 8 kernel matches the plain tfjs formulation: output and gradient', () => {
-    const [B, T, C, H] = [3, 7, 32, 4];
+  it.each([7, 8, 32])('d = 8, T = %i (the SIMD path when T is a multiple of 4) matches the plain tfjs formulation: output and gradient', (T) => {
+    const [B, C, H] = [3, 32, 4];
     const r = rngFor(8, 'att8');
     const qkv = r.fillNormal(new Float32Array(B * T * 3 * C));
     const dy = r.fillNormal(new Float32Array(B * T * C));
     const y = new Float32Array(B * T * C);
     const P = new Float32Array(B * H * T * T);
-    attentionForward(qkv, B, T, C, H, y, P);
+    k.attentionForward(qkv, B, T, C, H, y, P);
     const dqkv = new Float32Array(qkv.length);
-    attentionBackward(qkv, P, dy, B, T, C, H, dqkv);
+    k.attentionBackward(qkv, P, dy, B, T, C, H, dqkv);
     const q = tf.tensor2d(qkv, [B * T, 3 * C]);
     const dyt = tf.tensor2d(dy, [B * T, C]);
     const yt = attentionCoreTf(tf, q, B, T, C, H);
@@ -86,14 +91,14 @@ describe('attention core kernel', () => {
     tf.dispose([q, dyt, yt, g]);
   });
 
-  it('the fast exp is within float32 precision of Math.exp on [−87, 0], and flushes below to 0', () => {
+  it("the softmax's exp is within float32 precision of Math.exp on [−87, 0], and negligible below", () => {
+    const x = Float32Array.from({ length: 17404 }, (_, i) => (i < 17401 ? -i / 200 : -100 - i));
+    const e = new Float32Array(x.length);
+    k.expNonPositive(x, e);
     let worst = 0;
-    for (let i = 0; i <= 17400; i++) {
-      const x = -i / 200;
-      worst = Math.max(worst, Math.abs(expNonPositive(x) - Math.exp(x)) / Math.exp(x));
-    }
-    expect(worst).toBeLessThan(1e-7);
-    expect(expNonPositive(-100)).toBe(0); // absolute error < e^−87 ≈ 1.6e-38 (float32's normal range ends there)
+    for (let i = 0; i < 17401; i++) worst = Math.max(worst, Math.abs(e[i]! - Math.exp(x[i]!)) / Math.exp(x[i]!));
+    expect(worst).toBeLessThan(3e-7);
+    for (let i = 17401; i < x.length; i++) expect(e[i]!).toBeLessThan(2e-38); // clamped at e^−87 (float32's normal range ends there)
   });
 });
 
@@ -108,7 +113,7 @@ describe('residual + LayerNorm and mean pool, as SPEC §2 says', () => {
     const out = new Float32Array(N * C);
     const xhat = new Float32Array(N * C);
     const rstd = new Float32Array(N);
-    addLayerNormForward(x, a, g, beta, N, C, out, xhat, rstd);
+    k.addLayerNormForward(x, a, g, beta, N, C, out, xhat, rstd);
     for (let n = 0; n < N; n++) {
       const row = Array.from({ length: C }, (_, c) => x[n * C + c]! + a[n * C + c]!);
       const mu = row.reduce((s, v) => s + v, 0) / C;
@@ -130,11 +135,11 @@ describe('residual + LayerNorm and mean pool, as SPEC §2 says', () => {
     const out = new Float32Array(N * C);
     const xhat = new Float32Array(N * C);
     const rstd = new Float32Array(N);
-    addLayerNormForward(x, a, g, beta, N, C, out, xhat, rstd);
+    k.addLayerNormForward(x, a, g, beta, N, C, out, xhat, rstd);
     const dr = new Float32Array(N * C);
     const dg = new Float32Array(C);
     const db = new Float32Array(C);
-    addLayerNormBackward(dout, xhat, rstd, g, N, C, dr, dg, db);
+    k.addLayerNormBackward(dout, xhat, rstd, g, N, C, dr, dg, db);
     const ts = [tf.tensor2d(x, [N, C]), tf.tensor2d(a, [N, C]), tf.tensor1d(g), tf.tensor1d(beta)] as const;
     const dt = tf.tensor2d(dout, [N, C]);
     const f = (xx: TF.Tensor, aa: TF.Tensor, gg: TF.Tensor, bb: TF.Tensor): TF.Scalar =>
@@ -187,8 +192,8 @@ describe('shapes', () => {
     const N = B * c.seqLen;
     const p = initTransformer(c, rngFor(1, 'init'), { scale: 1, embedStd: 1 });
     const { tokens } = batchFor(c, B, 1);
-    const ws = workspace(c, B);
-    const out = forward(tf, p, tokens, B, ws);
+    const ws = workspace(c, B, mod);
+    const out = forward(p, tokens, B, ws);
     expect(out.length).toBe(B * 32);
     expect(ws.layers[0]!.qkv.length).toBe(N * 96);
     expect(ws.layers[0]!.P.length).toBe(B * 4 * 32 * 32);
@@ -218,9 +223,9 @@ describe('the fast step', () => {
     const p = initTransformer(TINY, rngFor(4, 'init'), { scale: 1.5, embedStd: 1 });
     const B = 3;
     const { tokens, y } = batchFor(TINY, B, 4);
-    const ws = workspace(TINY, B);
+    const ws = workspace(TINY, B, mod);
     const g = gradBuffers(p);
-    const loss = transformerStep(tf, p, { tokens, y, B }, { mode: 'bp', hebb: false }, g, ws);
+    const loss = transformerStep(p, { tokens, y, B }, { mode: 'bp', hebb: false }, g, ws);
     const L = (over: Record<string, Float64Array>): number => {
       const out = forward64(p, tokens, B, (n) => over[n] ?? p.values[n]!);
       return out.reduce((s, v, i) => s + (v - y[i]!) ** 2, 0) / out.length;
@@ -245,9 +250,9 @@ describe('the fast step', () => {
     const p = initTransformer(c, rngFor(5, 'init'), { scale: 1, embedStd: 1 });
     const B = 4;
     const { tokens, y } = batchFor(c, B, 5);
-    const ws = workspace(c, B);
+    const ws = workspace(c, B, mod);
     const g = gradBuffers(p);
-    const loss = transformerStep(tf, p, { tokens, y, B }, { mode: 'bp', hebb: false }, g, ws);
+    const loss = transformerStep(p, { tokens, y, B }, { mode: 'bp', hebb: false }, g, ws);
     const twin = twinLossAndGrads(tf, p, tokens, y, B);
     expect(Math.abs(loss - twin.loss) / twin.loss).toBeLessThan(1e-6);
     for (const s of p.specs) expect(relErr(g.G[s.name]!, twin.grads[s.name]!), s.name).toBeLessThan(5e-6);
@@ -259,9 +264,9 @@ describe('the fast step', () => {
     const B = 3;
     const N = B * c.seqLen;
     const { tokens, y } = batchFor(c, B, 6);
-    const ws = workspace(c, B);
+    const ws = workspace(c, B, mod);
     const g = gradBuffers(p);
-    transformerStep(tf, p, { tokens, y, B }, { mode: 'none', hebb: true }, g, ws);
+    transformerStep(p, { tokens, y, B }, { mode: 'none', hebb: true }, g, ws);
     const L = ws.layers[0]!;
     const check = (name: string, ha: Float32Array, hb: Float32Array, rows: number, nIn: number, nOut: number): void => {
       const ref = hebbianRef(ha, hb, rows, nIn, nOut); // [out, in]
@@ -284,12 +289,12 @@ describe('the fast step', () => {
     const p = initTransformer(c, rngFor(7, 'init'), { scale: 1, embedStd: 1 });
     const B = 3;
     const { tokens, y } = batchFor(c, B, 7);
-    const ws = workspace(c, B);
+    const ws = workspace(c, B, mod);
     const fb = dfaFeedback(c, 7, 1);
     const dfa = gradBuffers(p);
-    transformerStep(tf, p, { tokens, y, B }, { mode: 'dfa', feedback: fb, hebb: false }, dfa, ws);
+    transformerStep(p, { tokens, y, B }, { mode: 'dfa', feedback: fb, hebb: false }, dfa, ws);
     const bp = gradBuffers(p);
-    transformerStep(tf, p, { tokens, y, B }, { mode: 'bp', hebb: false }, bp, ws);
+    transformerStep(p, { tokens, y, B }, { mode: 'bp', hebb: false }, bp, ws);
     // The output layer's gradient is the true one; W1's is not.
     expect(relErr(dfa.G.W3!, bp.G.W3!)).toBeLessThan(1e-6);
     expect(relErr(dfa.G.W1!, bp.G.W1!)).toBeGreaterThan(0.1);

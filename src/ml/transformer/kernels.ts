@@ -1,12 +1,11 @@
 /**
- * The transformer's non-matMul kernels, forward and backward, as plain loops over Float32Arrays
- * (row-major). The dense products go to tfjs (step.ts); everything between them runs here,
- * fused: on wasm each tfjs op costs a dispatch plus a full pass, and the batched matMul that
- * attention would need runs as a scalar loop anyway.
+ * The transformer step's light kernels, forward and backward, as plain JS loops over
+ * Float32Arrays (row-major; in the step they are views of the SIMD arena): embedding, mean pool,
+ * tanh. The heavy ones (dense products, attention, residual + LayerNorm, ReLU, column sums) are
+ * WebAssembly SIMD in assembly/kernels.ts.
  *
- * Shapes: B sequences of T tokens, N = B·T rows, C model width, H heads of d = C/H.
+ * Shapes: B sequences of T tokens, N = B·T rows, C model width.
  * Every kernel is checked against its plain tfjs formulation (twin.ts) in test/ml-transformer*.
- * The attention core (and its fast exp) lives in attention.ts.
  */
 
 /** LayerNorm's ε (torch.nn.LayerNorm's default). */
@@ -38,78 +37,6 @@ export function embedBackward(tok: Int32Array, dx0: Float32Array, N: number, T: 
   }
 }
 
-/**
- * Post-norm residual: out = LN(x + a) · g + β per row (biased variance, ε = LN_EPS).
- * x, a, out [N, C]; saves xhat [N, C] and rstd [N] for the backward. `out` may alias `x`.
- */
-export function addLayerNormForward(
-  x: Float32Array,
-  a: Float32Array,
-  g: Float32Array,
-  beta: Float32Array,
-  N: number,
-  C: number,
-  out: Float32Array,
-  xhat: Float32Array,
-  rstd: Float32Array,
-): void {
-  for (let n = 0; n < N; n++) {
-    const o = n * C;
-    let s = 0;
-    for (let c = 0; c < C; c++) s += x[o + c]! + a[o + c]!;
-    const mu = s / C;
-    let v = 0;
-    for (let c = 0; c < C; c++) {
-      const t = x[o + c]! + a[o + c]! - mu;
-      v += t * t;
-    }
-    const r = 1 / Math.sqrt(v / C + LN_EPS);
-    rstd[n] = r;
-    for (let c = 0; c < C; c++) {
-      const xh = (x[o + c]! + a[o + c]! - mu) * r;
-      xhat[o + c] = xh;
-      out[o + c] = xh * g[c]! + beta[c]!;
-    }
-  }
-}
-
-/**
- * Backward of `addLayerNormForward`: dout [N, C] → dr [N, C] = ∂L/∂(x + a) (may alias dout);
- * dg, dβ overwritten with Σ_n dout ⊙ xhat and Σ_n dout.
- */
-export function addLayerNormBackward(
-  dout: Float32Array,
-  xhat: Float32Array,
-  rstd: Float32Array,
-  g: Float32Array,
-  N: number,
-  C: number,
-  dr: Float32Array,
-  dg: Float32Array,
-  dbeta: Float32Array,
-): void {
-  dg.fill(0);
-  dbeta.fill(0);
-  for (let n = 0; n < N; n++) {
-    const o = n * C;
-    let m1 = 0;
-    let m2 = 0;
-    for (let c = 0; c < C; c++) {
-      const d = dout[o + c]!;
-      const xh = xhat[o + c]!;
-      dg[c] = dg[c]! + d * xh;
-      dbeta[c] = dbeta[c]! + d;
-      const dxh = d * g[c]!;
-      m1 += dxh;
-      m2 += dxh * xh;
-    }
-    m1 /= C;
-    m2 /= C;
-    const r = rstd[n]!;
-    for (let c = 0; c < C; c++) dr[o + c] = r * (dout[o + c]! * g[c]! - m1 - xhat[o + c]! * m2);
-  }
-}
-
 /** Mean over the T tokens of each sequence: x [B·T, C] → p [B, C]. */
 export function meanPoolForward(x: Float32Array, B: number, T: number, C: number, p: Float32Array): void {
   p.fill(0);
@@ -134,37 +61,6 @@ export function meanPoolBackward(dp: Float32Array, B: number, T: number, C: numb
   }
 }
 
-/** out[c] = Σ_rows a[r, c] (overwritten). */
-export function colSum(a: Float32Array, rows: number, cols: number, out: Float32Array): void {
-  out.fill(0);
-  for (let r = 0; r < rows; r++) {
-    const o = r * cols;
-    for (let c = 0; c < cols; c++) out[c] = out[c]! + a[o + c]!;
-  }
-}
-
-/** out [cols, rows] = aᵀ for a [rows, cols]. */
-export function transpose(a: Float32Array, rows: number, cols: number, out: Float32Array): Float32Array {
-  for (let r = 0; r < rows; r++) {
-    const o = r * cols;
-    for (let c = 0; c < cols; c++) out[c * rows + r] = a[o + c]!;
-  }
-  return out;
-}
-
-/** f = max(u, 0) over the first n values. */
-export function reluForward(u: Float32Array, f: Float32Array, n: number): void {
-  for (let i = 0; i < n; i++) {
-    const v = u[i]!;
-    f[i] = v > 0 ? v : 0;
-  }
-}
-
-/** ReLU backward in place: d ← d ⊙ [f > 0] (f the ReLU output). */
-export function reluBackward(d: Float32Array, f: Float32Array, n: number): void {
-  for (let i = 0; i < n; i++) if (!(f[i]! > 0)) d[i] = 0;
-}
-
 /** h = tanh(z) over the first n values. */
 export function tanhForward(z: Float32Array, h: Float32Array, n: number): void {
   for (let i = 0; i < n; i++) h[i] = Math.tanh(z[i]!);
@@ -175,7 +71,3 @@ export function tanhBackward(d: Float32Array, h: Float32Array, n: number): void 
   for (let i = 0; i < n; i++) d[i] = d[i]! * (1 - h[i]! * h[i]!);
 }
 
-/** In place a ← a + b over the first n values. */
-export function addInto(a: Float32Array, b: Float32Array, n: number): void {
-  for (let i = 0; i < n; i++) a[i] = a[i]! + b[i]!;
-}

@@ -1,30 +1,16 @@
 /**
- * One training step of the SRE transformer, written by hand: the dense products on tfjs as plain
- * 2-D matMuls (the only fast path of the wasm backend), everything between them in the fused
- * loops of kernels.ts, parameters and activations in JS arrays. Computes the loss, the descent
- * direction G of every parameter (backprop, or DFA into the head and, through the pooled
- * representation, backprop inside the encoder) and, when asked, the Hebbian update H of every
- * weight matrix. twin.ts is the same model in plain tfjs with autograd; the tests compare them.
+ * One training step of the SRE transformer, written by hand: every heavy kernel (dense products,
+ * the attention core, residual + LayerNorm, ReLU, column sums) is WebAssembly SIMD from
+ * assembly/kernels.ts (simd.ts), the light ones (embedding, mean pool, tanh, MSE) plain JS loops
+ * from kernels.ts, all over one arena in the kernels' linear memory (the workspace). Computes the
+ * loss, the descent direction G of every parameter (backprop, or DFA into the head and, through
+ * the pooled representation, backprop inside the encoder) and, when asked, the Hebbian update H
+ * of every weight matrix. twin.ts is the same model in plain tfjs with autograd; the tests
+ * compare them. No tfjs here: the step computes the same on every tfjs backend.
  */
-import type * as TF from '@tensorflow/tfjs';
-import { readInto, upload, type Tf } from '../backend.ts';
-import {
-  addInto,
-  addLayerNormBackward,
-  addLayerNormForward,
-  colSum,
-  embedBackward,
-  embedForward,
-  meanPoolBackward,
-  meanPoolForward,
-  reluBackward,
-  reluForward,
-  tanhBackward,
-  tanhForward,
-  transpose,
-} from './kernels.ts';
-import { attentionBackward, attentionForward } from './attention.ts';
-import { numel, param, type TransformerConfig, type TransformerParams } from './model.ts';
+import { embedBackward, embedForward, LN_EPS, meanPoolBackward, meanPoolForward, tanhBackward, tanhForward } from './kernels.ts';
+import { numel, paramSpecs, type TransformerConfig, type TransformerParams } from './model.ts';
+import { SimdArena } from './simd.ts';
 
 /** How G is computed. */
 export type TransformerBackward =
@@ -85,24 +71,56 @@ interface LayerCache {
   out: Float32Array; // [N, C] LN2(h1 + v): the next layer's input
 }
 
-/** Activations and scratch for batches of up to `maxB` sequences (reused across steps). */
+/**
+ * Activations, scratch and arena copies of the parameters, G, H and DFA's feedback for batches
+ * of up to `maxB` sequences (reused across steps). Every array lives in `arena`.
+ */
 export interface Workspace {
   readonly maxB: number;
+  readonly arena: SimdArena;
   readonly x0: Float32Array; // [N, C]
   readonly layers: LayerCache[];
   readonly pool: Float32Array; // [B, C]
   readonly z: Float32Array[]; // head pre-activations [B, head[k+1]]
   readonly h: Float32Array[]; // head tanh outputs (hidden layers)
   readonly e: Float32Array; // [B, d_out] ∂L/∂out
-  readonly scratch: Record<'dx' | 'dxIn' | 'dr' | 'dh1' | 'dy' | 'dqkv' | 'df' | 'tA' | 'tW' | 'dHead' | 'dHead2', Float32Array>;
+  readonly scratch: Record<'dx' | 'dxIn' | 'dr' | 'dh1' | 'dy' | 'dqkv' | 'df' | 'tW' | 'dHead' | 'dHead2', Float32Array>;
+  /** Pointer to the attention kernels' scratch. */
+  readonly attn: number;
+  /** Arena copies: parameters (refreshed by every forward), G, H (copied out), DFA feedback. */
+  readonly params: Record<string, Float32Array>;
+  readonly G: Record<string, Float32Array>;
+  readonly H: Record<string, Float32Array>;
+  readonly fbHidden: Float32Array[];
+  readonly fbPool: Float32Array;
 }
 
-/** Allocates a workspace for batches of up to maxB sequences. */
-export function workspace(c: TransformerConfig, maxB: number): Workspace {
+/** Allocates a workspace for batches of up to maxB sequences in a fresh instance of the compiled kernels (simd.ts `simdModule`). */
+export function workspace(c: TransformerConfig, maxB: number, mod: WebAssembly.Module): Workspace {
+  const specs = paramSpecs(c).map((s) => ({ name: s.name, n: numel(s.shape), ...(s.matrix ? { matrix: s.matrix } : {}) }));
+  // Two passes over one layout: count the bytes, then allocate them in an arena of that size.
+  let bytes = 0;
+  const count = (n: number): Float32Array => {
+    bytes += Math.ceil((n * 4) / 16) * 16;
+    return new Float32Array(0);
+  };
+  layoutWorkspace(c, maxB, specs, count, () => 0, new SimdArena(mod, 0));
+  const attnBytes = new SimdArena(mod, 0).k.attentionScratchBytes(c.seqLen, c.dModel / c.heads);
+  const arena = new SimdArena(mod, bytes + attnBytes + 16);
+  return layoutWorkspace(c, maxB, specs, (n) => arena.f32(n), () => arena.bytes(attnBytes), arena);
+}
+
+function layoutWorkspace(
+  c: TransformerConfig,
+  maxB: number,
+  specs: { name: string; n: number; matrix?: string }[],
+  f32: (n: number) => Float32Array,
+  attnScratch: () => number,
+  arena: SimdArena,
+): Workspace {
   const N = maxB * c.seqLen;
   const C = c.dModel;
   const F = c.dFF;
-  const f32 = (n: number): Float32Array => new Float32Array(n);
   const layers: LayerCache[] = [];
   for (let l = 0; l < c.layers; l++) {
     layers.push({
@@ -123,14 +141,24 @@ export function workspace(c: TransformerConfig, maxB: number): Workspace {
   }
   const widest = Math.max(3 * C, F, C);
   const headMax = Math.max(...c.head);
+  const dOut = c.head[c.head.length - 1]!;
+  const params: Record<string, Float32Array> = {};
+  const G: Record<string, Float32Array> = {};
+  const H: Record<string, Float32Array> = {};
+  for (const s of specs) {
+    params[s.name] = f32(s.n);
+    G[s.name] = f32(s.n);
+    if (s.matrix) H[s.matrix] = f32(s.n);
+  }
   return {
     maxB,
+    arena,
     x0: f32(N * C),
     layers,
     pool: f32(maxB * C),
     z: c.head.slice(1).map((n) => f32(maxB * n)),
     h: c.head.slice(1, -1).map((n) => f32(maxB * n)),
-    e: f32(maxB * c.head[c.head.length - 1]!),
+    e: f32(maxB * dOut),
     scratch: {
       dx: f32(N * C),
       dxIn: f32(N * C),
@@ -139,66 +167,78 @@ export function workspace(c: TransformerConfig, maxB: number): Workspace {
       dy: f32(N * C),
       dqkv: f32(N * 3 * C),
       df: f32(N * F),
-      tA: f32(N * widest),
-      tW: f32(Math.max(widest * C, headMax * headMax)),
+      tW: f32(Math.max(widest * C, headMax * headMax, widest * F)),
       dHead: f32(maxB * headMax),
       dHead2: f32(maxB * headMax),
     },
+    attn: attnScratch(),
+    params,
+    G,
+    H,
+    fbHidden: c.head.slice(1, -1).map((n) => f32(dOut * n)),
+    fbPool: f32(dOut * C),
   };
 }
 
-/**
- * out[m, n] = a[m, k] · b[k, n] (+ bias[n]) on tfjs: one plain 2-D matMul. Fresh tensors each
- * call: the wasm backend caches its matMul operator by the right-hand tensor's id, so a reused
- * or reshaped right-hand tensor must never be fed with another shape.
- */
-export function matMulInto(tf: Tf, a: Float32Array, m: number, k: number, b: Float32Array, n: number, out: Float32Array, bias?: Float32Array): Float32Array {
-  const r = tf.tidy(() =>
-    tf.fused.matMul({
-      a: upload(tf, a.subarray(0, m * k), [m, k]) as TF.Tensor2D,
-      b: upload(tf, b.subarray(0, k * n), [k, n]) as TF.Tensor2D,
-      ...(bias ? { bias: upload(tf, bias, [n]) } : {}),
-    }),
-  );
-  readInto(tf, r, out.subarray(0, m * n));
-  r.dispose();
+/** out[m, n] = a[m, k] · b[k, n] (+ bias[n]), in the arena. */
+function matMul(ws: Workspace, a: Float32Array, m: number, k: number, b: Float32Array, n: number, out: Float32Array, bias?: Float32Array): Float32Array {
+  const A = ws.arena;
+  A.k.matmul(A.ptr(a), A.ptr(b), bias ? A.ptr(bias) : 0, A.ptr(out), m, k, n);
   return out;
 }
 
-/** The forward pass of B sequences into `ws`; returns the output [B, d_out] (a view into ws). */
-export function forward(tf: Tf, p: TransformerParams, tokens: Int32Array, B: number, ws: Workspace): Float32Array {
-  const c = p.config;
+/** Copies the parameters (and DFA's feedback) into the arena. */
+function loadParams(p: TransformerParams, ws: Workspace, fb?: DfaFeedback): void {
+  for (const s of p.specs) ws.params[s.name]!.set(p.values[s.name]!);
+  if (fb) {
+    fb.hidden.forEach((m, k) => ws.fbHidden[k]!.set(m));
+    ws.fbPool.set(fb.pool);
+  }
+}
+
+/**
+ * The forward pass of B sequences into `ws` (parameters copied into the arena first); returns
+ * the output [B, d_out] (a view into ws).
+ */
+export function forward(p: TransformerParams, tokens: Int32Array, B: number, ws: Workspace): Float32Array {
+  loadParams(p, ws);
+  return forwardLoaded(p.config, tokens, B, ws);
+}
+
+function forwardLoaded(c: TransformerConfig, tokens: Int32Array, B: number, ws: Workspace): Float32Array {
   if (B > ws.maxB) throw new Error(`batch of ${B} exceeds the workspace's ${ws.maxB}`);
   const T = c.seqLen;
   const C = c.dModel;
   const F = c.dFF;
   const N = B * T;
-  const w = (n: string): Float32Array => param(p, n);
+  const A = ws.arena;
+  const k = A.k;
+  const w = (n: string): Float32Array => ws.params[n]!;
   embedForward(tokens, w('emb'), w('pos'), N, T, C, ws.x0); // [N, C]
   let x = ws.x0;
   for (let l = 0; l < c.layers; l++) {
     const L = ws.layers[l]!;
     const e = `enc${l + 1}`;
-    matMulInto(tf, x, N, C, w(`${e}.qkv.W`), 3 * C, L.qkv, w(`${e}.qkv.b`)); // [N, 3C]
-    attentionForward(L.qkv, B, T, C, c.heads, L.y, L.P); // [N, C]
-    matMulInto(tf, L.y, N, C, w(`${e}.out.W`), C, L.a, w(`${e}.out.b`)); // [N, C]
-    addLayerNormForward(x, L.a, w(`${e}.ln1.g`), w(`${e}.ln1.b`), N, C, L.h1, L.xhat1, L.rstd1);
-    matMulInto(tf, L.h1, N, C, w(`${e}.ff1.W`), F, L.u, w(`${e}.ff1.b`)); // [N, F]
-    reluForward(L.u, L.f, N * F);
-    matMulInto(tf, L.f, N, F, w(`${e}.ff2.W`), C, L.v, w(`${e}.ff2.b`)); // [N, C]
-    addLayerNormForward(L.h1, L.v, w(`${e}.ln2.g`), w(`${e}.ln2.b`), N, C, L.out, L.xhat2, L.rstd2);
+    matMul(ws, x, N, C, w(`${e}.qkv.W`), 3 * C, L.qkv, w(`${e}.qkv.b`)); // [N, 3C]
+    k.attentionForward(A.ptr(L.qkv), B, T, C, c.heads, A.ptr(L.y), A.ptr(L.P), ws.attn); // [N, C]
+    matMul(ws, L.y, N, C, w(`${e}.out.W`), C, L.a, w(`${e}.out.b`)); // [N, C]
+    k.addLayerNormForward(A.ptr(x), A.ptr(L.a), A.ptr(w(`${e}.ln1.g`)), A.ptr(w(`${e}.ln1.b`)), N, C, A.ptr(L.h1), A.ptr(L.xhat1), A.ptr(L.rstd1), LN_EPS);
+    matMul(ws, L.h1, N, C, w(`${e}.ff1.W`), F, L.u, w(`${e}.ff1.b`)); // [N, F]
+    k.reluForward(A.ptr(L.u), A.ptr(L.f), N * F);
+    matMul(ws, L.f, N, F, w(`${e}.ff2.W`), C, L.v, w(`${e}.ff2.b`)); // [N, C]
+    k.addLayerNormForward(A.ptr(L.h1), A.ptr(L.v), A.ptr(w(`${e}.ln2.g`)), A.ptr(w(`${e}.ln2.b`)), N, C, A.ptr(L.out), A.ptr(L.xhat2), A.ptr(L.rstd2), LN_EPS);
     x = L.out;
   }
   meanPoolForward(x, B, T, C, ws.pool); // [B, C]
   let hIn = ws.pool;
   const K = c.head.length - 1;
-  for (let k = 0; k < K; k++) {
-    const nIn = c.head[k]!;
-    const nOut = c.head[k + 1]!;
-    matMulInto(tf, hIn, B, nIn, w(`W${k + 1}`), nOut, ws.z[k]!, w(`b${k + 1}`)); // [B, nOut]
-    if (k < K - 1) {
-      tanhForward(ws.z[k]!, ws.h[k]!, B * nOut);
-      hIn = ws.h[k]!;
+  for (let j = 0; j < K; j++) {
+    const nIn = c.head[j]!;
+    const nOut = c.head[j + 1]!;
+    matMul(ws, hIn, B, nIn, w(`W${j + 1}`), nOut, ws.z[j]!, w(`b${j + 1}`)); // [B, nOut]
+    if (j < K - 1) {
+      tanhForward(ws.z[j]!, ws.h[j]!, B * nOut);
+      hIn = ws.h[j]!;
     }
   }
   return ws.z[K - 1]!.subarray(0, B * c.head[K]!);
@@ -215,57 +255,55 @@ function mse(out: Float32Array, y: Float32Array, n: number, e: Float32Array): nu
   return s / n;
 }
 
-/** G_W = h_aᵀ δ (via an explicit transpose: the wasm backend's transposed matMul is slow), G_b = Σ δ. */
-function linearGrads(tf: Tf, ha: Float32Array, delta: Float32Array, rows: number, nIn: number, nOut: number, gW: Float32Array, gb: Float32Array, tA: Float32Array): void {
-  transpose(ha, rows, nIn, tA);
-  matMulInto(tf, tA, nIn, rows, delta, nOut, gW);
-  colSum(delta, rows, nOut, gb);
+/** G_W = h_aᵀ δ, G_b = Σ_rows δ. */
+function linearGrads(ws: Workspace, ha: Float32Array, delta: Float32Array, rows: number, nIn: number, nOut: number, gW: Float32Array, gb: Float32Array): void {
+  const A = ws.arena;
+  A.k.matmulTN(A.ptr(ha), A.ptr(delta), A.ptr(gW), rows, nIn, nOut, 1);
+  A.k.colSum(A.ptr(delta), rows, nOut, A.ptr(gb));
 }
 
-/** dIn = δ Wᵀ for W [nIn, nOut]. */
-function backInput(tf: Tf, delta: Float32Array, rows: number, W: Float32Array, nIn: number, nOut: number, dIn: Float32Array, tW: Float32Array): void {
-  transpose(W, nIn, nOut, tW);
-  matMulInto(tf, delta, rows, nOut, tW, nIn, dIn);
+/** dIn = δ Wᵀ for W [nIn, nOut] (W transposed into scratch, then one product). */
+function backInput(ws: Workspace, delta: Float32Array, rows: number, W: Float32Array, nIn: number, nOut: number, dIn: Float32Array): void {
+  const A = ws.arena;
+  A.k.transpose(A.ptr(W), nIn, nOut, A.ptr(ws.scratch.tW));
+  matMul(ws, delta, rows, nOut, ws.scratch.tW, nIn, dIn);
 }
 
-/**
- * The backward pass after `forward` (ws holds its activations, ws.e the output error): writes
- * G for every parameter. In 'dfa' mode `fb` gives the fixed feedback.
- */
-export function backward(tf: Tf, p: TransformerParams, tokens: Int32Array, B: number, ws: Workspace, mode: 'bp' | 'dfa', G: Record<string, Float32Array>, fb?: DfaFeedback): void {
-  const c = p.config;
+/** Backward after forwardLoaded (ws holds its activations, ws.e the output error): writes G into ws.G. */
+function backwardLoaded(c: TransformerConfig, tokens: Int32Array, B: number, ws: Workspace, mode: 'bp' | 'dfa'): void {
   const T = c.seqLen;
   const C = c.dModel;
   const F = c.dFF;
   const N = B * T;
   const K = c.head.length - 1;
   const dOut = c.head[K]!;
-  const w = (n: string): Float32Array => param(p, n);
-  const g = (n: string): Float32Array => G[n]!;
+  const A = ws.arena;
+  const k = A.k;
+  const w = (n: string): Float32Array => ws.params[n]!;
+  const g = (n: string): Float32Array => ws.G[n]!;
   const s = ws.scratch;
-  if (mode === 'dfa' && !fb) throw new Error('DFA feedback is missing');
 
-  // Head: δ for layer k; dp = ∂L/∂pool (or DFA's δ_p).
+  // Head: δ for layer j; dp = ∂L/∂pool (or DFA's δ_p).
   let delta = ws.e;
   let spare = s.dHead;
-  for (let k = K - 1; k >= 0; k--) {
-    const nIn = c.head[k]!;
-    const nOut = c.head[k + 1]!;
-    if (mode === 'dfa' && k < K - 1) {
-      delta = matMulInto(tf, ws.e, B, dOut, fb!.hidden[k]!, nOut, spare); // [B, nOut]
-      tanhBackward(delta, ws.h[k]!, B * nOut);
+  for (let j = K - 1; j >= 0; j--) {
+    const nIn = c.head[j]!;
+    const nOut = c.head[j + 1]!;
+    if (mode === 'dfa' && j < K - 1) {
+      delta = matMul(ws, ws.e, B, dOut, ws.fbHidden[j]!, nOut, spare); // [B, nOut]
+      tanhBackward(delta, ws.h[j]!, B * nOut);
       spare = spare === s.dHead ? s.dHead2 : s.dHead;
     }
-    const hIn = k === 0 ? ws.pool : ws.h[k - 1]!;
-    linearGrads(tf, hIn, delta, B, nIn, nOut, g(`W${k + 1}`), g(`b${k + 1}`), s.tA);
+    const hIn = j === 0 ? ws.pool : ws.h[j - 1]!;
+    linearGrads(ws, hIn, delta, B, nIn, nOut, g(`W${j + 1}`), g(`b${j + 1}`));
     if (mode === 'bp') {
-      backInput(tf, delta, B, w(`W${k + 1}`), nIn, nOut, spare, s.tW); // [B, nIn]
-      if (k > 0) tanhBackward(spare, ws.h[k - 1]!, B * nIn);
+      backInput(ws, delta, B, w(`W${j + 1}`), nIn, nOut, spare); // [B, nIn]
+      if (j > 0) tanhBackward(spare, ws.h[j - 1]!, B * nIn);
       delta = spare;
       spare = spare === s.dHead ? s.dHead2 : s.dHead;
     }
   }
-  const dp = mode === 'bp' ? delta : matMulInto(tf, ws.e, B, dOut, fb!.pool, C, spare); // [B, C]
+  const dp = mode === 'bp' ? delta : matMul(ws, ws.e, B, dOut, ws.fbPool, C, spare); // [B, C]
 
   // Encoder, last layer first.
   let dx = s.dx;
@@ -275,55 +313,52 @@ export function backward(tf: Tf, p: TransformerParams, tokens: Int32Array, B: nu
     const L = ws.layers[l]!;
     const e = `enc${l + 1}`;
     const inp = l === 0 ? ws.x0 : ws.layers[l - 1]!.out;
-    // out = LN2(h1 + v)
-    addLayerNormBackward(dx, L.xhat2, L.rstd2, w(`${e}.ln2.g`), N, C, s.dr, g(`${e}.ln2.g`), g(`${e}.ln2.b`)); // dr = ∂L/∂(h1 + v)
+    // out = LN2(h1 + v): dr = ∂L/∂(h1 + v)
+    k.addLayerNormBackward(A.ptr(dx), A.ptr(L.xhat2), A.ptr(L.rstd2), A.ptr(w(`${e}.ln2.g`)), N, C, A.ptr(s.dr), A.ptr(g(`${e}.ln2.g`)), A.ptr(g(`${e}.ln2.b`)));
     // v = f W_ff2 + b
-    linearGrads(tf, L.f, s.dr, N, F, C, g(`${e}.ff2.W`), g(`${e}.ff2.b`), s.tA);
-    backInput(tf, s.dr, N, w(`${e}.ff2.W`), F, C, s.df, s.tW); // [N, F]
-    reluBackward(s.df, L.f, N * F);
+    linearGrads(ws, L.f, s.dr, N, F, C, g(`${e}.ff2.W`), g(`${e}.ff2.b`));
+    backInput(ws, s.dr, N, w(`${e}.ff2.W`), F, C, s.df); // [N, F]
+    k.reluBackward(A.ptr(s.df), A.ptr(L.f), N * F);
     // u = h1 W_ff1 + b
-    linearGrads(tf, L.h1, s.df, N, C, F, g(`${e}.ff1.W`), g(`${e}.ff1.b`), s.tA);
-    backInput(tf, s.df, N, w(`${e}.ff1.W`), C, F, s.dh1, s.tW);
-    addInto(s.dh1, s.dr, N * C); // the residual path
+    linearGrads(ws, L.h1, s.df, N, C, F, g(`${e}.ff1.W`), g(`${e}.ff1.b`));
+    backInput(ws, s.df, N, w(`${e}.ff1.W`), C, F, s.dh1);
+    k.addInto(A.ptr(s.dh1), A.ptr(s.dr), N * C); // the residual path
     // h1 = LN1(x + a)
-    addLayerNormBackward(s.dh1, L.xhat1, L.rstd1, w(`${e}.ln1.g`), N, C, s.dr, g(`${e}.ln1.g`), g(`${e}.ln1.b`));
+    k.addLayerNormBackward(A.ptr(s.dh1), A.ptr(L.xhat1), A.ptr(L.rstd1), A.ptr(w(`${e}.ln1.g`)), N, C, A.ptr(s.dr), A.ptr(g(`${e}.ln1.g`)), A.ptr(g(`${e}.ln1.b`)));
     // a = y W_out + b
-    linearGrads(tf, L.y, s.dr, N, C, C, g(`${e}.out.W`), g(`${e}.out.b`), s.tA);
-    backInput(tf, s.dr, N, w(`${e}.out.W`), C, C, s.dy, s.tW);
-    attentionBackward(L.qkv, L.P, s.dy, B, T, C, c.heads, s.dqkv); // [N, 3C]
+    linearGrads(ws, L.y, s.dr, N, C, C, g(`${e}.out.W`), g(`${e}.out.b`));
+    backInput(ws, s.dr, N, w(`${e}.out.W`), C, C, s.dy);
+    k.attentionBackward(A.ptr(L.qkv), A.ptr(L.P), A.ptr(s.dy), B, T, C, c.heads, A.ptr(s.dqkv), ws.attn); // [N, 3C]
     // qkv = x W_qkv + b
-    linearGrads(tf, inp, s.dqkv, N, C, 3 * C, g(`${e}.qkv.W`), g(`${e}.qkv.b`), s.tA);
-    backInput(tf, s.dqkv, N, w(`${e}.qkv.W`), C, 3 * C, dxIn, s.tW);
-    addInto(dxIn, s.dr, N * C); // the residual path
+    linearGrads(ws, inp, s.dqkv, N, C, 3 * C, g(`${e}.qkv.W`), g(`${e}.qkv.b`));
+    backInput(ws, s.dqkv, N, w(`${e}.qkv.W`), C, 3 * C, dxIn);
+    k.addInto(A.ptr(dxIn), A.ptr(s.dr), N * C); // the residual path
     [dx, dxIn] = [dxIn, dx];
   }
   embedBackward(tokens, dx, N, T, C, g('emb'), g('pos'));
 }
 
 /**
- * The Hebbian update of every weight matrix after `forward`: H = mean over rows of h_a ⊗ h_b
- * ([in, out], like W), h_b the pre-activation with its bias. Rows are the B·T token positions
- * for encoder matrices and the B sequences for the head. Embeddings: h_a is the one-hot token
- * (position), h_b its embedding row, so H_emb[v] = (count_v / N) E[v] and H_pos = P / T.
+ * The Hebbian update of every weight matrix after forwardLoaded, into ws.H: H = mean over rows
+ * of h_a ⊗ h_b ([in, out], like W), h_b the pre-activation with its bias. Rows are the B·T token
+ * positions for encoder matrices and the B sequences for the head. Embeddings: h_a is the
+ * one-hot token (position), h_b its embedding row, so H_emb[v] = (count_v / N) E[v] and H_pos = P / T.
  */
-export function hebbian(tf: Tf, p: TransformerParams, tokens: Int32Array, B: number, ws: Workspace, H: Record<string, Float32Array>): void {
-  const c = p.config;
+function hebbianLoaded(c: TransformerConfig, tokens: Int32Array, B: number, ws: Workspace): void {
   const T = c.seqLen;
   const C = c.dModel;
   const F = c.dFF;
   const N = B * T;
-  const s = ws.scratch;
-  const hebb = (ha: Float32Array, hb: Float32Array, rows: number, nIn: number, nOut: number, out: Float32Array): void => {
-    transpose(ha, rows, nIn, s.tA);
-    matMulInto(tf, s.tA, nIn, rows, hb, nOut, out);
-    for (let i = 0; i < out.length; i++) out[i] = out[i]! / rows;
-  };
-  const E = param(p, 'emb');
+  const A = ws.arena;
+  const H = ws.H;
+  const hebb = (ha: Float32Array, hb: Float32Array, rows: number, nIn: number, nOut: number, out: Float32Array): void =>
+    A.k.matmulTN(A.ptr(ha), A.ptr(hb), A.ptr(out), rows, nIn, nOut, 1 / rows);
+  const E = ws.params.emb!;
   const Hemb = H.emb!;
   const count = new Float64Array(c.vocab);
   for (let n = 0; n < N; n++) count[tokens[n]!] = count[tokens[n]!]! + 1;
   for (let v = 0; v < c.vocab; v++) for (let j = 0; j < C; j++) Hemb[v * C + j] = (count[v]! / N) * E[v * C + j]!;
-  const Pp = param(p, 'pos');
+  const Pp = ws.params.pos!;
   const Hpos = H.pos!;
   for (let i = 0; i < Pp.length; i++) Hpos[i] = Pp[i]! / T;
   for (let l = 0; l < c.layers; l++) {
@@ -336,7 +371,7 @@ export function hebbian(tf: Tf, p: TransformerParams, tokens: Int32Array, B: num
     hebb(L.f, L.v, N, F, C, H[`${e}.ff2`]!);
   }
   const K = c.head.length - 1;
-  for (let k = 0; k < K; k++) hebb(k === 0 ? ws.pool : ws.h[k - 1]!, ws.z[k]!, B, c.head[k]!, c.head[k + 1]!, H[`W${k + 1}`]!);
+  for (let j = 0; j < K; j++) hebb(j === 0 ? ws.pool : ws.h[j - 1]!, ws.z[j]!, B, c.head[j]!, c.head[j + 1]!, H[`W${j + 1}`]!);
 }
 
 /** What one step should compute. */
@@ -347,24 +382,34 @@ export interface TransformerStepOptions {
   readonly hebb: boolean;
 }
 
-/** One step on a batch: forward, MSE, the backward of `opt.mode`, H when asked. Returns the batch loss. */
-export function transformerStep(tf: Tf, p: TransformerParams, batch: TokenBatch, opt: TransformerStepOptions, out: TransformerGrads, ws: Workspace): number {
-  const dOut = p.config.head[p.config.head.length - 1]!;
-  const pred = forward(tf, p, batch.tokens, batch.B, ws);
+/** One step on a batch: forward, MSE, the backward of `opt.mode`, H when asked (G and H copied into `out`). Returns the batch loss. */
+export function transformerStep(p: TransformerParams, batch: TokenBatch, opt: TransformerStepOptions, out: TransformerGrads, ws: Workspace): number {
+  const c = p.config;
+  const dOut = c.head[c.head.length - 1]!;
+  if (opt.mode === 'dfa' && !opt.feedback) throw new Error('DFA feedback is missing');
+  loadParams(p, ws, opt.mode === 'dfa' ? opt.feedback : undefined);
+  const pred = forwardLoaded(c, batch.tokens, batch.B, ws);
   const loss = mse(pred, batch.y, batch.B * dOut, ws.e);
-  if (opt.mode !== 'none') backward(tf, p, batch.tokens, batch.B, ws, opt.mode, out.G, opt.feedback);
-  if (opt.hebb) hebbian(tf, p, batch.tokens, batch.B, ws, out.H);
+  if (opt.mode !== 'none') {
+    backwardLoaded(c, batch.tokens, batch.B, ws, opt.mode);
+    for (const s of p.specs) out.G[s.name]!.set(ws.G[s.name]!);
+  }
+  if (opt.hebb) {
+    hebbianLoaded(c, batch.tokens, batch.B, ws);
+    for (const name of Object.keys(ws.H)) out.H[name]!.set(ws.H[name]!);
+  }
   return loss;
 }
 
 /** MSE over a whole dataset (tokens [n·T], y [n, d_out]), forwarded in chunks of ws.maxB. */
-export function datasetLoss(tf: Tf, p: TransformerParams, tokens: Int32Array, y: Float32Array, n: number, ws: Workspace): number {
+export function datasetLoss(p: TransformerParams, tokens: Int32Array, y: Float32Array, n: number, ws: Workspace): number {
   const T = p.config.seqLen;
   const dOut = p.config.head[p.config.head.length - 1]!;
+  loadParams(p, ws);
   let s = 0;
   for (let i = 0; i < n; i += ws.maxB) {
     const B = Math.min(ws.maxB, n - i);
-    const pred = forward(tf, p, tokens.subarray(i * T, (i + B) * T), B, ws);
+    const pred = forwardLoaded(p.config, tokens.subarray(i * T, (i + B) * T), B, ws);
     const yy = y.subarray(i * dOut, (i + B) * dOut);
     for (let j = 0; j < B * dOut; j++) s += (pred[j]! - yy[j]!) ** 2;
   }

@@ -19,6 +19,7 @@ import { adamUpdate, clipGlobalNorm, projectSignal, randomNNSignal, randomNNUpda
 import { cellMetrics, finalStatus, RunTrace, type TrainHooks } from '../summary.ts';
 import type { RuleName } from '../train.ts';
 import { initTransformer, numel, type InitOptions, type TransformerConfig, type TransformerParams } from './model.ts';
+import { simdModule } from './simd.ts';
 import { datasetLoss, gradBuffers, transformerStep, workspace, type DfaFeedback, type TransformerBackward } from './step.ts';
 
 /** Everything that defines one transformer training cell. */
@@ -68,15 +69,15 @@ export function tokenHistogram(tokens: Int32Array, B: number, T: number, V: numb
   return out;
 }
 
-/** Trains one cell. Never throws on divergence (status 'diverged'). */
-export function trainTransformer(
+/** Trains one cell (compiling or loading the SIMD kernels first). Never throws on divergence (status 'diverged'). */
+export async function trainTransformer(
   tf: Tf,
   backend: { name: string; version: string },
   cfg: TransformerTrainConfig,
   train: TokenDataset,
   val: TokenDataset,
   hooks: TrainHooks = {},
-): TransformerTrainResult {
+): Promise<TransformerTrainResult> {
   const c = cfg.model;
   const T = c.seqLen;
   const dOut = c.head[c.head.length - 1]!;
@@ -87,7 +88,7 @@ export function trainTransformer(
   const steps = cfg.steps;
   const K = Math.min(cfg.windowK, steps);
   const every = Math.max(1, cfg.trajectoryEvery);
-  const ws = workspace(c, cfg.batch);
+  const ws = workspace(c, cfg.batch, await simdModule());
   const bufs = gradBuffers(p);
   const G = specs.map((s) => bufs.G[s.name]!);
 
@@ -137,7 +138,7 @@ export function trainTransformer(
     const batch = { tokens: bTok.subarray(0, B * T), y: bY.subarray(0, B * dOut), B };
     let batchLoss = NaN;
     if (mode !== 'none' || measure) {
-      batchLoss = transformerStep(tf, p, batch, { mode, ...(feedback ? { feedback } : {}), hebb: measure }, bufs, ws);
+      batchLoss = transformerStep(p, batch, { mode, ...(feedback ? { feedback } : {}), hebb: measure }, bufs, ws);
     }
     if (mode === 'dfa') clipGlobalNorm(G, cfg.dfa.clip);
     if (rnn) {
@@ -182,14 +183,14 @@ export function trainTransformer(
       break;
     }
     if (onTraj) {
-      trace.point(t + 1, batchLoss, datasetLoss(tf, p, val.tokens, val.y, val.n, ws));
+      trace.point(t + 1, batchLoss, datasetLoss(p, val.tokens, val.y, val.n, ws));
       hooks.progress?.(t + 1, steps);
     }
   }
 
   const traj = trace.traj;
-  const valFinal = status === 'diverged' ? NaN : traj.step[traj.step.length - 1] === done ? traj.valLoss[traj.valLoss.length - 1]! : datasetLoss(tf, p, val.tokens, val.y, val.n, ws);
-  const trainFinal = status === 'diverged' ? NaN : datasetLoss(tf, p, train.tokens, train.y, train.n, ws);
+  const valFinal = status === 'diverged' ? NaN : traj.step[traj.step.length - 1] === done ? traj.valLoss[traj.valLoss.length - 1]! : datasetLoss(p, val.tokens, val.y, val.n, ws);
+  const trainFinal = status === 'diverged' ? NaN : datasetLoss(p, train.tokens, train.y, train.n, ws);
   const targetVar = targetVariance(val.y, val.n, dOut);
   const layers = trace.summarise(weights, K, cfg.gamma, cfg.stationaryThreshold);
   status = finalStatus(status, layers.norms, cfg.reportedLayer, valFinal, targetVar, cfg.collapse);

@@ -1,0 +1,139 @@
+/**
+ * The transformer step's WebAssembly SIMD kernels: compiles assembly/kernels.ts (AssemblyScript)
+ * at first use, caches the binary by the hash of its source, the compiler's version and the
+ * options, and gives each workspace its own instance whose linear memory holds every buffer the
+ * kernels touch (an arena of Float32Array views, sized once, never grown, so no view detaches).
+ *
+ * The kernel source is referenced as `new URL('./assembly/kernels.ts', import.meta.url)`; the
+ * engine's code identity follows such references, so editing a kernel re-runs the stages that
+ * use it.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { writeFileAtomic } from '../../util/fs-atomic.ts';
+
+/** The AssemblyScript source of the kernels. */
+export const KERNEL_SOURCE = fileURLToPath(new URL('./assembly/kernels.ts', import.meta.url));
+
+/** asc options: -O3, SIMD, no runtime (the kernels allocate nothing), no assertions. */
+const ASC_OPTIONS = { optimizeLevel: 3, shrinkLevel: 0, runtime: 'stub', enable: ['simd'], noAssert: true, initialMemory: 1 } as const;
+
+/** Bytes reserved at the bottom of memory for the module's own data and stack. */
+const RESERVED = 64 * 1024;
+const PAGE = 64 * 1024;
+
+/** The raw exports of assembly/kernels.ts (pointers are byte offsets into `memory`). */
+export interface KernelExports {
+  readonly memory: WebAssembly.Memory;
+  matmul(a: number, b: number, bias: number, out: number, M: number, K: number, N: number): void;
+  matmulTN(a: number, b: number, out: number, R: number, I: number, J: number, scale: number): void;
+  transpose(a: number, rows: number, cols: number, out: number): void;
+  reluForward(u: number, f: number, n: number): void;
+  reluBackward(d: number, f: number, n: number): void;
+  addInto(a: number, b: number, n: number): void;
+  colSum(a: number, rows: number, cols: number, out: number): void;
+  addLayerNormForward(x: number, a: number, g: number, beta: number, N: number, C: number, out: number, xhat: number, rstd: number, eps: number): void;
+  addLayerNormBackward(dout: number, xhat: number, rstd: number, g: number, N: number, C: number, dr: number, dg: number, dbeta: number): void;
+  attentionScratchBytes(T: number, d: number): number;
+  attentionForward(qkv: number, B: number, T: number, C: number, H: number, y: number, P: number, scratch: number): void;
+  attentionBackward(qkv: number, P: number, dy: number, B: number, T: number, C: number, H: number, dqkv: number, scratch: number): void;
+  expNonPositiveInto(x: number, out: number, n: number): void;
+}
+
+let compiled: Promise<WebAssembly.Module> | undefined;
+
+/**
+ * The compiled kernel module (once per process): from the binary cache when its key matches,
+ * else compiled with asc and written there atomically (concurrent workers may both compile;
+ * the last rename wins with identical bytes).
+ */
+export function simdModule(): Promise<WebAssembly.Module> {
+  compiled ??= loadSimdModuleUncached();
+  return compiled;
+}
+
+/**
+ * Where the binary for the current source, compiler version and options is cached:
+ * `node_modules/.cache/hebb/wasm/kernels-<key>.wasm`.
+ */
+export function kernelCachePath(): string {
+  const source = readFileSync(KERNEL_SOURCE, 'utf8');
+  const ascDir = dirname(createRequire(import.meta.url).resolve('assemblyscript/package.json'));
+  const ascVersion = (JSON.parse(readFileSync(join(ascDir, 'package.json'), 'utf8')) as { version: string }).version;
+  const key = createHash('sha256').update(JSON.stringify([source, ascVersion, ASC_OPTIONS])).digest('hex').slice(0, 32);
+  return join(ascDir, '..', '.cache', 'hebb', 'wasm', `kernels-${key}.wasm`);
+}
+
+/** Loads (or compiles and caches) the kernel module, bypassing the per-process memo. */
+export async function loadSimdModuleUncached(): Promise<WebAssembly.Module> {
+  const source = readFileSync(KERNEL_SOURCE, 'utf8');
+  const cached = kernelCachePath();
+  if (existsSync(cached)) {
+    try {
+      return await WebAssembly.compile(readFileSync(cached));
+    } catch {
+      // a damaged cache entry: compile again below and overwrite it
+    }
+  }
+  const { default: asc } = await import('assemblyscript/asc');
+  const res = await asc.compileString({ 'kernels.ts': source }, { ...ASC_OPTIONS, enable: [...ASC_OPTIONS.enable] });
+  if (res.error || !res.binary) {
+    throw new Error(`${KERNEL_SOURCE}: AssemblyScript compilation failed: ${res.error?.message ?? 'no binary'}\n${res.stderr.toString()}`);
+  }
+  try {
+    writeFileAtomic(cached, res.binary);
+  } catch {
+    // a read-only node_modules: run uncached
+  }
+  return WebAssembly.compile(new Uint8Array(res.binary));
+}
+
+/**
+ * One instance of the kernels with an arena in its memory: `f32(n)` hands out 16-byte-aligned
+ * views until the capacity given at construction is used up. Every pointer passed to a kernel
+ * must come from this arena (`ptr` checks it).
+ */
+export class SimdArena {
+  /** The kernels of this instance. */
+  readonly k: KernelExports;
+  private next = RESERVED;
+  private readonly end: number;
+
+  /** An instance of `mod` whose memory holds at least `bytes` bytes of arena. */
+  constructor(mod: WebAssembly.Module, bytes: number) {
+    const inst = new WebAssembly.Instance(mod, { env: { abort: () => { throw new Error('wasm kernel aborted'); }, seed: () => 0 } });
+    this.k = inst.exports as unknown as KernelExports;
+    const need = RESERVED + bytes + 16;
+    const have = this.k.memory.buffer.byteLength;
+    if (need > have) this.k.memory.grow(Math.ceil((need - have) / PAGE));
+    this.end = this.k.memory.buffer.byteLength;
+  }
+
+  /** A zeroed Float32Array of n values in the arena. */
+  f32(n: number): Float32Array {
+    const at = this.take(n * 4);
+    return new Float32Array(this.k.memory.buffer, at, n);
+  }
+
+  /** `n` bytes of kernel scratch in the arena; returns the pointer. */
+  bytes(n: number): number {
+    return this.take(n);
+  }
+
+  /** The byte offset of a view of this arena (throws for any other array). */
+  ptr(a: Float32Array): number {
+    if (a.buffer !== this.k.memory.buffer) throw new Error('SimdArena.ptr: the array does not live in this arena');
+    return a.byteOffset;
+  }
+
+  private take(bytes: number): number {
+    const at = this.next;
+    const size = Math.ceil(bytes / 16) * 16;
+    if (at + size > this.end) throw new Error(`SimdArena: out of space (${at + size} > ${this.end} bytes); size it larger`);
+    this.next = at + size;
+    return at;
+  }
+}
