@@ -79,64 +79,88 @@ function matmulScalar(a: usize, b: usize, bias: usize, out: usize, i0: i32, i1: 
   }
 }
 
+/** Rows per pass of matmulTN: a chunk of a and b (64 × (I + J) floats) stays in L1 while every output block is updated. */
+const TN_ROWS = 64;
+
 /**
  * out[I, J] = scale · Σ_r a[r, i] b[r, j] = scale · aᵀ b for a [R, I], b [R, J]: weight
- * gradients (h_aᵀ δ) and Hebbian updates. Blocks of 4 × 8 outputs accumulate over all R rows.
+ * gradients (h_aᵀ δ) and Hebbian updates. Rows are taken in chunks of TN_ROWS; within a chunk,
+ * blocks of 4 × 8 outputs accumulate in SIMD registers and are added into `out`.
  */
 export function matmulTN(a: usize, b: usize, out: usize, R: i32, I: i32, J: i32, scale: f32): void {
   const rowA = (<usize>I) << 2;
   const rowB = (<usize>J) << 2;
   const J8 = J & ~7;
-  const sv = f32x4.splat(scale);
-  let i = 0;
-  for (; i + 4 <= I; i += 4) {
-    const io = (<usize>i) << 2;
-    for (let j = 0; j < J8; j += 8) {
-      const jo = (<usize>j) << 2;
-      let c00 = f32x4.splat(0);
-      let c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
-      let ap = a + io;
-      let bp = b + jo;
-      for (let r = 0; r < R; r++) {
-        const b0 = v128.load(bp);
-        const b1 = v128.load(bp, 16);
-        const s0 = v128.load32_splat(ap);
-        const s1 = v128.load32_splat(ap + 4);
-        const s2 = v128.load32_splat(ap + 8);
-        const s3 = v128.load32_splat(ap + 12);
-        c00 = f32x4.add(c00, f32x4.mul(s0, b0));
-        c01 = f32x4.add(c01, f32x4.mul(s0, b1));
-        c10 = f32x4.add(c10, f32x4.mul(s1, b0));
-        c11 = f32x4.add(c11, f32x4.mul(s1, b1));
-        c20 = f32x4.add(c20, f32x4.mul(s2, b0));
-        c21 = f32x4.add(c21, f32x4.mul(s2, b1));
-        c30 = f32x4.add(c30, f32x4.mul(s3, b0));
-        c31 = f32x4.add(c31, f32x4.mul(s3, b1));
-        ap += rowA;
-        bp += rowB;
+  const I4 = I & ~3;
+  memory.fill(out, 0, <usize>(I * J) << 2);
+  for (let r0 = 0; r0 < R; r0 += TN_ROWS) {
+    const r1 = min(R, r0 + TN_ROWS);
+    for (let i = 0; i < I4; i += 4) {
+      const io = (<usize>i) << 2;
+      for (let j = 0; j < J8; j += 8) {
+        const jo = (<usize>j) << 2;
+        const o0 = out + <usize>i * rowB + jo;
+        let c00 = v128.load(o0);
+        let c01 = v128.load(o0, 16);
+        let c10 = v128.load(o0 + rowB);
+        let c11 = v128.load(o0 + rowB, 16);
+        let c20 = v128.load(o0 + 2 * rowB);
+        let c21 = v128.load(o0 + 2 * rowB, 16);
+        let c30 = v128.load(o0 + 3 * rowB);
+        let c31 = v128.load(o0 + 3 * rowB, 16);
+        let ap = a + <usize>r0 * rowA + io;
+        let bp = b + <usize>r0 * rowB + jo;
+        for (let r = r0; r < r1; r++) {
+          const b0 = v128.load(bp);
+          const b1 = v128.load(bp, 16);
+          const s0 = v128.load32_splat(ap);
+          const s1 = v128.load32_splat(ap + 4);
+          const s2 = v128.load32_splat(ap + 8);
+          const s3 = v128.load32_splat(ap + 12);
+          c00 = f32x4.add(c00, f32x4.mul(s0, b0));
+          c01 = f32x4.add(c01, f32x4.mul(s0, b1));
+          c10 = f32x4.add(c10, f32x4.mul(s1, b0));
+          c11 = f32x4.add(c11, f32x4.mul(s1, b1));
+          c20 = f32x4.add(c20, f32x4.mul(s2, b0));
+          c21 = f32x4.add(c21, f32x4.mul(s2, b1));
+          c30 = f32x4.add(c30, f32x4.mul(s3, b0));
+          c31 = f32x4.add(c31, f32x4.mul(s3, b1));
+          ap += rowA;
+          bp += rowB;
+        }
+        v128.store(o0, c00);
+        v128.store(o0, c01, 16);
+        v128.store(o0 + rowB, c10);
+        v128.store(o0 + rowB, c11, 16);
+        v128.store(o0 + 2 * rowB, c20);
+        v128.store(o0 + 2 * rowB, c21, 16);
+        v128.store(o0 + 3 * rowB, c30);
+        v128.store(o0 + 3 * rowB, c31, 16);
       }
-      const o0 = out + <usize>i * rowB + jo;
-      v128.store(o0, f32x4.mul(c00, sv));
-      v128.store(o0, f32x4.mul(c01, sv), 16);
-      v128.store(o0 + rowB, f32x4.mul(c10, sv));
-      v128.store(o0 + rowB, f32x4.mul(c11, sv), 16);
-      v128.store(o0 + 2 * rowB, f32x4.mul(c20, sv));
-      v128.store(o0 + 2 * rowB, f32x4.mul(c21, sv), 16);
-      v128.store(o0 + 3 * rowB, f32x4.mul(c30, sv));
-      v128.store(o0 + 3 * rowB, f32x4.mul(c31, sv), 16);
     }
-    if (J8 < J) matmulTNScalar(a, b, out, R, I, J, scale, i, i + 4, J8);
   }
-  if (i < I) matmulTNScalar(a, b, out, R, I, J, scale, i, I, 0);
+  if (J8 < J) matmulTNScalar(a, b, out, R, I, J, 0, I4, J8);
+  if (I4 < I) matmulTNScalar(a, b, out, R, I, J, I4, I, 0);
+  const n = I * J;
+  const sv = f32x4.splat(scale);
+  const n4 = n & ~3;
+  for (let q = 0; q < n4; q += 4) {
+    const o = out + ((<usize>q) << 2);
+    v128.store(o, f32x4.mul(v128.load(o), sv));
+  }
+  for (let q = n4; q < n; q++) {
+    const o = out + ((<usize>q) << 2);
+    store<f32>(o, load<f32>(o) * scale);
+  }
 }
 
-/** Outputs [i0, i1) × [j0, J) of `matmulTN`, one at a time. */
-function matmulTNScalar(a: usize, b: usize, out: usize, R: i32, I: i32, J: i32, scale: f32, i0: i32, i1: i32, j0: i32): void {
+/** Outputs [i0, i1) × [j0, J) of `matmulTN` before scaling, one at a time. */
+function matmulTNScalar(a: usize, b: usize, out: usize, R: i32, I: i32, J: i32, i0: i32, i1: i32, j0: i32): void {
   for (let i = i0; i < i1; i++) {
     for (let j = j0; j < J; j++) {
       let s: f32 = 0;
       for (let r = 0; r < R; r++) s += load<f32>(a + ((<usize>(r * I + i)) << 2)) * load<f32>(b + ((<usize>(r * J + j)) << 2));
-      store<f32>(out + ((<usize>(i * J + j)) << 2), s * scale);
+      store<f32>(out + ((<usize>(i * J + j)) << 2), s);
     }
   }
 }
