@@ -2,9 +2,8 @@
  * Benchmark: the SRE transformer step at batch 256 (SPEC §2 model: 32 tokens, 2 post-norm layers,
  * 4 heads, MLP head), fast hand-written step vs the plain tfjs twin (autograd) in the same
  * process, and one smoke-profile cell. Issue 4's reference points on this machine: a
- * straightforward tfjs-wasm step ~234 ms; ~65 ms with AssemblyScript SIMD kernels; goal ≤ 60 ms.
- * Not registered in bench/index.ts yet (the lead's file): run it with
- * `node bin/run-ts.js bench/train-transformer.ts`.
+ * straightforward tfjs-wasm step ~234 ms; goal ≤ 60 ms. `npm run bench -- --only transformer`,
+ * or alone: `node bin/run-ts.js bench/train-transformer.ts`.
  */
 import { pathToFileURL } from 'node:url';
 import { peakRssMiB, type Benchmark, type Figure } from './harness.ts';
