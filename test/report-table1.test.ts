@@ -63,6 +63,15 @@ describe('aggregateTable1', () => {
     expect(e.display).toBe('0.60 ± 0.00 (1/3 collapsed)');
   });
 
+  it('expects of a variant only the models `variantModels` names for it', () => {
+    const withVariants = aggregateTable1(
+      [...cells(), syntheticCell({ rule: 'sgd', gamma: 0, seed: 0, alignment: 0 }, { grid: 'table1', variant: 'raw' })],
+      { select: { grid: 'table1' }, expect: { models: ['mlp', 'transformer'], rules: ['sgd'], gammas: [0], variantModels: { raw: ['mlp'] } } },
+    );
+    const rows = withVariants.entries.filter((e) => e.rule === 'sgd' && e.gamma === 0).map((e) => `${e.variant}/${e.model}/${e.state}`).sort();
+    expect(rows).toEqual(['default/mlp/ok', 'default/transformer/missing', 'raw/mlp/ok']);
+  });
+
   it('marks expected but absent cells as missing', () => {
     const e = get('adam', 5e-5);
     expect(e.state).toBe('missing');

@@ -38,6 +38,8 @@ export const table1ParamsSchema = z
         rules: z.array(z.string()).optional(),
         gammas: z.array(z.number()).optional(),
         variants: z.array(z.string()).optional(),
+        /** The models a variant is expected to have when not all of `models` (e.g. { raw-targets: [transformer] }). */
+        variantModels: z.record(z.string(), z.array(z.string())).optional(),
         seeds: seedsSchema.optional(),
       })
       .strict()

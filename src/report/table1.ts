@@ -27,6 +27,8 @@ export interface Table1Expect {
   readonly rules?: readonly string[];
   readonly gammas?: readonly number[];
   readonly variants?: readonly string[];
+  /** Per variant, the models it is expected to have when not all of `models`. */
+  readonly variantModels?: Readonly<Record<string, readonly string[]>>;
   /** Seeds per cell. */
   readonly seeds?: number;
 }
@@ -119,7 +121,7 @@ export function aggregateTable1(cells: readonly CellRecord[], opts: Table1Option
   const ex = opts.expect;
   if (ex?.models && ex.rules && ex.gammas) {
     const variants = ex.variants ?? (groups.size ? [...new Set([...groups.values()].map((g) => g.variant))] : [defaultVariant]);
-    for (const v of variants) for (const m of ex.models) for (const r of ex.rules) for (const g of ex.gammas) add(v, m, r, g);
+    for (const v of variants) for (const m of ex.variantModels?.[v] ?? ex.models) for (const r of ex.rules) for (const g of ex.gammas) add(v, m, r, g);
   }
   const entries = [...groups.values()].map((g) => entryOf(g, ex?.seeds ?? null, opts.paper ?? null));
   entries.sort(compareEntries(opts.paper ?? null));
