@@ -41,22 +41,22 @@ export const benchmarks: Benchmark[] = [
       const fast = timeIt(step(false), 3, 10);
       const measured = timeIt(step(true), 2, 5);
       const twin = timeIt(() => twinLossAndGrads(tf, p, tokens, y, B), 2, 5);
-      // One smoke cell (docs/fragments/transformer.yaml: 256 sequences, batch 64, 40 steps, 128 validation).
+      // One smoke cell (pipeline.yaml's smoke profile: 2,048 sequences, batch 64, 500 steps, 512 validation; raw targets).
       const t0 = performance.now();
-      const data = makeTransformerTeacher({ seed: 4321, model: c, nTrain: 256, nVal: 128, init: { scale: 1, embedStd: 1 }, standardize: true });
+      const data = makeTransformerTeacher({ seed: 4321, model: c, nTrain: 2048, nVal: 512, init: { scale: 1, embedStd: 1 }, standardize: false });
       const tTeacher = (performance.now() - t0) / 1000;
       const t1 = performance.now();
       const { metrics } = await trainTransformer(
         tf,
         info,
         {
-          model: c, rule: 'sgd', lr: 0.3, gamma: 5e-4, sigma: 0, seed: 0, steps: 40, batch: 64, dropLast: false, windowK: 8, trajectoryEvery: 2,
+          model: c, rule: 'sgd', lr: 0.3, gamma: 5e-3, sigma: 0, seed: 0, steps: 500, batch: 64, dropLast: false, windowK: 100, trajectoryEvery: 25,
           init: { scale: 1, embedStd: 1 }, stationaryThreshold: 0.02, collapse: { normRatio: 0.2, lossRatio: 0.5 },
           adam: { beta1: 0.9, beta2: 0.999, eps: 1e-8 }, dfa: { feedbackScale: 1, clip: 5 },
           randomnn: { targetNorm: 100, clip: 1, eps: 1e-8, hidden: [128, 128, 128], outputs: 4 }, reportedLayer: 'W2',
         },
-        { tokens: data.trainTokens, y: data.trainY, n: 256 },
-        { tokens: data.valTokens, y: data.valY, n: 128 },
+        { tokens: data.trainTokens, y: data.trainY, n: 2048 },
+        { tokens: data.valTokens, y: data.valY, n: 512 },
       );
       const tCell = (performance.now() - t1) / 1000;
       const figures: Figure[] = [
@@ -64,8 +64,8 @@ export const benchmarks: Benchmark[] = [
         { name: 'fast step + H of every matrix, ms/step', value: measured, unit: 'ms' },
         { name: 'plain tfjs twin (autograd), ms/step', value: twin, unit: 'ms' },
         { name: 'speed-up over the twin', value: twin / fast, unit: 'x' },
-        { name: 'smoke teacher (256 + 128 sequences)', value: tTeacher, unit: 's' },
-        { name: 'smoke cell (40 steps, batch 64)', value: tCell, unit: 's' },
+        { name: 'smoke teacher (2,048 + 512 sequences)', value: tTeacher, unit: 's' },
+        { name: 'smoke cell (500 steps, batch 64)', value: tCell, unit: 's' },
         { name: 'peak RSS', value: peakRssMiB(), unit: 'MiB' },
       ];
       return { backend: `${info.name} ${info.version}`, figures, notes: `smoke cell status ${metrics.status}; timings are wall-clock and depend on the machine's load` };
