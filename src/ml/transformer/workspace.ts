@@ -56,8 +56,9 @@ export function workspace(c: TransformerConfig, maxB: number, mod: WebAssembly.M
     bytes += Math.ceil((n * 4) / 16) * 16;
     return new Float32Array(0);
   };
-  layoutWorkspace(c, maxB, specs, count, () => 0, new SimdArena(mod, 0));
-  const attnBytes = new SimdArena(mod, 0).k.attentionScratchBytes(c.seqLen, c.dModel / c.heads);
+  const probe = new SimdArena(mod, 0);
+  layoutWorkspace(c, maxB, specs, count, () => 0, probe);
+  const attnBytes = probe.k.attentionScratchBytes(c.seqLen, c.dModel / c.heads);
   const arena = new SimdArena(mod, bytes + attnBytes + 16);
   return layoutWorkspace(c, maxB, specs, (n) => arena.f32(n), () => arena.bytes(attnBytes), arena);
 }
