@@ -1,7 +1,7 @@
 /**
- * The transformer step's WebAssembly SIMD kernels: compiles assembly/kernels.ts (AssemblyScript)
- * at first use, caches the binary by the hash of its source, the compiler's version and the
- * options, and gives each workspace its own instance whose linear memory holds every buffer the
+ * The transformer step's WebAssembly SIMD kernels: compiles assembly/kernels.ts (AssemblyScript,
+ * with the files it re-exports) at first use, caches the binary by the hash of the sources, the
+ * compiler's version and the options, and gives each workspace its own instance whose linear memory holds every buffer the
  * kernels touch (an arena of Float32Array views, sized once, never grown, so no view detaches).
  *
  * The kernel source is referenced as `new URL('./assembly/kernels.ts', import.meta.url)`; the
@@ -9,17 +9,24 @@
  * use it.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeFileAtomic } from '../../util/fs-atomic.ts';
 
-/** The AssemblyScript source of the kernels. */
+/** The AssemblyScript entry file of the kernels; every .ts file beside it is part of the module. */
 export const KERNEL_SOURCE = fileURLToPath(new URL('./assembly/kernels.ts', import.meta.url));
 
-/** asc options: -O3, SIMD, no runtime (the kernels allocate nothing), no assertions. */
-const ASC_OPTIONS = { optimizeLevel: 3, shrinkLevel: 0, runtime: 'stub', enable: ['simd'], noAssert: true, initialMemory: 1 } as const;
+/** The kernel sources by file name (the entry and the files beside it), in name order. */
+function kernelSources(): Record<string, string> {
+  const dir = dirname(KERNEL_SOURCE);
+  const names = readdirSync(dir).filter((f) => f.endsWith('.ts')).sort();
+  return Object.fromEntries(names.map((f) => [f, readFileSync(join(dir, f), 'utf8')]));
+}
+
+/** asc flags: -O3, SIMD, no runtime (the kernels allocate nothing), no assertions. */
+const ASC_FLAGS = ['--optimizeLevel', '3', '--shrinkLevel', '0', '--runtime', 'stub', '--enable', 'simd', '--noAssert', '--initialMemory', '1'];
 
 /** Bytes reserved at the bottom of memory for the module's own data and stack. */
 const RESERVED = 64 * 1024;
@@ -59,18 +66,17 @@ export function simdModule(): Promise<WebAssembly.Module> {
  * Where the binary for the current source, compiler version and options is cached:
  * `node_modules/.cache/hebb/wasm/kernels-<key>.wasm`.
  */
-export function kernelCachePath(): string {
-  const source = readFileSync(KERNEL_SOURCE, 'utf8');
+export function kernelCachePath(sources: Record<string, string> = kernelSources()): string {
   const ascDir = dirname(createRequire(import.meta.url).resolve('assemblyscript/package.json'));
   const ascVersion = (JSON.parse(readFileSync(join(ascDir, 'package.json'), 'utf8')) as { version: string }).version;
-  const key = createHash('sha256').update(JSON.stringify([source, ascVersion, ASC_OPTIONS])).digest('hex').slice(0, 32);
+  const key = createHash('sha256').update(JSON.stringify([sources, ascVersion, ASC_FLAGS])).digest('hex').slice(0, 32);
   return join(ascDir, '..', '.cache', 'hebb', 'wasm', `kernels-${key}.wasm`);
 }
 
 /** Loads (or compiles and caches) the kernel module, bypassing the per-process memo. */
 export async function loadSimdModuleUncached(): Promise<WebAssembly.Module> {
-  const source = readFileSync(KERNEL_SOURCE, 'utf8');
-  const cached = kernelCachePath();
+  const sources = kernelSources();
+  const cached = kernelCachePath(sources);
   if (existsSync(cached)) {
     try {
       return await WebAssembly.compile(readFileSync(cached));
@@ -79,16 +85,25 @@ export async function loadSimdModuleUncached(): Promise<WebAssembly.Module> {
     }
   }
   const { default: asc } = await import('assemblyscript/asc');
-  const res = await asc.compileString({ 'kernels.ts': source }, { ...ASC_OPTIONS, enable: [...ASC_OPTIONS.enable] });
-  if (res.error || !res.binary) {
+  // Only kernels.ts is an entry (its exports are the module's); the other files reach the
+  // compiler through its imports, read from memory.
+  let binary: Uint8Array | undefined;
+  const res = await asc.main(['kernels.ts', '--outFile', 'kernels.wasm', ...ASC_FLAGS], {
+    readFile: (name) => sources[name.replace(/^\.\//, '')] ?? null,
+    writeFile: (name, contents) => {
+      if (name.endsWith('.wasm') && typeof contents !== 'string') binary = contents;
+    },
+    listFiles: () => [],
+  });
+  if (res.error || !binary) {
     throw new Error(`${KERNEL_SOURCE}: AssemblyScript compilation failed: ${res.error?.message ?? 'no binary'}\n${res.stderr.toString()}`);
   }
   try {
-    writeFileAtomic(cached, res.binary);
+    writeFileAtomic(cached, binary);
   } catch {
     // a read-only node_modules: run uncached
   }
-  return WebAssembly.compile(new Uint8Array(res.binary));
+  return WebAssembly.compile(new Uint8Array(binary));
 }
 
 /**

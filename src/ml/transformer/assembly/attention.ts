@@ -1,0 +1,301 @@
+// AssemblyScript: the attention core and its exp (see kernels.ts).
+
+import { f, hmax, hsum, st } from './common';
+
+// ---------------------------------------------------------------------------------------------
+// Attention core
+
+/**
+ * e^x for x ≤ 0 in 4 lanes: x = n·ln2 + r (ln2 split in two for an exact product), a degree-6
+ * polynomial for e^r (Cephes' expf coefficients, relative error ~1e-7), times 2^n built in the
+ * exponent bits; x is clamped at −87 (float32 underflow, e^−87 ≈ 1.6e-38).
+ */
+// @ts-ignore: decorator
+@inline
+function expNonPositive4(x0: v128): v128 {
+  const x = f32x4.max(x0, f32x4.splat(-87.0));
+  const n = f32x4.nearest(f32x4.mul(x, f32x4.splat(1.44269504088896341)));
+  const r = f32x4.sub(f32x4.sub(x, f32x4.mul(n, f32x4.splat(0.693359375))), f32x4.mul(n, f32x4.splat(-2.12194440e-4)));
+  let p = f32x4.splat(1.9875691500e-4);
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.3981999507e-3));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(8.3334519073e-3));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(4.1665795894e-2));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.6666665459e-1));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(5.0000001201e-1));
+  const e = f32x4.add(f32x4.add(f32x4.mul(f32x4.mul(p, r), r), r), f32x4.splat(1));
+  const pow2 = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(n), i32x4.splat(127)), 23);
+  return f32x4.mul(e, pow2);
+}
+
+/** Bytes of scratch `attentionForward` / `attentionBackward` need for T tokens of head width d. */
+export function attentionScratchBytes(T: i32, d: i32): i32 {
+  return (4 * d * T + 2 * T) << 2;
+}
+
+/**
+ * The attention core of one layer, all heads: qkv [N, 3C] (columns q | k | v, head h at columns
+ * h·d..h·d+d of each) → y [N, C] = concat_h softmax(Q_h K_hᵀ/√d) V_h per sequence; saves the
+ * probabilities P [B, H, T, T]. SIMD for head width 8 and T a multiple of 4, scalar otherwise.
+ */
+export function attentionForward(qkv: usize, B: i32, T: i32, C: i32, H: i32, y: usize, P: usize, scratch: usize): void {
+  const d = C / H;
+  if (d != 8 || (T & 3) != 0) {
+    attentionForwardScalar(qkv, B, T, C, H, y, P, scratch);
+    return;
+  }
+  const row3 = (<usize>(3 * C)) << 2;
+  const rowY = (<usize>C) << 2;
+  const Tb = (<usize>T) << 2;
+  const scale: f32 = 1 / Mathf.sqrt(8);
+  const Kt = scratch; // [8, T]
+  const S = scratch + 8 * Tb; // [T]
+  for (let b = 0; b < B; b++) {
+    const base = qkv + <usize>(b * T) * row3;
+    for (let h = 0; h < H; h++) {
+      const hc = (<usize>(h * 8)) << 2;
+      const kOff = hc + rowY; // K_h columns
+      const vOff = hc + 2 * rowY; // V_h columns
+      for (let j = 0; j < T; j++) {
+        const src = base + <usize>j * row3 + kOff;
+        for (let k = 0; k < 8; k++) store<f32>(Kt + <usize>k * Tb + ((<usize>j) << 2), load<f32>(src + ((<usize>k) << 2)));
+      }
+      const pBase = P + <usize>((b * H + h) * T) * Tb;
+      for (let i = 0; i < T; i++) {
+        const qp = base + <usize>i * row3 + hc;
+        const q0 = f32x4.splat(load<f32>(qp) * scale);
+        const q1 = f32x4.splat(load<f32>(qp, 4) * scale);
+        const q2 = f32x4.splat(load<f32>(qp, 8) * scale);
+        const q3 = f32x4.splat(load<f32>(qp, 12) * scale);
+        const q4 = f32x4.splat(load<f32>(qp, 16) * scale);
+        const q5 = f32x4.splat(load<f32>(qp, 20) * scale);
+        const q6 = f32x4.splat(load<f32>(qp, 24) * scale);
+        const q7 = f32x4.splat(load<f32>(qp, 28) * scale);
+        let mx = f32x4.splat(-Infinity);
+        for (let j = 0; j < T; j += 4) {
+          const kp = Kt + ((<usize>j) << 2);
+          let s = f32x4.mul(q0, v128.load(kp));
+          s = f32x4.add(s, f32x4.mul(q1, v128.load(kp + Tb)));
+          s = f32x4.add(s, f32x4.mul(q2, v128.load(kp + 2 * Tb)));
+          s = f32x4.add(s, f32x4.mul(q3, v128.load(kp + 3 * Tb)));
+          s = f32x4.add(s, f32x4.mul(q4, v128.load(kp + 4 * Tb)));
+          s = f32x4.add(s, f32x4.mul(q5, v128.load(kp + 5 * Tb)));
+          s = f32x4.add(s, f32x4.mul(q6, v128.load(kp + 6 * Tb)));
+          s = f32x4.add(s, f32x4.mul(q7, v128.load(kp + 7 * Tb)));
+          v128.store(S + ((<usize>j) << 2), s);
+          mx = f32x4.max(mx, s);
+        }
+        const m = f32x4.splat(hmax(mx));
+        let sum = f32x4.splat(0);
+        for (let j = 0; j < T; j += 4) {
+          const sp = S + ((<usize>j) << 2);
+          const e = expNonPositive4(f32x4.sub(v128.load(sp), m));
+          v128.store(sp, e);
+          sum = f32x4.add(sum, e);
+        }
+        const inv = f32x4.splat(1 / hsum(sum));
+        const pr = pBase + <usize>i * Tb;
+        for (let j = 0; j < T; j += 4) {
+          const jo = (<usize>j) << 2;
+          v128.store(pr + jo, f32x4.mul(v128.load(S + jo), inv));
+        }
+        let y0 = f32x4.splat(0);
+        let y1 = y0;
+        for (let j = 0; j < T; j++) {
+          const p = v128.load32_splat(pr + ((<usize>j) << 2));
+          const vp = base + <usize>j * row3 + vOff;
+          y0 = f32x4.add(y0, f32x4.mul(p, v128.load(vp)));
+          y1 = f32x4.add(y1, f32x4.mul(p, v128.load(vp, 16)));
+        }
+        const yp = y + <usize>(b * T + i) * rowY + hc;
+        v128.store(yp, y0);
+        v128.store(yp, y1, 16);
+      }
+    }
+  }
+}
+
+/**
+ * Backward of attentionForward: dy [N, C] → dqkv [N, 3C] (overwritten), given qkv and P. Per
+ * head: dP = dY Vᵀ, dV = Pᵀ dY, dS = P ⊙ (dP − rowsum(P ⊙ dP)) / √d, dQ = dS K, dK = dSᵀ Q.
+ */
+export function attentionBackward(qkv: usize, P: usize, dy: usize, B: i32, T: i32, C: i32, H: i32, dqkv: usize, scratch: usize): void {
+  const d = C / H;
+  if (d != 8 || (T & 3) != 0) {
+    attentionBackwardScalar(qkv, P, dy, B, T, C, H, dqkv, scratch);
+    return;
+  }
+  const row3 = (<usize>(3 * C)) << 2;
+  const rowY = (<usize>C) << 2;
+  const Tb = (<usize>T) << 2;
+  const scale = f32x4.splat(1 / Mathf.sqrt(8));
+  const Vt = scratch; // [8, T]
+  const dK = scratch + 8 * Tb; // [T, 8]
+  const dV = dK + 8 * Tb; // [T, 8]
+  const dS = dV + 8 * Tb; // [T]
+  for (let b = 0; b < B; b++) {
+    const base = qkv + <usize>(b * T) * row3;
+    const dbase = dqkv + <usize>(b * T) * row3;
+    for (let h = 0; h < H; h++) {
+      const hc = (<usize>(h * 8)) << 2;
+      const kOff = hc + rowY;
+      const vOff = hc + 2 * rowY;
+      for (let j = 0; j < T; j++) {
+        const src = base + <usize>j * row3 + vOff;
+        for (let k = 0; k < 8; k++) store<f32>(Vt + <usize>k * Tb + ((<usize>j) << 2), load<f32>(src + ((<usize>k) << 2)));
+      }
+      memory.fill(dK, 0, 16 * Tb);
+      const pBase = P + <usize>((b * H + h) * T) * Tb;
+      for (let i = 0; i < T; i++) {
+        const pr = pBase + <usize>i * Tb;
+        const gp = dy + <usize>(b * T + i) * rowY + hc;
+        const g0 = v128.load32_splat(gp);
+        const g1 = v128.load32_splat(gp + 4);
+        const g2 = v128.load32_splat(gp + 8);
+        const g3 = v128.load32_splat(gp + 12);
+        const g4 = v128.load32_splat(gp + 16);
+        const g5 = v128.load32_splat(gp + 20);
+        const g6 = v128.load32_splat(gp + 24);
+        const g7 = v128.load32_splat(gp + 28);
+        // dP[i, j] = dY[i] · V[j], kept in dS; dot = Σ_j P[i, j] dP[i, j]
+        let dotv = f32x4.splat(0);
+        for (let j = 0; j < T; j += 4) {
+          const vp = Vt + ((<usize>j) << 2);
+          let s = f32x4.mul(g0, v128.load(vp));
+          s = f32x4.add(s, f32x4.mul(g1, v128.load(vp + Tb)));
+          s = f32x4.add(s, f32x4.mul(g2, v128.load(vp + 2 * Tb)));
+          s = f32x4.add(s, f32x4.mul(g3, v128.load(vp + 3 * Tb)));
+          s = f32x4.add(s, f32x4.mul(g4, v128.load(vp + 4 * Tb)));
+          s = f32x4.add(s, f32x4.mul(g5, v128.load(vp + 5 * Tb)));
+          s = f32x4.add(s, f32x4.mul(g6, v128.load(vp + 6 * Tb)));
+          s = f32x4.add(s, f32x4.mul(g7, v128.load(vp + 7 * Tb)));
+          v128.store(dS + ((<usize>j) << 2), s);
+          dotv = f32x4.add(dotv, f32x4.mul(v128.load(pr + ((<usize>j) << 2)), s));
+        }
+        const dot = f32x4.splat(hsum(dotv));
+        for (let j = 0; j < T; j += 4) {
+          const jo = (<usize>j) << 2;
+          v128.store(dS + jo, f32x4.mul(f32x4.mul(v128.load(pr + jo), f32x4.sub(v128.load(dS + jo), dot)), scale));
+        }
+        // dQ[i] = Σ_j dS[i, j] K[j];  dK[j] += dS[i, j] Q[i];  dV[j] += P[i, j] dY[i]
+        const qp = base + <usize>i * row3 + hc;
+        const qv0 = v128.load(qp);
+        const qv1 = v128.load(qp, 16);
+        const gv0 = v128.load(gp);
+        const gv1 = v128.load(gp, 16);
+        let a0 = f32x4.splat(0);
+        let a1 = a0;
+        for (let j = 0; j < T; j++) {
+          const jo = (<usize>j) << 2;
+          const s = v128.load32_splat(dS + jo);
+          const p = v128.load32_splat(pr + jo);
+          const kp = base + <usize>j * row3 + kOff;
+          a0 = f32x4.add(a0, f32x4.mul(s, v128.load(kp)));
+          a1 = f32x4.add(a1, f32x4.mul(s, v128.load(kp, 16)));
+          const dkp = dK + (jo << 3);
+          v128.store(dkp, f32x4.add(v128.load(dkp), f32x4.mul(s, qv0)));
+          v128.store(dkp, f32x4.add(v128.load(dkp, 16), f32x4.mul(s, qv1)), 16);
+          const dvp = dV + (jo << 3);
+          v128.store(dvp, f32x4.add(v128.load(dvp), f32x4.mul(p, gv0)));
+          v128.store(dvp, f32x4.add(v128.load(dvp, 16), f32x4.mul(p, gv1)), 16);
+        }
+        const dq = dbase + <usize>i * row3 + hc;
+        v128.store(dq, a0);
+        v128.store(dq, a1, 16);
+      }
+      for (let j = 0; j < T; j++) {
+        const jo = (<usize>j) << 5;
+        const dst = dbase + <usize>j * row3 + hc;
+        v128.store(dst + rowY, v128.load(dK + jo));
+        v128.store(dst + rowY, v128.load(dK + jo, 16), 16);
+        v128.store(dst + 2 * rowY, v128.load(dV + jo));
+        v128.store(dst + 2 * rowY, v128.load(dV + jo, 16), 16);
+      }
+    }
+  }
+}
+
+/** attentionForward for any head width and T, one value at a time (scratch: T floats). */
+function attentionForwardScalar(qkv: usize, B: i32, T: i32, C: i32, H: i32, y: usize, P: usize, scratch: usize): void {
+  const d = C / H;
+  const C3 = 3 * C;
+  const scale: f32 = 1 / Mathf.sqrt(<f32>d);
+  const s = scratch;
+  for (let b = 0; b < B; b++) {
+    const r0 = b * T;
+    for (let h = 0; h < H; h++) {
+      const hc = h * d;
+      const pBase = (b * H + h) * T * T;
+      for (let i = 0; i < T; i++) {
+        let max: f32 = -Infinity;
+        for (let j = 0; j < T; j++) {
+          let acc: f32 = 0;
+          for (let k = 0; k < d; k++) acc += f(qkv, (r0 + i) * C3 + hc + k) * scale * f(qkv, (r0 + j) * C3 + C + hc + k);
+          st(s, j, acc);
+          if (acc > max) max = acc;
+        }
+        let sum: f32 = 0;
+        for (let j = 0; j < T; j++) {
+          const e = Mathf.exp(f(s, j) - max);
+          st(s, j, e);
+          sum += e;
+        }
+        for (let j = 0; j < T; j++) st(P, pBase + i * T + j, f(s, j) / sum);
+        for (let k = 0; k < d; k++) {
+          let acc: f32 = 0;
+          for (let j = 0; j < T; j++) acc += f(P, pBase + i * T + j) * f(qkv, (r0 + j) * C3 + 2 * C + hc + k);
+          st(y, (r0 + i) * C + hc + k, acc);
+        }
+      }
+    }
+  }
+}
+
+/** attentionBackward for any head width and T, one value at a time (scratch: T floats). */
+function attentionBackwardScalar(qkv: usize, P: usize, dy: usize, B: i32, T: i32, C: i32, H: i32, dqkv: usize, scratch: usize): void {
+  const d = C / H;
+  const C3 = 3 * C;
+  const scale: f32 = 1 / Mathf.sqrt(<f32>d);
+  const dS = scratch;
+  for (let b = 0; b < B; b++) {
+    const r0 = b * T;
+    for (let h = 0; h < H; h++) {
+      const hc = h * d;
+      const pBase = (b * H + h) * T * T;
+      for (let j = 0; j < T; j++) {
+        for (let k = 0; k < d; k++) {
+          st(dqkv, (r0 + j) * C3 + C + hc + k, 0);
+          st(dqkv, (r0 + j) * C3 + 2 * C + hc + k, 0);
+        }
+      }
+      for (let i = 0; i < T; i++) {
+        let dot: f32 = 0;
+        for (let j = 0; j < T; j++) {
+          let acc: f32 = 0;
+          for (let k = 0; k < d; k++) acc += f(dy, (r0 + i) * C + hc + k) * f(qkv, (r0 + j) * C3 + 2 * C + hc + k);
+          st(dS, j, acc);
+          dot += f(P, pBase + i * T + j) * acc;
+        }
+        for (let k = 0; k < d; k++) st(dqkv, (r0 + i) * C3 + hc + k, 0);
+        for (let j = 0; j < T; j++) {
+          const p = f(P, pBase + i * T + j);
+          const g = p * (f(dS, j) - dot) * scale;
+          for (let k = 0; k < d; k++) {
+            const qi = (r0 + i) * C3 + hc + k;
+            const kj = (r0 + j) * C3 + C + hc + k;
+            const vj = (r0 + j) * C3 + 2 * C + hc + k;
+            st(dqkv, qi, f(dqkv, qi) + g * f(qkv, kj));
+            st(dqkv, kj, f(dqkv, kj) + g * f(qkv, qi));
+            st(dqkv, vj, f(dqkv, vj) + p * f(dy, (r0 + i) * C + hc + k));
+          }
+        }
+      }
+    }
+  }
+}
+
+export function expNonPositiveInto(x: usize, out: usize, n: i32): void {
+  for (let i = 0; i < n; i += 4) {
+    const o = (<usize>i) << 2;
+    v128.store(out + o, expNonPositive4(v128.load(x + o)));
+  }
+}

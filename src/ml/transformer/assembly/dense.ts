@@ -1,0 +1,168 @@
+// AssemblyScript: the dense products of the transformer step (see kernels.ts).
+
+// ---------------------------------------------------------------------------------------------
+// Dense products
+
+/**
+ * out[M, N] = a[M, K] · b[K, N] (+ bias[N] when bias ≠ 0). Blocks of 4 rows × 8 columns held
+ * in 8 SIMD accumulators; left-over rows and columns take the scalar path.
+ */
+export function matmul(a: usize, b: usize, bias: usize, out: usize, M: i32, K: i32, N: i32): void {
+  const rowA = (<usize>K) << 2;
+  const rowB = (<usize>N) << 2;
+  const N8 = N & ~7;
+  let i = 0;
+  for (; i + 4 <= M; i += 4) {
+    const a0 = a + <usize>i * rowA;
+    const a1 = a0 + rowA;
+    const a2 = a1 + rowA;
+    const a3 = a2 + rowA;
+    const o0 = out + <usize>i * rowB;
+    const o1 = o0 + rowB;
+    const o2 = o1 + rowB;
+    const o3 = o2 + rowB;
+    for (let j = 0; j < N8; j += 8) {
+      const jo = (<usize>j) << 2;
+      let c00 = f32x4.splat(0);
+      let c01 = c00;
+      if (bias) {
+        c00 = v128.load(bias + jo);
+        c01 = v128.load(bias + jo, 16);
+      }
+      let c10 = c00, c11 = c01, c20 = c00, c21 = c01, c30 = c00, c31 = c01;
+      let bp = b + jo;
+      for (let k = 0; k < K; k++) {
+        const ko = (<usize>k) << 2;
+        const b0 = v128.load(bp);
+        const b1 = v128.load(bp, 16);
+        const s0 = v128.load32_splat(a0 + ko);
+        const s1 = v128.load32_splat(a1 + ko);
+        const s2 = v128.load32_splat(a2 + ko);
+        const s3 = v128.load32_splat(a3 + ko);
+        c00 = f32x4.add(c00, f32x4.mul(s0, b0));
+        c01 = f32x4.add(c01, f32x4.mul(s0, b1));
+        c10 = f32x4.add(c10, f32x4.mul(s1, b0));
+        c11 = f32x4.add(c11, f32x4.mul(s1, b1));
+        c20 = f32x4.add(c20, f32x4.mul(s2, b0));
+        c21 = f32x4.add(c21, f32x4.mul(s2, b1));
+        c30 = f32x4.add(c30, f32x4.mul(s3, b0));
+        c31 = f32x4.add(c31, f32x4.mul(s3, b1));
+        bp += rowB;
+      }
+      v128.store(o0 + jo, c00);
+      v128.store(o0 + jo, c01, 16);
+      v128.store(o1 + jo, c10);
+      v128.store(o1 + jo, c11, 16);
+      v128.store(o2 + jo, c20);
+      v128.store(o2 + jo, c21, 16);
+      v128.store(o3 + jo, c30);
+      v128.store(o3 + jo, c31, 16);
+    }
+    if (N8 < N) matmulScalar(a, b, bias, out, i, i + 4, N8, K, N);
+  }
+  if (i < M) matmulScalar(a, b, bias, out, i, M, 0, K, N);
+}
+
+/** Rows [i0, i1) and columns [j0, N) of `matmul`, one output at a time. */
+function matmulScalar(a: usize, b: usize, bias: usize, out: usize, i0: i32, i1: i32, j0: i32, K: i32, N: i32): void {
+  for (let i = i0; i < i1; i++) {
+    for (let j = j0; j < N; j++) {
+      let s: f32 = bias ? load<f32>(bias + ((<usize>j) << 2)) : 0;
+      for (let k = 0; k < K; k++) s += load<f32>(a + ((<usize>(i * K + k)) << 2)) * load<f32>(b + ((<usize>(k * N + j)) << 2));
+      store<f32>(out + ((<usize>(i * N + j)) << 2), s);
+    }
+  }
+}
+
+/** Rows per pass of matmulTN: a chunk of a and b (64 × (I + J) floats) stays in L1 while every output block is updated. */
+const TN_ROWS = 64;
+
+/**
+ * out[I, J] = scale · Σ_r a[r, i] b[r, j] = scale · aᵀ b for a [R, I], b [R, J]: weight
+ * gradients (h_aᵀ δ) and Hebbian updates. Rows are taken in chunks of TN_ROWS; within a chunk,
+ * blocks of 4 × 8 outputs accumulate in SIMD registers and are added into `out`.
+ */
+export function matmulTN(a: usize, b: usize, out: usize, R: i32, I: i32, J: i32, scale: f32): void {
+  const rowA = (<usize>I) << 2;
+  const rowB = (<usize>J) << 2;
+  const J8 = J & ~7;
+  const I4 = I & ~3;
+  memory.fill(out, 0, <usize>(I * J) << 2);
+  for (let r0 = 0; r0 < R; r0 += TN_ROWS) {
+    const r1 = min(R, r0 + TN_ROWS);
+    for (let i = 0; i < I4; i += 4) {
+      const io = (<usize>i) << 2;
+      for (let j = 0; j < J8; j += 8) {
+        const jo = (<usize>j) << 2;
+        const o0 = out + <usize>i * rowB + jo;
+        let c00 = v128.load(o0);
+        let c01 = v128.load(o0, 16);
+        let c10 = v128.load(o0 + rowB);
+        let c11 = v128.load(o0 + rowB, 16);
+        let c20 = v128.load(o0 + 2 * rowB);
+        let c21 = v128.load(o0 + 2 * rowB, 16);
+        let c30 = v128.load(o0 + 3 * rowB);
+        let c31 = v128.load(o0 + 3 * rowB, 16);
+        let ap = a + <usize>r0 * rowA + io;
+        let bp = b + <usize>r0 * rowB + jo;
+        for (let r = r0; r < r1; r++) {
+          const b0 = v128.load(bp);
+          const b1 = v128.load(bp, 16);
+          const s0 = v128.load32_splat(ap);
+          const s1 = v128.load32_splat(ap + 4);
+          const s2 = v128.load32_splat(ap + 8);
+          const s3 = v128.load32_splat(ap + 12);
+          c00 = f32x4.add(c00, f32x4.mul(s0, b0));
+          c01 = f32x4.add(c01, f32x4.mul(s0, b1));
+          c10 = f32x4.add(c10, f32x4.mul(s1, b0));
+          c11 = f32x4.add(c11, f32x4.mul(s1, b1));
+          c20 = f32x4.add(c20, f32x4.mul(s2, b0));
+          c21 = f32x4.add(c21, f32x4.mul(s2, b1));
+          c30 = f32x4.add(c30, f32x4.mul(s3, b0));
+          c31 = f32x4.add(c31, f32x4.mul(s3, b1));
+          ap += rowA;
+          bp += rowB;
+        }
+        v128.store(o0, c00);
+        v128.store(o0, c01, 16);
+        v128.store(o0 + rowB, c10);
+        v128.store(o0 + rowB, c11, 16);
+        v128.store(o0 + 2 * rowB, c20);
+        v128.store(o0 + 2 * rowB, c21, 16);
+        v128.store(o0 + 3 * rowB, c30);
+        v128.store(o0 + 3 * rowB, c31, 16);
+      }
+    }
+  }
+  if (J8 < J) matmulTNScalar(a, b, out, R, I, J, 0, I4, J8);
+  if (I4 < I) matmulTNScalar(a, b, out, R, I, J, I4, I, 0);
+  const n = I * J;
+  const sv = f32x4.splat(scale);
+  const n4 = n & ~3;
+  for (let q = 0; q < n4; q += 4) {
+    const o = out + ((<usize>q) << 2);
+    v128.store(o, f32x4.mul(v128.load(o), sv));
+  }
+  for (let q = n4; q < n; q++) {
+    const o = out + ((<usize>q) << 2);
+    store<f32>(o, load<f32>(o) * scale);
+  }
+}
+
+/** Outputs [i0, i1) × [j0, J) of `matmulTN` before scaling, one at a time. */
+function matmulTNScalar(a: usize, b: usize, out: usize, R: i32, I: i32, J: i32, i0: i32, i1: i32, j0: i32): void {
+  for (let i = i0; i < i1; i++) {
+    for (let j = j0; j < J; j++) {
+      let s: f32 = 0;
+      for (let r = 0; r < R; r++) s += load<f32>(a + ((<usize>(r * I + i)) << 2)) * load<f32>(b + ((<usize>(r * J + j)) << 2));
+      store<f32>(out + ((<usize>(i * J + j)) << 2), s);
+    }
+  }
+}
+
+/** out[cols, rows] = aᵀ for a [rows, cols]. */
+export function transpose(a: usize, rows: i32, cols: i32, out: usize): void {
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c++) store<f32>(out + ((<usize>(c * rows + r)) << 2), load<f32>(a + ((<usize>(r * cols + c)) << 2)));
+  }
+}
