@@ -27,6 +27,31 @@ function expNonPositive4(x0: v128): v128 {
   return f32x4.mul(e, pow2);
 }
 
+/** out [8, T] = the 8 columns at `src` of T rows `row` bytes apart, transposed (a head's Kᵀ or Vᵀ). */
+// @ts-ignore: decorator
+@inline
+function transpose8(src: usize, row: usize, T: i32, out: usize): void {
+  const Tb = (<usize>T) << 2;
+  for (let j = 0; j < T; j++) {
+    const r = src + <usize>j * row;
+    for (let k = 0; k < 8; k++) store<f32>(out + <usize>k * Tb + ((<usize>j) << 2), load<f32>(r + ((<usize>k) << 2)));
+  }
+}
+
+/** Σ_k a_k · p[k, 0..3] for the rows p, p + Tb, …, p + 7·Tb: 4 dot products of width 8 (a_k splatted). */
+// @ts-ignore: decorator
+@inline
+function dot8(p: usize, Tb: usize, a0: v128, a1: v128, a2: v128, a3: v128, a4: v128, a5: v128, a6: v128, a7: v128): v128 {
+  let s = f32x4.mul(a0, v128.load(p));
+  s = f32x4.add(s, f32x4.mul(a1, v128.load(p + Tb)));
+  s = f32x4.add(s, f32x4.mul(a2, v128.load(p + 2 * Tb)));
+  s = f32x4.add(s, f32x4.mul(a3, v128.load(p + 3 * Tb)));
+  s = f32x4.add(s, f32x4.mul(a4, v128.load(p + 4 * Tb)));
+  s = f32x4.add(s, f32x4.mul(a5, v128.load(p + 5 * Tb)));
+  s = f32x4.add(s, f32x4.mul(a6, v128.load(p + 6 * Tb)));
+  return f32x4.add(s, f32x4.mul(a7, v128.load(p + 7 * Tb)));
+}
+
 /** Bytes of scratch `attentionForward` / `attentionBackward` need for T tokens of head width d. */
 export function attentionScratchBytes(T: i32, d: i32): i32 {
   return (4 * d * T + 2 * T) << 2;
@@ -55,10 +80,7 @@ export function attentionForward(qkv: usize, B: i32, T: i32, C: i32, H: i32, y: 
       const hc = (<usize>(h * 8)) << 2;
       const kOff = hc + rowY; // K_h columns
       const vOff = hc + 2 * rowY; // V_h columns
-      for (let j = 0; j < T; j++) {
-        const src = base + <usize>j * row3 + kOff;
-        for (let k = 0; k < 8; k++) store<f32>(Kt + <usize>k * Tb + ((<usize>j) << 2), load<f32>(src + ((<usize>k) << 2)));
-      }
+      transpose8(base + kOff, row3, T, Kt);
       const pBase = P + <usize>((b * H + h) * T) * Tb;
       for (let i = 0; i < T; i++) {
         const qp = base + <usize>i * row3 + hc;
@@ -72,15 +94,7 @@ export function attentionForward(qkv: usize, B: i32, T: i32, C: i32, H: i32, y: 
         const q7 = f32x4.splat(load<f32>(qp, 28) * scale);
         let mx = f32x4.splat(-Infinity);
         for (let j = 0; j < T; j += 4) {
-          const kp = Kt + ((<usize>j) << 2);
-          let s = f32x4.mul(q0, v128.load(kp));
-          s = f32x4.add(s, f32x4.mul(q1, v128.load(kp + Tb)));
-          s = f32x4.add(s, f32x4.mul(q2, v128.load(kp + 2 * Tb)));
-          s = f32x4.add(s, f32x4.mul(q3, v128.load(kp + 3 * Tb)));
-          s = f32x4.add(s, f32x4.mul(q4, v128.load(kp + 4 * Tb)));
-          s = f32x4.add(s, f32x4.mul(q5, v128.load(kp + 5 * Tb)));
-          s = f32x4.add(s, f32x4.mul(q6, v128.load(kp + 6 * Tb)));
-          s = f32x4.add(s, f32x4.mul(q7, v128.load(kp + 7 * Tb)));
+          const s = dot8(Kt + ((<usize>j) << 2), Tb, q0, q1, q2, q3, q4, q5, q6, q7);
           v128.store(S + ((<usize>j) << 2), s);
           mx = f32x4.max(mx, s);
         }
@@ -139,10 +153,7 @@ export function attentionBackward(qkv: usize, P: usize, dy: usize, B: i32, T: i3
       const hc = (<usize>(h * 8)) << 2;
       const kOff = hc + rowY;
       const vOff = hc + 2 * rowY;
-      for (let j = 0; j < T; j++) {
-        const src = base + <usize>j * row3 + vOff;
-        for (let k = 0; k < 8; k++) store<f32>(Vt + <usize>k * Tb + ((<usize>j) << 2), load<f32>(src + ((<usize>k) << 2)));
-      }
+      transpose8(base + vOff, row3, T, Vt);
       memory.fill(dK, 0, 16 * Tb);
       const pBase = P + <usize>((b * H + h) * T) * Tb;
       for (let i = 0; i < T; i++) {
@@ -159,15 +170,7 @@ export function attentionBackward(qkv: usize, P: usize, dy: usize, B: i32, T: i3
         // dP[i, j] = dY[i] · V[j], kept in dS; dot = Σ_j P[i, j] dP[i, j]
         let dotv = f32x4.splat(0);
         for (let j = 0; j < T; j += 4) {
-          const vp = Vt + ((<usize>j) << 2);
-          let s = f32x4.mul(g0, v128.load(vp));
-          s = f32x4.add(s, f32x4.mul(g1, v128.load(vp + Tb)));
-          s = f32x4.add(s, f32x4.mul(g2, v128.load(vp + 2 * Tb)));
-          s = f32x4.add(s, f32x4.mul(g3, v128.load(vp + 3 * Tb)));
-          s = f32x4.add(s, f32x4.mul(g4, v128.load(vp + 4 * Tb)));
-          s = f32x4.add(s, f32x4.mul(g5, v128.load(vp + 5 * Tb)));
-          s = f32x4.add(s, f32x4.mul(g6, v128.load(vp + 6 * Tb)));
-          s = f32x4.add(s, f32x4.mul(g7, v128.load(vp + 7 * Tb)));
+          const s = dot8(Vt + ((<usize>j) << 2), Tb, g0, g1, g2, g3, g4, g5, g6, g7);
           v128.store(dS + ((<usize>j) << 2), s);
           dotv = f32x4.add(dotv, f32x4.mul(v128.load(pr + ((<usize>j) << 2)), s));
         }
