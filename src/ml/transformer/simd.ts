@@ -1,8 +1,9 @@
 /**
  * The transformer step's WebAssembly SIMD kernels: compiles assembly/kernels.ts (AssemblyScript,
  * with the files it re-exports) at first use, caches the binary by the hash of the sources, the
- * compiler's version and the options, and gives each workspace its own instance whose linear memory holds every buffer the
- * kernels touch (an arena of Float32Array views, sized once, never grown, so no view detaches).
+ * compiler's version and the flags, and gives each workspace its own instance whose linear memory
+ * holds every buffer the kernels touch (an arena of Float32Array views, sized once, never grown,
+ * so no view detaches).
  *
  * The kernel source is referenced as `new URL('./assembly/kernels.ts', import.meta.url)`; the
  * engine's code identity follows such references, so editing a kernel re-runs the stages that
