@@ -184,3 +184,42 @@ export function cellMetrics(
     backendVersion: backend.version,
   };
 }
+
+/** What a loop knows at its end, for `finishCell`. */
+export interface CellEnd {
+  /** model, rule, σ as metrics.json names them. */
+  readonly model: string;
+  readonly rule: string;
+  readonly sigma: number;
+  readonly cfg: { readonly lr: number; readonly gamma: number; readonly seed: number; readonly batch: number; readonly stationaryThreshold: number; readonly collapse: CollapseRule; readonly reportedLayer: string };
+  /** Steps done, the window K, the trajectory period. */
+  readonly steps: number;
+  readonly windowK: number;
+  readonly every: number;
+  /** The final weight matrices, in the trace's order. */
+  readonly weights: readonly Float32Array[];
+  /** 'ok' or 'diverged' so far. */
+  readonly status: CellStatus;
+  /** Final losses; `targetVar` is also the collapse rule's reference loss. */
+  readonly loss: Omit<CellMetrics['loss'], 'valBest'>;
+  readonly backend: { readonly name: string; readonly version: string };
+}
+
+/**
+ * metrics.json of a finished cell from its trace: the per-matrix summaries, the collapse rule on
+ * the reported layer (final validation loss against `loss.targetVar`), the best validation loss.
+ */
+export function finishCell(trace: RunTrace, e: CellEnd): CellMetrics {
+  const c = e.cfg;
+  const layers = trace.summarise(e.weights, e.windowK, c.gamma, c.stationaryThreshold);
+  const status = finalStatus(e.status, layers.norms, c.reportedLayer, e.loss.valFinal, e.loss.targetVar, c.collapse);
+  const { trainFinal, valFinal, targetVar, ...rest } = e.loss; // metrics.json's key order
+  return cellMetrics(
+    { model: e.model, rule: e.rule, gamma: c.gamma, sigma: e.sigma, seed: c.seed, lr: c.lr, steps: e.steps, batch: c.batch, reportedLayer: c.reportedLayer, windowK: e.windowK },
+    status,
+    layers,
+    { trainFinal, valFinal, valBest: trace.bestValLoss(valFinal), targetVar, ...rest },
+    trace.trajectory(e.every),
+    e.backend,
+  );
+}

@@ -25,7 +25,7 @@ import {
   type AdamState,
   type RandomNNConfig,
 } from './rules.ts';
-import { cellMetrics, finalStatus, layerName, RunTrace, type TrainHooks } from './summary.ts';
+import { finishCell, layerName, RunTrace, type TrainHooks } from './summary.ts';
 
 /** The learning rules of Table 1. */
 export const RULES = ['sgd', 'adam', 'dfa', 'randomnn'] as const;
@@ -227,19 +227,12 @@ export function trainMlp(
   const valFinal = status === 'diverged' ? NaN : mlpLoss(tf, p, valX, valY);
   const trainFinal = status === 'diverged' ? NaN : mlpLoss(tf, p, trainX, trainY);
   const targetVar = targetVariance(val.y, val.n, dOut);
-  const layers = trace.summarise(p.W, K, cfg.gamma, cfg.stationaryThreshold);
-  status = finalStatus(status, layers.norms, cfg.reportedLayer, valFinal, targetVar, cfg.collapse);
-  const valBest = trace.bestValLoss(valFinal);
 
   tf.dispose(owned);
   rnn?.net.dispose();
-  const metrics: CellMetrics = cellMetrics(
-    { model: 'mlp', rule: cfg.rule, gamma: cfg.gamma, sigma: cfg.sigma, seed: cfg.seed, lr: cfg.lr, steps: done, batch: cfg.batch, reportedLayer: cfg.reportedLayer, windowK: K },
-    status,
-    layers,
-    { trainFinal, valFinal, valBest, targetVar },
-    trace.trajectory(every),
-    backend,
-  );
+  const metrics = finishCell(trace, {
+    model: 'mlp', rule: cfg.rule, sigma: cfg.sigma, cfg, steps: done, windowK: K, every, weights: p.W, status,
+    loss: { trainFinal, valFinal, targetVar }, backend,
+  });
   return { metrics, params: p };
 }

@@ -9,7 +9,7 @@ import type { CellMetrics, CellStatus } from '../../metrics.ts';
 import { alignments, cosine, mean } from '../alignment.ts';
 import { upload, type Tf } from '../backend.ts';
 import { epochBatches } from '../batches.ts';
-import { cellMetrics, finalStatus, layerName, RunTrace, type TrainHooks } from '../summary.ts';
+import { finishCell, layerName, RunTrace, type TrainHooks } from '../summary.ts';
 import { ruleLabel, type SceConfig } from './config.ts';
 import { assembleBatch, IMAGE_DIM, type ImageSet } from './data.ts';
 import { ceFromLogits, normalisedCrop, updateAlignment, windowCurve, type WindowCurve } from './measure.ts';
@@ -224,7 +224,6 @@ export function trainSce(tf: Tf, backend: { name: string; version: string }, cfg
   const testEv = diverged ? { loss: NaN, acc: NaN } : evaluate(tf, net, m, data.test, data.test.n, data.lut, C);
   const trainEv = diverged ? { loss: NaN, acc: NaN } : evaluate(tf, net, m, data.train, Math.min(cfg.trainEvalN, data.train.n), data.lut, C);
   const refLoss = Math.log(C);
-  const layers = trace.summarise(m.mlp.W, K, cfg.gamma, cfg.stationaryThreshold);
   const signalCurves: Record<string, WindowCurve> = {};
   const fullCurves: Record<string, WindowCurve> = {};
   const ruleCurves: Record<string, WindowCurve> = {};
@@ -238,18 +237,12 @@ export function trainSce(tf: Tf, backend: { name: string; version: string }, cfg
       ruleAlignment[name] = mean(windowRule[l]!);
     }
   }
-  status = finalStatus(status, layers.norms, cfg.reportedLayer, testEv.loss, refLoss, cfg.collapse);
-  const valBest = trace.bestValLoss(testEv.loss);
-
-  const metrics: CellMetrics = cellMetrics(
-    { model: 'sce', rule: ruleLabel(cfg), gamma: cfg.gamma, sigma: 0, seed: cfg.seed, lr: cfg.lr, steps: done, batch: cfg.batch, reportedLayer: cfg.reportedLayer, windowK: K },
-    status,
-    layers,
+  const metrics = finishCell(trace, {
+    model: 'sce', rule: ruleLabel(cfg), sigma: 0, cfg, steps: done, windowK: K, every, weights: m.mlp.W, status,
     // targetVar: for classification, the reference loss ln(classes) the collapse rule compares against.
-    { trainFinal: trainEv.loss, valFinal: testEv.loss, valBest, targetVar: refLoss, trainAcc: trainEv.acc, valAcc: testEv.acc },
-    trace.trajectory(every),
+    loss: { trainFinal: trainEv.loss, valFinal: testEv.loss, targetVar: refLoss, trainAcc: trainEv.acc, valAcc: testEv.acc },
     backend,
-  );
+  });
   const extras: SceExtras = {
     schema: 1,
     activation: cfg.activation,

@@ -16,7 +16,7 @@ import { initMlp } from '../mlp.ts';
 import { fixedMlp, fixedMlpBatchMean } from '../mlp-tf.ts';
 import { rngFor } from '../rng.ts';
 import { adamUpdate, clipGlobalNorm, projectSignal, randomNNSignal, randomNNUpdate, sgdUpdate, type AdamConfig, type AdamState, type RandomNNConfig } from '../rules.ts';
-import { cellMetrics, finalStatus, RunTrace, type TrainHooks } from '../summary.ts';
+import { finishCell, RunTrace, type TrainHooks } from '../summary.ts';
 import type { RuleName } from '../train.ts';
 import { initTransformer, numel, type InitOptions, type TransformerConfig, type TransformerParams } from './model.ts';
 import { simdModule } from './simd.ts';
@@ -192,19 +192,11 @@ export async function trainTransformer(
   const valFinal = status === 'diverged' ? NaN : traj.step[traj.step.length - 1] === done ? traj.valLoss[traj.valLoss.length - 1]! : datasetLoss(p, val.tokens, val.y, val.n, ws);
   const trainFinal = status === 'diverged' ? NaN : datasetLoss(p, train.tokens, train.y, train.n, ws);
   const targetVar = targetVariance(val.y, val.n, dOut);
-  const layers = trace.summarise(weights, K, cfg.gamma, cfg.stationaryThreshold);
-  status = finalStatus(status, layers.norms, cfg.reportedLayer, valFinal, targetVar, cfg.collapse);
-  const valBest = trace.bestValLoss(valFinal);
   rnn?.net.dispose();
-
-  const metrics: CellMetrics = cellMetrics(
-    { model: 'transformer', rule: cfg.rule, gamma: cfg.gamma, sigma: cfg.sigma, seed: cfg.seed, lr: cfg.lr, steps: done, batch: cfg.batch, reportedLayer: cfg.reportedLayer, windowK: K },
-    status,
-    layers,
-    { trainFinal, valFinal, valBest, targetVar },
-    trace.trajectory(every),
-    backend,
-  );
+  const metrics = finishCell(trace, {
+    model: 'transformer', rule: cfg.rule, sigma: cfg.sigma, cfg, steps: done, windowK: K, every, weights, status,
+    loss: { trainFinal, valFinal, targetVar }, backend,
+  });
   return { metrics, params: p };
 }
 
