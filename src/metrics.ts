@@ -27,6 +27,26 @@ export interface LayerAlignment {
   readonly window: readonly number[];
 }
 
+/**
+ * How often a rule's norm clip bound, from the norms measured before clipping (DFA: the global
+ * gradient norm, once per step; RandomNN: each parameter's update norm, once per parameter and step).
+ */
+export interface ClipSummary {
+  /** 'global' (DFA: one norm over all parameters) or 'per-parameter' (RandomNN). */
+  readonly scope: 'global' | 'per-parameter';
+  /** The clip threshold. */
+  readonly limit: number;
+  /** Norms measured (steps, or steps × parameters). */
+  readonly count: number;
+  /** Fraction of them above the limit (the clip bound), over the whole run and over the last K iterations. */
+  readonly fractionClipped: number;
+  readonly fractionClippedWindow: number;
+  /** Mean, largest and last pre-clip norm. */
+  readonly mean: number;
+  readonly max: number;
+  readonly last: number;
+}
+
 /** `metrics.json` of one training cell. */
 export interface CellMetrics {
   readonly schema: 1;
@@ -49,6 +69,8 @@ export interface CellMetrics {
   readonly alignment: Readonly<Record<string, LayerAlignment>>;
   readonly stationarity: Readonly<Record<string, Stationarity>>;
   readonly norms: Readonly<Record<string, { readonly initial: number; readonly final: number }>>;
+  /** Rules with a norm clip (DFA, RandomNN) only: the pre-clip norms, summarised. */
+  readonly clip?: ClipSummary;
   readonly loss: {
     readonly trainFinal: number;
     readonly valFinal: number;

@@ -106,6 +106,31 @@ describe('training cell', () => {
     expect(r.metrics.steps).toBeLessThan(50);
   });
 
+  it('records the pre-clip norms of the clipping rules (DFA global, RandomNN per parameter), and only theirs', () => {
+    const dfa = run({ rule: 'dfa', lr: 1, gamma: 5e-4, steps: 40 }).metrics.clip!;
+    expect(dfa.scope).toBe('global');
+    expect(dfa.limit).toBe(5);
+    expect(dfa.count).toBe(40);
+    expect(dfa.max).toBeGreaterThanOrEqual(dfa.mean);
+    expect(dfa.fractionClipped).toBeGreaterThanOrEqual(0);
+    expect(dfa.fractionClipped).toBeLessThanOrEqual(1);
+    // A tiny limit binds at every step; a huge one never does.
+    const tight = run({ rule: 'dfa', lr: 1, steps: 20, dfa: { feedbackScale: 1, clip: 1e-6 } }).metrics.clip!;
+    expect(tight.fractionClipped).toBe(1);
+    expect(tight.fractionClippedWindow).toBe(1);
+    const loose = run({ rule: 'dfa', lr: 1, steps: 20, dfa: { feedbackScale: 1, clip: 1e9 } }).metrics.clip!;
+    expect(loose.fractionClipped).toBe(0);
+    // RandomNN: 6 parameters × 30 steps. ‖g‖ ≤ 1 by construction (p(W*) normalises W*), so at
+    // η = 0.5 the update norm stays below the clip of 1; at η = 5 it is ~5 and the clip binds.
+    const rnn = run({ rule: 'randomnn', lr: 0.5, steps: 30 }).metrics.clip!;
+    expect(rnn.scope).toBe('per-parameter');
+    expect(rnn.count).toBe(6 * 30);
+    expect(rnn.max).toBeLessThanOrEqual(1);
+    expect(rnn.fractionClipped).toBe(0);
+    expect(run({ rule: 'randomnn', lr: 5, steps: 30 }).metrics.clip!.fractionClipped).toBeGreaterThan(0.5);
+    expect(run({ rule: 'sgd', steps: 10 }).metrics.clip).toBeUndefined();
+  });
+
   it('RandomNN runs and steers its weights towards the target norm', () => {
     const m = run({ rule: 'randomnn', lr: 0.5, steps: 60, randomnn: { ...cfg({}).randomnn, targetNorm: 8 } }).metrics;
     expect(m.status).toBe('ok');

@@ -129,15 +129,24 @@ export function randomNNSignal(
 
 /**
  * RandomNN's update of one parameter: Δ = η(g − γθ) with g = −G, scaled down to norm `clip`
- * when longer (per-parameter update-norm clip); θ ← θ + Δ. Returns ‖θ‖² after the update.
+ * when longer (per-parameter update-norm clip); θ ← θ + Δ. Returns ‖θ‖² after the update;
+ * `onNorm` receives ‖Δ‖ before the clip (so a run can say whether the clip ever bound).
  */
-export function randomNNUpdate(theta: Float32Array, G: Float32Array, lr: number, gamma: number, clip: number): number {
+export function randomNNUpdate(
+  theta: Float32Array,
+  G: Float32Array,
+  lr: number,
+  gamma: number,
+  clip: number,
+  onNorm?: (preClipNorm: number) => void,
+): number {
   let dd = 0;
   for (let i = 0; i < theta.length; i++) {
     const d = lr * (-G[i]! - gamma * theta[i]!);
     dd += d * d;
   }
   const dn = Math.sqrt(dd);
+  onNorm?.(dn);
   const scale = dn > clip ? clip / dn : 1;
   let ss = 0;
   for (let i = 0; i < theta.length; i++) {

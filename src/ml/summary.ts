@@ -4,7 +4,7 @@
  * stationarity (drift, balance residual), the collapse rule on the reported layer, the trajectory.
  * The loops own their steps and losses; this module owns the bookkeeping they had in common.
  */
-import type { CellMetrics, CellStatus, LayerAlignment, Stationarity } from '../metrics.ts';
+import type { CellMetrics, CellStatus, ClipSummary, LayerAlignment, Stationarity } from '../metrics.ts';
 import { balance, drift, isCollapsed, mean, type CollapseRule } from './alignment.ts';
 
 /** Hooks a training loop calls for the stage (log lines, progress). */
@@ -45,6 +45,9 @@ export class RunTrace {
   /** The trajectory points: step, batch loss, validation loss, and per matrix cos(g, H) and ‖W‖. */
   readonly traj: { step: number[]; trainLoss: number[]; valLoss: number[]; alignment: number[][]; norm: number[][] };
 
+  /** Pre-clip norms of a clipping rule (DFA, RandomNN), accumulated; null until the first. */
+  private clipAcc: { scope: ClipSummary['scope']; limit: number; count: number; clipped: number; win: number; winClipped: number; sum: number; max: number; last: number } | null = null;
+
   /** Starts the record from the initial weights (one array per matrix, `names` order). */
   constructor(readonly names: readonly string[], weights: readonly Float32Array[]) {
     this.normHist = weights.map((w) => [Math.sqrt(sumsq(w))]);
@@ -67,6 +70,37 @@ export class RunTrace {
   addSignal(k: number, G: Float32Array): void {
     const s = this.gSum[k]!;
     for (let j = 0; j < s.length; j++) s[j] = s[j]! - G[j]!;
+  }
+
+  /** Records one norm measured before a clip with threshold `limit` (inside the window or not). */
+  clipNorm(scope: ClipSummary['scope'], limit: number, norm: number, inWindow: boolean): void {
+    const a = (this.clipAcc ??= { scope, limit, count: 0, clipped: 0, win: 0, winClipped: 0, sum: 0, max: 0, last: 0 });
+    const bound = norm > limit ? 1 : 0;
+    a.count++;
+    a.clipped += bound;
+    if (inWindow) {
+      a.win++;
+      a.winClipped += bound;
+    }
+    a.sum += norm;
+    a.max = Math.max(a.max, norm);
+    a.last = norm;
+  }
+
+  /** The clip summary of metrics.json; undefined when the rule never clipped anything. */
+  clipSummary(): ClipSummary | undefined {
+    const a = this.clipAcc;
+    if (!a) return undefined;
+    return {
+      scope: a.scope,
+      limit: a.limit,
+      count: a.count,
+      fractionClipped: a.clipped / a.count,
+      fractionClippedWindow: a.win > 0 ? a.winClipped / a.win : 0,
+      mean: a.sum / a.count,
+      max: a.max,
+      last: a.last,
+    };
   }
 
   /** Appends ‖W_k‖ after an update. */
@@ -161,6 +195,7 @@ export function cellMetrics(
   loss: CellMetrics['loss'],
   trajectory: CellMetrics['trajectory'],
   backend: { readonly name: string; readonly version: string },
+  clip?: ClipSummary,
 ): CellMetrics {
   return {
     schema: 1,
@@ -178,6 +213,7 @@ export function cellMetrics(
     alignment: layers.alignment,
     stationarity: layers.stationarity,
     norms: layers.norms,
+    ...(clip ? { clip } : {}),
     loss,
     trajectory,
     backend: backend.name,
@@ -221,5 +257,6 @@ export function finishCell(trace: RunTrace, e: CellEnd): CellMetrics {
     { trainFinal, valFinal, valBest: trace.bestValLoss(valFinal), targetVar, ...rest },
     trace.trajectory(e.every),
     e.backend,
+    trace.clipSummary(),
   );
 }

@@ -165,7 +165,7 @@ export function trainMlp(
     if (mode !== 'none' || measure) {
       batchLoss = mlpStep(tf, p, xb, yb, { mode, feedback, hebb: measure, loss: onTraj }, bufs);
     }
-    if (mode === 'dfa') clipGlobalNorm([...bufs.gW, ...bufs.gb], cfg.dfa.clip);
+    if (mode === 'dfa') trace.clipNorm('global', cfg.dfa.clip, clipGlobalNorm([...bufs.gW, ...bufs.gb], cfg.dfa.clip), inWindow);
     if (rnn) {
       const r = fixedMlpBatchMean(tf, rnn.net, xb);
       for (let i = 0; i < params.length; i++) {
@@ -201,7 +201,7 @@ export function trainMlp(
           ss = adamUpdate(params[i]!, G(i), adam[i]!, t + 1, cfg.lr, cfg.gamma, cfg.adam);
           break;
         case 'randomnn':
-          ss = randomNNUpdate(params[i]!, G(i), cfg.lr, cfg.gamma, cfg.randomnn.clip);
+          ss = randomNNUpdate(params[i]!, G(i), cfg.lr, cfg.gamma, cfg.randomnn.clip, (n) => trace.clipNorm('per-parameter', cfg.randomnn.clip, n, inWindow));
           break;
         default:
           return unreachable(cfg.rule);

@@ -140,7 +140,7 @@ export async function trainTransformer(
     if (mode !== 'none' || measure) {
       batchLoss = transformerStep(p, batch, { mode, ...(feedback ? { feedback } : {}), hebb: measure }, bufs, ws);
     }
-    if (mode === 'dfa') clipGlobalNorm(G, cfg.dfa.clip);
+    if (mode === 'dfa') trace.clipNorm('global', cfg.dfa.clip, clipGlobalNorm(G, cfg.dfa.clip), inWindow);
     if (rnn) {
       const x = upload(tf, tokenHistogram(batch.tokens, B, T, c.vocab, rnn.hist).subarray(0, B * c.vocab), [B, c.vocab]) as TF.Tensor2D;
       const r = fixedMlpBatchMean(tf, rnn.net, x);
@@ -168,7 +168,7 @@ export async function trainTransformer(
           ss[i] = adamUpdate(params[i]!, G[i]!, adam[i]!, t + 1, cfg.lr, cfg.gamma, cfg.adam);
           break;
         case 'randomnn':
-          ss[i] = randomNNUpdate(params[i]!, G[i]!, cfg.lr, cfg.gamma, cfg.randomnn.clip);
+          ss[i] = randomNNUpdate(params[i]!, G[i]!, cfg.lr, cfg.gamma, cfg.randomnn.clip, (n) => trace.clipNorm('per-parameter', cfg.randomnn.clip, n, inWindow));
           break;
         default:
           return unreachable(cfg.rule);
