@@ -25,6 +25,7 @@ export default defineStage({
       ...(p.variantMap ? { variantMap: p.variantMap } : {}),
       ...(p.paper ? { paper: p.paper } : {}),
       ...(p.expect ? { expect: p.expect } : {}),
+      stationarity: p.stationarity,
     });
     ctx.log(`table1: ${t.entries.length} entries from ${cells.length} input cells; variants ${t.variants.join(', ') || '(none)'}`);
     await writeFile(join(ctx.outDir, 'table1.json'), JSON.stringify(t, null, 2));

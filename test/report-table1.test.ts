@@ -45,7 +45,33 @@ describe('aggregateTable1', () => {
     expect(e.display).toBe('0.21 ± 0.01');
     expect(e.paper).toEqual({ mean: 0.17, sd: 0.01 });
     expect(e.diff).toBeCloseTo(0.04, 10);
-    expect(e.stationary).toEqual({ yes: 2, of: 3 });
+    expect(e.stationary).toMatchObject({ yes: 2, of: 3 });
+    expect(e.stationary.balance).toBeCloseTo(0.05, 12);
+    expect(e.stationary.drift).toBeCloseTo((0.01 + 0.01 + 0.1) / 3, 12);
+  });
+
+  it('counts a cell as stationary only when its balance residual (Eq. 9) is within the rule too', () => {
+    const mk = (seed: number, balance: number) => syntheticCell({ rule: 'sgd', gamma: 5e-4, seed, alignment: 0.2, balance }, { grid: 'table1' });
+    const cs = [mk(0, 0.02), mk(1, 0.5), mk(2, 0.94)];
+    const strict = aggregateTable1(cs, { stationarity: { maxBalance: 0.1 } }).entries[0]!;
+    expect(strict.stationary).toMatchObject({ yes: 1, of: 3 });
+    expect(strict.stationary.balance).toBeCloseTo((0.02 + 0.5 + 0.94) / 3, 12);
+    const driftOnly = aggregateTable1(cs, { stationarity: { maxBalance: null } }).entries[0]!;
+    expect(driftOnly.stationary).toMatchObject({ yes: 3, of: 3 });
+    // The default rule is the strict one; table1.md shows drift and balance.
+    expect(aggregateTable1(cs).entries[0]!.stationary.yes).toBe(1);
+    expect(table1Markdown(aggregateTable1(cs))).toMatch(/\| 1\/3 \| 0\.01 \| 0\.49 \|/);
+  });
+
+  it('summarises how often a clip bound, and says so in table1.md', () => {
+    const clip = (f: number, max: number) => ({ scope: 'global' as const, limit: 5, count: 100, fractionClipped: f, fractionClippedWindow: f / 2, mean: 3, max, last: 2 });
+    const cs = [0, 1].map((seed) => syntheticCell({ rule: 'dfa', gamma: 0, seed, alignment: 0.1, clip: clip(seed ? 0.3 : 0.1, seed ? 9 : 7) }, {}));
+    const e = aggregateTable1(cs).entries[0]!;
+    expect(e.clip).toMatchObject({ scope: 'global', limit: 5, cells: 2, maxNorm: 9 });
+    expect(e.clip!.fractionClipped).toBeCloseTo(0.2, 12);
+    expect(e.clip!.fractionClippedWindow).toBeCloseTo(0.1, 12);
+    expect(table1Markdown(aggregateTable1(cs))).toContain('clip bound in 20% of global norms');
+    expect(aggregateTable1([syntheticCell({ rule: 'sgd', gamma: 0, seed: 0, alignment: 0.1 }, {})]).entries[0]!.clip).toBeNull();
   });
 
   it('shows fully collapsed cells as "– (k/n collapsed)"', () => {

@@ -33,10 +33,33 @@ export function reportedAlignment(m: CellMetrics): number | null {
   return a.signal;
 }
 
-/** Whether the cell's reported layer reached stationarity; null when not recorded. */
-export function reportedStationary(m: CellMetrics): boolean | null {
+/** The stationarity rule the aggregates apply (definitions.md §Stationarity). */
+export interface StationarityRule {
+  /**
+   * Largest balance residual ‖mean_K(g) − γW‖ / (‖mean_K(g)‖ + ‖γW‖) (Eq. 9) of a stationary cell
+   * with γ > 0; null: the drift alone decides (the cell's own flag).
+   */
+  readonly maxBalance: number | null;
+}
+
+/** The default rule: the cell's drift flag and a balance residual of at most 0.1. */
+export const DEFAULT_STATIONARITY: StationarityRule = { maxBalance: 0.1 };
+
+/** The cell's reported layer's drift and balance residual; null when not recorded. */
+export function reportedStationarity(m: CellMetrics): { drift: number; balance: number | null; driftOk: boolean } | null {
   const s = m.stationarity[m.reportedLayer];
-  return s ? s.stationary : null;
+  return s ? { drift: s.drift, balance: s.balance, driftOk: s.stationary } : null;
+}
+
+/**
+ * Whether the cell's reported layer reached stationarity: its norm drift is below the cell's
+ * threshold and, for γ > 0, its balance residual is at most `rule.maxBalance`; null when not recorded.
+ */
+export function reportedStationary(m: CellMetrics, rule: StationarityRule = DEFAULT_STATIONARITY): boolean | null {
+  const s = reportedStationarity(m);
+  if (!s) return null;
+  const balanced = rule.maxBalance === null || s.balance === null || (Number.isFinite(s.balance) && s.balance <= rule.maxBalance);
+  return s.driftOk && balanced;
 }
 
 /** A number key that compares γ/σ values robustly (5e-4 written two ways is one key). */

@@ -46,6 +46,11 @@ export const table1ParamsSchema = z
       .optional(),
     /** |ours − paper| above which table1.md flags a mismatch. */
     mismatchTol: z.number().nonnegative().default(0.1),
+    /**
+     * When a cell counts as stationary: its drift flag and, for γ > 0, a balance residual (Eq. 9)
+     * of at most maxBalance (null: the drift alone).
+     */
+    stationarity: z.object({ maxBalance: z.number().nonnegative().nullable().default(0.1) }).strict().default({ maxBalance: 0.1 }),
   })
   .strict();
 

@@ -36,6 +36,10 @@ export interface SyntheticCell {
   alignment?: number;
   valLoss?: number;
   stationary?: boolean;
+  /** The Eq. 9 balance residual (default 0.05 for γ > 0, null at γ = 0). */
+  balance?: number;
+  /** A clip summary, for the clipping rules. */
+  clip?: CellMetrics['clip'];
   reportedLayer?: string;
 }
 
@@ -68,8 +72,9 @@ export function syntheticMetrics(s: SyntheticCell): CellMetrics {
     windowK: window.length,
     status: s.status ?? 'ok',
     alignment: { [layer]: { signal: a, full: a * 0.9, window } },
-    stationarity: { [layer]: { drift: s.stationary === false ? 0.1 : 0.01, balance: s.gamma ? 0.1 : null, stationary: s.stationary ?? true } },
+    stationarity: { [layer]: { drift: s.stationary === false ? 0.1 : 0.01, balance: s.gamma ? (s.balance ?? 0.05) : null, stationary: s.stationary ?? true } },
     norms: { [layer]: { initial: 6.5, final: s.status === 'collapsed' ? 0.5 : 6 } },
+    ...(s.clip ? { clip: s.clip } : {}),
     loss: { trainFinal: val * 0.9, valFinal: val, valBest: val * 0.98, targetVar: 1 },
     trajectory: {
       every,

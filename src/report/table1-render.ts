@@ -11,7 +11,8 @@ export function fmtGamma(g: number): string {
 
 const CSV_COLUMNS = [
   'variant', 'model', 'rule', 'gamma', 'state', 'n', 'n_expected', 'n_used', 'n_collapsed', 'n_diverged',
-  'n_unreadable', 'mean', 'sd', 'stationary', 'stationary_of', 'paper_mean', 'paper_sd', 'diff', 'display',
+  'n_unreadable', 'mean', 'sd', 'stationary', 'stationary_of', 'drift', 'balance', 'clip_fraction', 'clip_fraction_window',
+  'paper_mean', 'paper_sd', 'diff', 'display',
 ] as const;
 
 /** table1.csv: one line per entry, numbers unrounded, empty where absent. */
@@ -24,6 +25,7 @@ export function table1Csv(t: Table1): string {
       [
         e.variant, e.model, e.rule, num(e.gamma), e.state, num(e.n), num(e.nExpected), num(e.nUsed), num(e.nCollapsed),
         num(e.nDiverged), num(e.nUnreadable), num(e.mean), num(e.sd), num(e.stationary.yes), num(e.stationary.of),
+        num(e.stationary.drift), num(e.stationary.balance), num(e.clip?.fractionClipped), num(e.clip?.fractionClippedWindow),
         num(e.paper?.mean), num(e.paper?.sd), num(e.diff), e.display,
       ].map((v) => q(String(v))).join(','),
     );
@@ -48,14 +50,25 @@ export function mismatch(e: Table1Entry, tol: number): string | null {
   return null;
 }
 
+/** A small positive measure to two significant digits ('' when absent): 0.013, 0.94. */
+export function sig2(x: number | null | undefined): string {
+  return x === null || x === undefined || !Number.isFinite(x) ? '' : String(Number(x.toPrecision(2)));
+}
+
+/** A fraction as a percentage: 12%, 0.4%, 0%. */
+export function pct(x: number): string {
+  const p = 100 * x;
+  return `${p === 0 || p >= 10 ? Math.round(p) : Number(p.toPrecision(2))}%`;
+}
+
 /** table1.md: one Markdown table per variant; rows (model, rule, γ) with paper, ours, diff, n, stationarity. */
 export function table1Markdown(t: Table1, opts: { mismatchTol?: number } = {}): string {
   const tol = opts.mismatchTol ?? 0.1;
   const out: string[] = [];
   for (const v of t.variants) {
     out.push(`### Table 1 — variant \`${v}\``, '');
-    out.push('| model | rule | γ | paper | ours | ours − paper | n | stationary | note |');
-    out.push('|---|---|---|---|---|---|---|---|---|');
+    out.push('| model | rule | γ | paper | ours | ours − paper | n | stationary | drift | balance | note |');
+    out.push('|---|---|---|---|---|---|---|---|---|---|---|');
     for (const e of t.entries.filter((x) => x.variant === v)) {
       const n = e.nExpected !== null ? `${e.n}/${e.nExpected}` : String(e.n);
       const stat = e.stationary.of ? `${e.stationary.yes}/${e.stationary.of}` : '–';
@@ -64,8 +77,9 @@ export function table1Markdown(t: Table1, opts: { mismatchTol?: number } = {}): 
       if (mm) notes.push(`**mismatch: ${mm}**`);
       if (e.stationary.of && e.stationary.yes < e.stationary.of) notes.push('not all stationary');
       if (e.nExpected !== null && e.n < e.nExpected && e.state !== 'missing') notes.push('seeds missing');
+      if (e.clip && e.clip.fractionClipped > 0) notes.push(`clip bound in ${pct(e.clip.fractionClipped)} of ${e.clip.scope} norms`);
       out.push(
-        `| ${e.model} | ${e.rule} | ${fmtGamma(e.gamma)} | ${paperDisplay(e)} | ${e.display} | ${e.diff === null ? '' : fmt(e.diff)} | ${n} | ${stat} | ${notes.join('; ')} |`,
+        `| ${e.model} | ${e.rule} | ${fmtGamma(e.gamma)} | ${paperDisplay(e)} | ${e.display} | ${e.diff === null ? '' : fmt(e.diff)} | ${n} | ${stat} | ${sig2(e.stationary.drift)} | ${sig2(e.stationary.balance)} | ${notes.join('; ')} |`,
       );
     }
     out.push('');

@@ -3,7 +3,8 @@
  * alignment at convergence of the reported layer, with collapsed / diverged / stationary counts,
  * the paper's value beside ours, and cells that were expected but are missing. Pure.
  */
-import { cellFields, numKey, reportedAlignment, reportedStationary, type CellRecord } from './cells.ts';
+import { cellFields, DEFAULT_STATIONARITY, numKey, reportedAlignment, reportedStationarity, reportedStationary, type CellRecord, type StationarityRule } from './cells.ts';
+import type { ClipSummary } from '../metrics.ts';
 import { matches, type Selector } from './select.ts';
 import { mean, sd } from './stats.ts';
 
@@ -44,6 +45,21 @@ export interface Table1Options {
   readonly variantMap?: Readonly<Record<string, string>>;
   readonly paper?: PaperTable;
   readonly expect?: Table1Expect;
+  /** When a cell counts as stationary (default: drift flag and balance residual ≤ 0.1). */
+  readonly stationarity?: StationarityRule;
+}
+
+/** How often the rule's norm clip bound in an entry's cells (DFA, RandomNN; metrics.clip). */
+export interface EntryClip {
+  /** 'global' or 'per-parameter'. */
+  readonly scope: string;
+  readonly limit: number;
+  /** Mean over cells of the fraction of clipped norms, over the run and over the last K iterations. */
+  readonly fractionClipped: number;
+  readonly fractionClippedWindow: number;
+  /** The largest pre-clip norm of any cell. */
+  readonly maxNorm: number;
+  readonly cells: number;
 }
 
 /** The state of a Table 1 entry. */
@@ -69,8 +85,13 @@ export interface Table1Entry {
   readonly state: EntryState;
   readonly mean: number | null;
   readonly sd: number | null;
-  /** Among non-diverged cells: how many reached stationarity, of how many recorded it. */
-  readonly stationary: { readonly yes: number; readonly of: number };
+  /**
+   * Among non-diverged cells: how many reached stationarity (drift and balance residual both
+   * within the rule), of how many recorded it; the mean drift and mean balance residual (null at γ = 0).
+   */
+  readonly stationary: { readonly yes: number; readonly of: number; readonly drift: number | null; readonly balance: number | null };
+  /** Rules with a norm clip only: how often it bound. */
+  readonly clip: EntryClip | null;
   readonly paper: { readonly mean: number | null; readonly sd: number | null } | null;
   /** ours − paper (null when either side is "–" or missing). */
   readonly diff: number | null;
@@ -123,7 +144,8 @@ export function aggregateTable1(cells: readonly CellRecord[], opts: Table1Option
     const variants = ex.variants ?? (groups.size ? [...new Set([...groups.values()].map((g) => g.variant))] : [defaultVariant]);
     for (const v of variants) for (const m of ex.variantModels?.[v] ?? ex.models) for (const r of ex.rules) for (const g of ex.gammas) add(v, m, r, g);
   }
-  const entries = [...groups.values()].map((g) => entryOf(g, ex?.seeds ?? null, opts.paper ?? null));
+  const rule = opts.stationarity ?? DEFAULT_STATIONARITY;
+  const entries = [...groups.values()].map((g) => entryOf(g, ex?.seeds ?? null, opts.paper ?? null, rule));
   entries.sort(compareEntries(opts.paper ?? null));
   return {
     schema: 1,
@@ -151,7 +173,11 @@ function entryOf(
   g: { variant: string; model: string; rule: string; gamma: number; cells: CellRecord[] },
   nExpected: number | null,
   paper: PaperTable | null,
+  rule: StationarityRule,
 ): Table1Entry {
+  const drifts: number[] = [];
+  const balances: number[] = [];
+  const clips: ClipSummary[] = [];
   let nCollapsed = 0;
   let nDiverged = 0;
   let nUnreadable = 0;
@@ -168,7 +194,13 @@ function entryOf(
       nDiverged++;
       continue;
     }
-    const st = reportedStationary(m);
+    if (m.clip) clips.push(m.clip);
+    const sm = reportedStationarity(m);
+    if (sm) {
+      if (Number.isFinite(sm.drift)) drifts.push(sm.drift);
+      if (sm.balance !== null && Number.isFinite(sm.balance)) balances.push(sm.balance);
+    }
+    const st = reportedStationary(m, rule);
     if (st !== null) {
       statOf++;
       if (st) statYes++;
@@ -206,11 +238,24 @@ function entryOf(
     state,
     mean: mu,
     sd: s,
-    stationary: { yes: statYes, of: statOf },
+    stationary: { yes: statYes, of: statOf, drift: drifts.length ? mean(drifts) : null, balance: balances.length ? mean(balances) : null },
+    clip: clipOf(clips),
     paper: p,
     diff,
     display: displayOf(state, mu, s, readable, nCollapsed, nDiverged),
     cells: g.cells.map((c) => c.cell).sort(),
+  };
+}
+
+function clipOf(cs: readonly ClipSummary[]): EntryClip | null {
+  if (!cs.length) return null;
+  return {
+    scope: cs[0]!.scope,
+    limit: cs[0]!.limit,
+    fractionClipped: mean(cs.map((c) => c.fractionClipped)),
+    fractionClippedWindow: mean(cs.map((c) => c.fractionClippedWindow)),
+    maxNorm: Math.max(...cs.map((c) => c.max)),
+    cells: cs.length,
   };
 }
 
