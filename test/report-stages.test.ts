@@ -160,10 +160,29 @@ describe('report stages on synthetic cells', () => {
     expect(md).toMatch(/\*\*mismatch\*\*: ours collapsed|\*\*mismatch\*\*: differs by/);
     expect(md).toMatch(/adam γ = 5e-4: paper 0\.66 ± 0\.01, ours 0\.50 ± 0\.00 — differs by -0\.16/);
     expect(md).toContain('](figures/noise-sgd-trained-alignment.svg)');
+    // The two figures that carry the paper's claims come right under the verdict, before the long tables.
+    const keyAt = md.indexOf('## Key figures');
+    expect(keyAt).toBeGreaterThan(verdictAt);
+    expect(keyAt).toBeLessThan(md.indexOf('## Table 1'));
+    const key = md.slice(keyAt, md.indexOf('## Table 1'));
+    expect(key).toContain('](figures/table1-bars.svg)');
+    expect(key).toContain('](figures/noise-sgd-trained-alignment.svg)');
+    expect(md.match(/!\[[^\]]*\]\(figures\/noise-sgd-trained-alignment\.svg\)/g)).toHaveLength(1); // shown once
+    // A table of contents with working anchors; each figure links to its Vega-Lite spec and data.
+    expect(md.indexOf('**Contents**')).toBeLessThan(verdictAt);
+    expect(md).toContain('- [Verdict](#verdict)');
+    expect(md).toContain('[Vega-Lite spec and data](figures/table1-bars.vl.json)');
+    // The per-variant table is folded; its mismatches stay in view above it.
+    const fold = md.indexOf('<summary>Variant smoke: the full table');
+    expect(fold).toBeGreaterThan(md.indexOf('adam γ = 5e-4: paper 0.66'));
     expect(md).toMatch(/at γ = 5e-3, 0\.09 at η × T = 25 and 0\.56 at η × T = 400/);
     expect(md).not.toMatch(/Our SGD row differs/); // our synthetic SGD row is within 0.1 of the paper
     const html = await readFile(join(OUT, 'report/report.html'), 'utf8');
     expect(html.match(/<img [^>]*src="data:image\/svg\+xml;base64,/g)?.length).toBe(8);
+    expect(html).toContain('<h2 id="verdict">');
+    expect(html).toContain('<a href="#verdict">Verdict</a>');
+    expect(html.match(/<a href="figures\/[\w-]+\.vl\.json">Vega-Lite spec and data<\/a>/g)?.length).toBe(8);
+    expect(html).toMatch(/<details><summary>Variant <code>smoke<\/code>: the full table/);
     const dest = await publishReport(join(OUT, 'report'), join(OUT, 'reports'), 'smoke');
     expect((await readdir(dest)).sort()).toEqual(['figures', 'report.html', 'report.md']);
   });

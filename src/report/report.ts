@@ -43,10 +43,12 @@ const sci = (x: number | null | undefined): string => (x === null || x === undef
 
 /** The report document. */
 export function buildReport(inp: ReportInputs): Block[] {
-  const b: Block[] = [{ kind: 'h', level: 1, text: inp.title }, { kind: 'p', text: `Profile: \`${inp.profile}\`.` }];
+  const b: Block[] = [{ kind: 'h', level: 1, text: inp.title }, { kind: 'p', text: `Profile: \`${inp.profile}\`.` }, { kind: 'toc' }];
   b.push(...verdict(inp.checks ?? null));
-  b.push(...table1Section(inp));
-  b.push(...boundarySection(inp));
+  const key = keyFigures(inp);
+  b.push(...key.blocks);
+  b.push(...table1Section(inp, key.names));
+  b.push(...boundarySection(inp, key.names));
   b.push(...otherFigures(inp));
   b.push(...sceSection(inp));
   b.push(...provenanceSection(inp));
@@ -63,15 +65,40 @@ function verdict(c: ChecksFile | null): Block[] {
   if (failed.length) out.push({ kind: 'verdict', status: 'fail', text: `${failed.length} of ${gating.length} gating checks FAILED: ${failed.map((r) => r.name).join(', ')}. ${passed.length} passed, ${skipped.length} skipped.` });
   else if (skipped.length) out.push({ kind: 'verdict', status: 'incomplete', text: `no gating check failed, but ${skipped.length} of ${gating.length} were SKIPPED for missing cells: ${skipped.map((r) => r.name).join(', ')}. ${passed.length} passed.` });
   else out.push({ kind: 'verdict', status: 'pass', text: `all ${gating.length} gating checks passed.` });
-  out.push({
-    kind: 'table',
-    head: ['status', 'check', 'gates', 'result'],
-    rows: c.results.map((r) => [r.status, r.name, r.gate ? 'yes' : 'report only', r.why + (r.description ? ` (${r.description})` : '')]),
-  });
+  const row = (r: ChecksFile['results'][number]): string[] => [r.status, r.name, r.gate ? 'yes' : 'report only', r.why + (r.description ? ` (${r.description})` : '')];
+  const head = ['status', 'check', 'gates', 'result'];
+  // What did not pass stays in view; the full list of checks is folded.
+  const notPassed = c.results.filter((r) => r.status !== 'PASS');
+  if (notPassed.length) out.push({ kind: 'table', head, rows: notPassed.map(row) });
+  const counts = ['PASS', 'FAIL', 'SKIPPED'].map((s) => `${c.results.filter((r) => r.status === s).length} ${s}`).join(', ');
+  out.push({ kind: 'details', summary: `All ${c.results.length} checks (${counts})`, blocks: [{ kind: 'table', head, rows: c.results.map(row) }] });
   return out;
 }
 
-function table1Section(inp: ReportInputs): Block[] {
+/** The grid the boundary check gates on (else the first with cells): its heatmap carries the paper's γ ∝ σ² claim. */
+function keyGrid(inp: ReportInputs): NoiseGrid | null {
+  const grids = (inp.noise?.grids ?? []).filter((g) => g.nCells > 0);
+  const gated = (inp.checks?.results ?? []).filter((r) => r.kind === 'boundary-exponent' && r.gate).map((r) => String(r.params.grid));
+  return grids.find((g) => gated.includes(g.name)) ?? grids[0] ?? null;
+}
+
+/**
+ * The two figures that carry the paper's claims, right under the verdict: Table 1 as grouped bars
+ * beside the paper's values, and the (σ, γ) alignment heatmap with its fitted boundary. The
+ * sections below refer back to them rather than repeat them.
+ */
+function keyFigures(inp: ReportInputs): { blocks: Block[]; names: string[] } {
+  const all = inp.figures?.figures ?? [];
+  const g = keyGrid(inp);
+  const picked = [all.find((f) => f.name === 'table1-bars'), g ? all.find((f) => f.name === `noise-${g.name}-alignment`) : undefined].filter((f) => f !== undefined);
+  if (!picked.length) return { blocks: [], names: [] };
+  const blocks: Block[] = [{ kind: 'h', level: 2, text: 'Key figures: Table 1 and the phase boundary' }];
+  if (g?.fit) blocks.push({ kind: 'p', text: `Boundary fit on grid \`${g.name}\`: γ* = γ₀ + c·σ^b with b = ${r2(g.fit.b)} (the paper's claim: b ≈ 2), R² = ${r2(g.fit.r2)}; details under "Phase boundary" below.` });
+  for (const f of picked) blocks.push({ kind: 'figure', name: f.name, caption: f.caption, svg: inp.svgs?.[f.name] ?? null });
+  return { blocks, names: picked.map((f) => f.name) };
+}
+
+function table1Section(inp: ReportInputs, shown: readonly string[] = []): Block[] {
   const t = inp.table1;
   const out: Block[] = [{ kind: 'h', level: 2, text: 'Table 1: Hebbian alignment at convergence, paper vs ours' }];
   if (!t || t.entries.length === 0) return [...out, { kind: 'p', text: 'No Table 1 cells in this run.' }];
@@ -81,7 +108,7 @@ function table1Section(inp: ReportInputs): Block[] {
     const es = t.entries.filter((e) => e.variant === v);
     out.push({ kind: 'h', level: 3, text: `Variant \`${v}\`` });
     if (inp.variantNotes?.[v]) out.push({ kind: 'p', text: inp.variantNotes[v]! });
-    out.push({
+    const full: Block = {
       kind: 'table',
       head: ['model', 'rule', 'γ', 'paper', 'ours', 'ours − paper', 'n', 'stationary', 'note'],
       rows: es.map((e) => {
@@ -93,7 +120,7 @@ function table1Section(inp: ReportInputs): Block[] {
           mm ? `**mismatch**: ${mm}` : '',
         ];
       }),
-    });
+    };
     const mms = es.map((e) => [e, mismatch(e, tol)] as const).filter(([, m]) => m !== null);
     const missing = es.filter((e) => e.state === 'missing');
     const nonStat = es.filter((e) => e.stationary.of > 0 && e.stationary.yes < e.stationary.of);
@@ -111,13 +138,16 @@ function table1Section(inp: ReportInputs): Block[] {
     }
     if (missing.length) out.push({ kind: 'p', text: `Missing (no cells yet): ${missing.map((e) => `${e.model} ${e.rule} γ = ${fmtGamma(e.gamma)}`).join('; ')}.` });
     if (nonStat.length) out.push({ kind: 'p', text: `Not every cell reached stationarity in ${nonStat.length} entries.` });
+    // The mismatches are listed above, in view; the full table (every entry, n, stationarity) is folded.
+    out.push({ kind: 'details', summary: `Variant \`${v}\`: the full table (${es.length} entries, ${mms.length} mismatches)`, blocks: [full] });
   }
   const sgdWeak = t.entries.some((e) => e.rule === 'sgd' && mismatch(e, tol) !== null);
   if (sgdWeak && inp.learning?.points.some((p) => p.rule === 'sgd')) {
     out.push({ kind: 'p', text: `Our SGD row differs from the paper's; the η × T sweep (below) shows how SGD's alignment depends on the amount of learning (learning rate × steps), which explains a weaker trend in short runs: ${sweepSummary(inp.learning)}.` });
   }
   if (t.unreadable.length) out.push({ kind: 'p', text: `${t.unreadable.length} Table 1 cells had unreadable metrics: ${t.unreadable.map((u) => `\`${u.cell}\` (${u.error})`).join('; ')}.` });
-  out.push(...figs(inp, 'table1'));
+  if (shown.includes('table1-bars')) out.push({ kind: 'p', text: 'Table 1 as grouped bars: see "Key figures" above.' });
+  out.push(...figs(inp, 'table1', shown));
   return out;
 }
 
@@ -135,7 +165,7 @@ export function sweepSummary(l: LearningSweep): string {
     .join('; ');
 }
 
-function gridBlocks(g: NoiseGrid, inp: ReportInputs): Block[] {
+function gridBlocks(g: NoiseGrid, inp: ReportInputs, shown: readonly string[]): Block[] {
   const out: Block[] = [{ kind: 'h', level: 3, text: `Grid \`${g.name}\`` }];
   if (g.description) out.push({ kind: 'p', text: g.description });
   if (inp.gridNotes?.[g.name]) out.push({ kind: 'p', text: inp.gridNotes[g.name]! });
@@ -166,11 +196,12 @@ function gridBlocks(g: NoiseGrid, inp: ReportInputs): Block[] {
   if (g.sigmas.includes(0)) out.push({ kind: 'p', text: 'σ = 0 has no place on a log axis: the figures put it at the left end of a symlog axis, the straight log-log fit leaves it out, and the γ₀ + c·σ^b fit uses it (it pins γ₀).' });
   const svg = `noise-${g.name}-alignment`;
   const fig = inp.figures?.figures.find((x) => x.name === svg);
-  if (fig) out.push({ kind: 'figure', name: fig.name, caption: fig.caption, svg: inp.svgs?.[fig.name] ?? null });
+  if (fig && shown.includes(fig.name)) out.push({ kind: 'p', text: `The alignment heatmap of grid \`${g.name}\` with its fitted boundary: see "Key figures" above.` });
+  else if (fig) out.push({ kind: 'figure', name: fig.name, caption: fig.caption, svg: inp.svgs?.[fig.name] ?? null });
   return out;
 }
 
-function boundarySection(inp: ReportInputs): Block[] {
+function boundarySection(inp: ReportInputs, shown: readonly string[] = []): Block[] {
   const grids = (inp.noise?.grids ?? []).filter((g) => g.nCells > 0);
   const out: Block[] = [{ kind: 'h', level: 2, text: 'Phase boundary γ*(σ) ∝ σ^b (noise grid, Fig. 5)' }];
   if (!grids.length) return [...out, { kind: 'p', text: 'No noise-grid cells in this run.' }];
@@ -179,7 +210,7 @@ function boundarySection(inp: ReportInputs): Block[] {
   const gating = bchecks.filter((r) => r.gate);
   const reported = bchecks.filter((r) => !r.gate);
   if (gating.length) out.push({ kind: 'p', text: `The boundary check gates on ${gating.map(desc).join('; ')}.` + (reported.length ? ` Reported only: ${reported.map(desc).join('; ')}.` : '') + ' Other grids are reported as found.' });
-  for (const g of grids) out.push(...gridBlocks(g, inp));
+  for (const g of grids) out.push(...gridBlocks(g, inp, shown));
   return out;
 }
 
