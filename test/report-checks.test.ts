@@ -99,4 +99,61 @@ describe('evaluateChecks', () => {
     expect(cases.find((c) => c.name === 'monotone')!.failure).toBeDefined();
     expect(cases.find((c) => c.name === 'boundary')!.skipped).toBeDefined();
   });
+
+  it('fails a flat row: the net rise from γ = 0 must exceed the seeds\' SD (and minRise), and says which γ it left out', () => {
+    // SGD flat at 0.3 everywhere: non-decreasing and positive, but no rise.
+    const flat = evaluateChecks(decls.slice(0, 1), { table1: table([0.3, 0.3, 0.3, 0.3], 'collapsed') });
+    const sgd = flat.results[0]!.items.find((i) => i.label.startsWith('mlp/sgd'))!;
+    expect(sgd.status).toBe('FAIL');
+    expect(sgd.why).toMatch(/net rise 0 from γ = 0 to 5e-3 is not above 0\.05/);
+    // Adam's collapsed γ = 5e-3 is left out, and the reason says so.
+    const adam = flat.results[0]!.items.find((i) => i.label.startsWith('mlp/adam'))!;
+    expect(adam.status).toBe('PASS');
+    expect(adam.why).toMatch(/left out: γ = 5e-3 collapsed \(2\/2\)/);
+    expect(adam.measured.leftOut).toEqual(['γ = 5e-3 collapsed (2/2)']);
+    // A rise that does not clear 2 × SD fails too.
+    const noisy: CellRecord[] = [];
+    for (let seed = 0; seed < 4; seed++) {
+      noisy.push(syntheticCell({ rule: 'sgd', gamma: 0, seed, alignment: seed % 2 ? 0.4 : 0 }));
+      noisy.push(syntheticCell({ rule: 'sgd', gamma: 5e-3, seed, alignment: seed % 2 ? 0.6 : 0.2 }));
+    }
+    const r = evaluateChecks(decls.slice(0, 1), { table1: aggregateTable1(noisy) });
+    expect(r.results[0]!.status).toBe('FAIL');
+    expect(r.results[0]!.why).toMatch(/net rise 0\.2 .* not above 0\.462/);
+  });
+
+  it('does-not-collapse fails per (model, rule) when a rule the paper has a value for collapses', () => {
+    const d = checkListSchema.parse([{ name: 'keeps', kind: 'does-not-collapse', params: { rules: ['sgd', 'adam'], gamma: 5e-3 } }]);
+    const r = evaluateChecks(d, { table1: table([-0.1, -0.05, 0.2, 0.6], 'collapsed') });
+    const by = Object.fromEntries(r.results[0]!.items.map((i) => [i.label, i.status]));
+    expect(by).toEqual({ 'mlp/sgd at γ = 5e-3 (default)': 'PASS', 'mlp/adam at γ = 5e-3 (default)': 'FAIL' });
+    expect(r.results[0]!.gate).toBe(true);
+    const ok = evaluateChecks(d, { table1: table([-0.1, -0.05, 0.2, 0.6], 'ok') });
+    expect(ok.results[0]!.status).toBe('PASS');
+  });
+
+  it('paper agreement is per (model, rule) row, with the tolerance max(0.1, 2 × the paper\'s SD)', () => {
+    const paper = { gammas, rows: [
+      { model: 'mlp', rule: 'sgd', mean: [0, 0.1, 0.2, 0.6], sd: [0.01, 0.01, 0.1, 0.01] },
+      { model: 'mlp', rule: 'adam', mean: [0, 0.1, 0.6, null], sd: [0, 0, 0, null] },
+    ] };
+    const cs: CellRecord[] = [];
+    gammas.forEach((g, i) => {
+      cs.push(syntheticCell({ rule: 'sgd', gamma: g, seed: 0, alignment: [0.05, 0.5, 0.38, 0.95][i]! }));
+      cs.push(syntheticCell({ rule: 'adam', gamma: g, seed: 0, alignment: [0, 0.1, 0.6, 0.1][i]!, status: i === 3 ? 'collapsed' : 'ok' }));
+    });
+    const t = aggregateTable1(cs, { paper });
+    const d = checkListSchema.parse([{ name: 'agree', kind: 'paper-agreement', tolerance: { maxAbsDiff: 0.1, sdMultiple: 2, minFraction: 0.5 } }]);
+    const r = evaluateChecks(d, { table1: t });
+    const by = Object.fromEntries(r.results[0]!.items.map((i) => [i.label, i]));
+    // SGD: 0.05 (ok), 0.5 (off), 0.38 vs 0.2 ± 0.1 → tolerance 0.2 (ok), 0.95 (off): 2/4.
+    expect(by['mlp/sgd (default)']!.measured.agree).toBe(2);
+    expect(by['mlp/sgd (default)']!.status).toBe('PASS');
+    expect(by['mlp/sgd (default)']!.why).toMatch(/off: γ = 5e-5: 0\.5 vs 0\.1, γ = 5e-3: 0\.95 vs 0\.6/);
+    // Adam: every entry agrees, the collapse included.
+    expect(by['mlp/adam (default)']!.measured.agree).toBe(4);
+    const strict = evaluateChecks(checkListSchema.parse([{ name: 'agree', kind: 'paper-agreement', tolerance: { minFraction: 0.75 } }]), { table1: t });
+    expect(strict.results[0]!.status).toBe('FAIL');
+    expect(strict.results[0]!.why).toMatch(/^mlp\/sgd/);
+  });
 });

@@ -24,10 +24,29 @@ export const checkDeclSchema = z.discriminatedUnion('kind', [
     ...common,
     kind: z.literal('gamma-monotone'),
     params: z.object(table1Params).strict().default({}),
+    /**
+     * sdMultiple/abs: the largest allowed drop between neighbouring γ (sdMultiple × SD + abs);
+     * minPositive: the alignment needed at the largest non-collapsed γ; riseSdMultiple/minRise: the
+     * net rise from the smallest γ to the largest non-collapsed γ must exceed
+     * max(riseSdMultiple × the larger SD of the two ends, minRise).
+     */
     tolerance: z
-      .object({ sdMultiple: z.number().nonnegative().default(1), abs: z.number().nonnegative().default(0), minPositive: z.number().default(0.05) })
+      .object({
+        sdMultiple: z.number().nonnegative().default(1),
+        abs: z.number().nonnegative().default(0),
+        minPositive: z.number().default(0.05),
+        riseSdMultiple: z.number().nonnegative().default(2),
+        minRise: z.number().nonnegative().default(0.05),
+      })
       .strict()
-      .default({ sdMultiple: 1, abs: 0, minPositive: 0.05 }),
+      .default({ sdMultiple: 1, abs: 0, minPositive: 0.05, riseSdMultiple: 2, minRise: 0.05 }),
+  }).strict(),
+  z.object({
+    ...common,
+    kind: z.literal('does-not-collapse'),
+    /** The rules that must keep their weights at `gamma` (the paper has values there). */
+    params: z.object({ ...table1Params, gamma: z.number() }).strict(),
+    tolerance: z.object({ maxFraction: z.number().min(0).max(1).default(0) }).strict().default({ maxFraction: 0 }),
   }).strict(),
   z.object({
     ...common,
@@ -60,10 +79,18 @@ export const checkDeclSchema = z.discriminatedUnion('kind', [
     ...common,
     kind: z.literal('paper-agreement'),
     params: z.object(table1Params).strict().default({}),
+    /**
+     * An entry agrees when |ours − paper| ≤ max(maxAbsDiff, sdMultiple × the paper's SD) (or both
+     * collapsed); a (model, rule) row passes when at least minFraction of its entries agree.
+     */
     tolerance: z
-      .object({ maxAbsDiff: z.number().nonnegative().default(0.1), minFraction: z.number().min(0).max(1).default(0.5) })
+      .object({
+        maxAbsDiff: z.number().nonnegative().default(0.1),
+        sdMultiple: z.number().nonnegative().default(2),
+        minFraction: z.number().min(0).max(1).default(0.5),
+      })
       .strict()
-      .default({ maxAbsDiff: 0.1, minFraction: 0.5 }),
+      .default({ maxAbsDiff: 0.1, sdMultiple: 2, minFraction: 0.5 }),
   }).strict(),
 ]);
 

@@ -82,6 +82,7 @@ export function evaluateChecks(decls: readonly CheckDecl[], data: CheckData): Ch
 const DEFAULT_GATE: Record<CheckKind, boolean> = {
   'gamma-monotone': true,
   collapses: true,
+  'does-not-collapse': true,
   'noise-monotone': true,
   'boundary-exponent': true,
   'loss-near-boundary': false,
@@ -129,27 +130,59 @@ const gammaMonotone: Evaluator<'gamma-monotone'> = (d, data) => {
   const items = rowsOf(pv.entries, d.params.models, d.params.rules).map(([model, rule]): CheckItem => {
     const label = `${model}/${rule} (${pv.variant})`;
     const row = pv.entries.filter((e) => e.model === model && e.rule === rule).sort((a, b) => a.gamma - b.gamma);
-    const measured = { means: row.map((e) => [fmtGamma(e.gamma), r3(e.mean), r3(e.sd), e.state] as const) };
     const missing = row.filter((e) => e.state === 'missing');
+    const collapsed = row.filter((e) => e.state === 'collapsed');
+    // The entries the check leaves out, said in every outcome (a skipped γ is never silent).
+    const skippedGammas = [...collapsed.map((e) => `γ = ${fmtGamma(e.gamma)} collapsed (${e.nCollapsed}/${e.n})`), ...missing.map((e) => `γ = ${fmtGamma(e.gamma)} missing`)];
+    const note = skippedGammas.length ? ` [left out: ${skippedGammas.join('; ')}]` : '';
+    const measured: Record<string, unknown> = { means: row.map((e) => [fmtGamma(e.gamma), r3(e.mean), r3(e.sd), e.state] as const), leftOut: skippedGammas };
     if (!row.length) return { label, status: 'SKIPPED', why: 'no cells', measured };
     const diverged = row.filter((e) => e.state === 'diverged');
-    if (diverged.length) return { label, status: 'FAIL', why: `diverged at γ = ${diverged.map((e) => fmtGamma(e.gamma)).join(', ')}`, measured };
+    if (diverged.length) return { label, status: 'FAIL', why: `diverged at γ = ${diverged.map((e) => fmtGamma(e.gamma)).join(', ')}${note}`, measured };
     const ok = row.filter((e) => e.state === 'ok' && e.mean !== null);
     for (let i = 1; i < ok.length; i++) {
       const a = ok[i - 1]!;
       const b = ok[i]!;
       const allowed = tol.sdMultiple * Math.max(a.sd ?? 0, b.sd ?? 0) + tol.abs;
       if (a.mean! - b.mean! > allowed) {
-        return { label, status: 'FAIL', why: `falls from ${r3(a.mean)} at γ = ${fmtGamma(a.gamma)} to ${r3(b.mean)} at γ = ${fmtGamma(b.gamma)} (allowed drop ${r3(allowed)})`, measured };
+        return { label, status: 'FAIL', why: `falls from ${r3(a.mean)} at γ = ${fmtGamma(a.gamma)} to ${r3(b.mean)} at γ = ${fmtGamma(b.gamma)} (allowed drop ${r3(allowed)})${note}`, measured };
       }
     }
     const top = ok[ok.length - 1];
-    if (!top) return missing.length ? { label, status: 'SKIPPED', why: 'cells missing', measured } : { label, status: 'FAIL', why: 'every γ collapsed', measured };
-    if (top.mean! < tol.minPositive) return { label, status: 'FAIL', why: `at the largest non-collapsed γ = ${fmtGamma(top.gamma)} alignment is ${r3(top.mean)} < ${tol.minPositive}`, measured };
-    if (missing.length) return { label, status: 'SKIPPED', why: `cells missing at γ = ${missing.map((e) => fmtGamma(e.gamma)).join(', ')}`, measured };
-    return { label, status: 'PASS', why: `non-decreasing; ${r3(top.mean)} at γ = ${fmtGamma(top.gamma)}`, measured };
+    if (!top) return missing.length ? { label, status: 'SKIPPED', why: `cells missing${note}`, measured } : { label, status: 'FAIL', why: `every γ collapsed${note}`, measured };
+    if (top.mean! < tol.minPositive) return { label, status: 'FAIL', why: `at the largest non-collapsed γ = ${fmtGamma(top.gamma)} alignment is ${r3(top.mean)} < ${tol.minPositive}${note}`, measured };
+    // A net rise from the first to the last usable γ, beyond the seeds' spread: a flat row does not pass.
+    const first = ok[0]!;
+    if (first === top) return { label, status: missing.length ? 'SKIPPED' : 'FAIL', why: `only γ = ${fmtGamma(top.gamma)} is usable: no rise can be measured${note}`, measured };
+    const rise = top.mean! - first.mean!;
+    const needed = Math.max(tol.riseSdMultiple * Math.max(first.sd ?? 0, top.sd ?? 0), tol.minRise);
+    measured.rise = r3(rise);
+    measured.riseNeeded = r3(needed);
+    if (!(rise > needed)) {
+      return { label, status: 'FAIL', why: `net rise ${r3(rise)} from γ = ${fmtGamma(first.gamma)} to ${fmtGamma(top.gamma)} is not above ${r3(needed)} (${tol.riseSdMultiple}×SD, at least ${tol.minRise})${note}`, measured };
+    }
+    if (missing.length) return { label, status: 'SKIPPED', why: `cells missing at γ = ${missing.map((e) => fmtGamma(e.gamma)).join(', ')}${note}`, measured };
+    return { label, status: 'PASS', why: `non-decreasing, net rise ${r3(rise)} (> ${r3(needed)}) to ${r3(top.mean)} at γ = ${fmtGamma(top.gamma)}${note}`, measured };
   });
-  return combine(items, `every row non-decreasing in γ within ${tol.sdMultiple}×SD + ${tol.abs}, clearly positive at the largest non-collapsed γ`);
+  return combine(items, `every row non-decreasing in γ within ${tol.sdMultiple}×SD + ${tol.abs}, rising by more than max(${tol.riseSdMultiple}×SD, ${tol.minRise}) overall, clearly positive at the largest non-collapsed γ`);
+};
+
+const doesNotCollapse: Evaluator<'does-not-collapse'> = (d, data) => {
+  const pv = pickVariant(data.table1, d.params.variant);
+  if ('skip' in pv) return skipped(pv.skip);
+  const at = pv.entries.filter((e) => Math.abs(e.gamma - d.params.gamma) <= 1e-9 * Math.abs(d.params.gamma));
+  const items = rowsOf(at, d.params.models, d.params.rules).map(([model, rule]): CheckItem => {
+    const label = `${model}/${rule} at γ = ${fmtGamma(d.params.gamma)} (${pv.variant})`;
+    const e = at.find((x) => x.model === model && x.rule === rule);
+    if (!e || e.state === 'missing') return { label, status: 'SKIPPED', why: 'cells missing', measured: {} };
+    const frac = e.n ? e.nCollapsed / e.n : 0;
+    const measured = { collapsed: e.nCollapsed, n: e.n, diverged: e.nDiverged, mean: r3(e.mean) };
+    if (frac > d.tolerance.maxFraction + 1e-12) return { label, status: 'FAIL', why: `${e.nCollapsed}/${e.n} collapsed (the paper has a value here; allowed ≤ ${d.tolerance.maxFraction * 100}%)`, measured };
+    if (e.nDiverged > 0) return { label, status: 'FAIL', why: `${e.nDiverged}/${e.n} diverged`, measured };
+    if (e.nExpected !== null && e.n < e.nExpected) return { label, status: 'SKIPPED', why: `${e.n}/${e.nExpected} seeds present`, measured };
+    return { label, status: 'PASS', why: `${e.nCollapsed}/${e.n} collapsed; ${r3(e.mean)}`, measured };
+  });
+  return combine(items, `no listed rule collapses at γ = ${fmtGamma(d.params.gamma)}`);
 };
 
 const collapses: Evaluator<'collapses'> = (d, data) => {
@@ -250,28 +283,52 @@ const lossNearBoundary: Evaluator<'loss-near-boundary'> = (d, data) => {
   return combine([item], item.why);
 };
 
+/** The tolerance of one entry against the paper: max(maxAbsDiff, sdMultiple × the paper's SD). */
+export function agreementTolerance(e: Table1Entry, tol: { maxAbsDiff: number; sdMultiple: number }): number {
+  return Math.max(tol.maxAbsDiff, tol.sdMultiple * (e.paper?.sd ?? 0));
+}
+
+/** Whether an entry agrees with the paper's: both collapsed, or within `agreementTolerance`. */
+export function agreesWithPaper(e: Table1Entry, tol: { maxAbsDiff: number; sdMultiple: number }): boolean {
+  if (!e.paper || e.state === 'missing') return false;
+  if (e.paper.mean === null) return e.state === 'collapsed';
+  return e.state === 'ok' && e.diff !== null && Math.abs(e.diff) <= agreementTolerance(e, tol);
+}
+
 const paperAgreement: Evaluator<'paper-agreement'> = (d, data) => {
   const pv = pickVariant(data.table1, d.params.variant);
   if ('skip' in pv) return skipped(pv.skip);
+  const tol = d.tolerance;
   const entries = pv.entries.filter((e) => e.paper && (!d.params.models || d.params.models.includes(e.model)) && (!d.params.rules || d.params.rules.includes(e.rule)));
-  const evaluable = entries.filter((e) => e.state !== 'missing');
-  if (!evaluable.length) return skipped('no measured entry has a paper value');
-  const agree = evaluable.filter((e) =>
-    e.paper!.mean === null ? e.state === 'collapsed' : e.state === 'ok' && Math.abs(e.diff ?? Infinity) <= d.tolerance.maxAbsDiff,
-  );
-  const frac = agree.length / evaluable.length;
-  const measured = {
-    agree: agree.length, of: evaluable.length, missing: entries.length - evaluable.length,
-    worst: evaluable.filter((e) => e.diff !== null).sort((a, b) => Math.abs(b.diff!) - Math.abs(a.diff!)).slice(0, 5).map((e) => `${e.model}/${e.rule}@${fmtGamma(e.gamma)}: ${r3(e.diff)}`),
-  };
-  const label = `entries within ±${d.tolerance.maxAbsDiff} of the paper (${pv.variant})`;
-  const status: CheckStatus = frac < d.tolerance.minFraction ? 'FAIL' : entries.length > evaluable.length ? 'SKIPPED' : 'PASS';
-  return combine([{ label, status, why: `${agree.length}/${evaluable.length} agree (need ≥ ${d.tolerance.minFraction * 100}%)`, measured }], `${agree.length}/${evaluable.length} agree`);
+  if (!entries.some((e) => e.state !== 'missing')) return skipped('no measured entry has a paper value');
+  // One item per (model, rule): a pooled fraction would let one good row hide a bad one.
+  const items = rowsOf(entries, d.params.models, d.params.rules).map(([model, rule]): CheckItem => {
+    const label = `${model}/${rule} (${pv.variant})`;
+    const row = entries.filter((e) => e.model === model && e.rule === rule).sort((a, b) => a.gamma - b.gamma);
+    const evaluable = row.filter((e) => e.state !== 'missing');
+    const agree = evaluable.filter((e) => agreesWithPaper(e, tol));
+    const measured = {
+      agree: agree.length,
+      of: evaluable.length,
+      missing: row.length - evaluable.length,
+      entries: row.map((e) => [fmtGamma(e.gamma), r3(e.mean), e.paper?.mean ?? null, r3(e.diff), r3(agreementTolerance(e, tol)), agreesWithPaper(e, tol)] as const),
+    };
+    if (!evaluable.length) return { label, status: 'SKIPPED', why: 'cells missing', measured };
+    const frac = agree.length / evaluable.length;
+    const off = evaluable.filter((e) => !agreesWithPaper(e, tol)).map((e) => `γ = ${fmtGamma(e.gamma)}: ${e.state === 'ok' ? r3(e.mean) : e.state} vs ${e.paper!.mean ?? '–'}`);
+    const why = `${agree.length}/${evaluable.length} within max(${tol.maxAbsDiff}, ${tol.sdMultiple}×paper SD)${off.length ? `; off: ${off.join(', ')}` : ''}`;
+    const status: CheckStatus = frac + 1e-12 < tol.minFraction ? 'FAIL' : evaluable.length < row.length ? 'SKIPPED' : 'PASS';
+    return { label, status, why, measured };
+  });
+  const agreeAll = items.reduce((s, i) => s + Number(i.measured.agree ?? 0), 0);
+  const ofAll = items.reduce((s, i) => s + Number(i.measured.of ?? 0), 0);
+  return combine(items, `${agreeAll}/${ofAll} entries agree; every row at least ${tol.minFraction * 100}%`);
 };
 
 const EVALUATORS: { [K in CheckKind]: Evaluator<K> } = {
   'gamma-monotone': gammaMonotone,
   collapses,
+  'does-not-collapse': doesNotCollapse,
   'noise-monotone': noiseMonotone,
   'boundary-exponent': boundaryExponent,
   'loss-near-boundary': lossNearBoundary,
