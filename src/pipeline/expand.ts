@@ -2,12 +2,13 @@
  * Phase 2: a loaded pipeline + a profile + `--set` overrides → the cells to run, with their
  * resolved params and the upstream cells they read. Pure: no filesystem, no stage modules.
  */
-import { parse as parseYaml } from 'yaml';
 import type { Scalar } from '../stage-api.ts';
 import { err, ok, type Result } from '../util/result.ts';
 import type { Diagnostic } from './diagnostic.ts';
 import { formatScalar, interpolate } from './interpolate.ts';
 import type { LoadedPipeline } from './load.ts';
+import { parseSetValue } from './yaml-text.ts';
+import { stageTimeoutMs } from './duration.ts';
 
 /** One dep of a cell, resolved to upstream cell names. */
 export interface CellDep {
@@ -32,7 +33,12 @@ export interface Cell {
   readonly env: readonly string[];
   /** Where `repro` copies this cell's outputs when it is done (relative to the root), if anywhere. */
   readonly publish?: string;
+  /** Wall-clock limit of the cell in ms (the stage's `timeout:` or the training default); not part of the key. */
+  readonly timeoutMs?: number;
 }
+
+/** Most cells one profile may expand to unless pipeline.yaml's `limits.max_cells` says otherwise. */
+export const DEFAULT_MAX_CELLS = 100_000;
 
 /** A `--set stage.param.path=value` override. */
 export interface Override {
@@ -54,7 +60,12 @@ export function parseOverrides(flags: readonly string[]): Result<Override[], Dia
       problems.push({ file: '--set', line: 0, column: 0, message: `cannot parse '--set ${text}'`, hint: 'write --set <stage>.<param>=<value>, e.g. --set train.lr=0.02' });
       continue;
     }
-    out.push({ stage: lhs[0]!, path: lhs.slice(1), value: parseYaml(text.slice(eq + 1)), text });
+    const value = parseSetValue(text.slice(eq + 1), text);
+    if (!value.ok) {
+      problems.push(value.error);
+      continue;
+    }
+    out.push({ stage: lhs[0]!, path: lhs.slice(1), value: value.value, text });
   }
   return problems.length ? err(problems) : ok(out);
 }
@@ -62,7 +73,12 @@ export function parseOverrides(flags: readonly string[]): Result<Override[], Dia
 /** Expands every stage of `profile` into cells, in pipeline.yaml order. */
 export function expandPipeline(p: LoadedPipeline, profile: string, overrides: readonly Override[] = []): Result<Cell[], Diagnostic[]> {
   const problems: Diagnostic[] = [];
-  const at = (path: (string | number)[], message: string, hint?: string): Diagnostic => ({ file: p.file, ...p.locate(path), message, ...(hint ? { hint } : {}) });
+  const at = (path: (string | number)[], text: string, fix?: string): Diagnostic => {
+    // Interpolation errors carry their own fix after "\n  fix: ".
+    const [message, own] = text.split('\n  fix: ') as [string, string | undefined];
+    const hint = fix ?? own;
+    return { file: p.file, ...p.locate(path), message, ...(hint ? { hint } : {}) };
+  };
   if (!(profile in p.raw.profiles)) {
     return err([at(['profiles'], `unknown profile '${profile}' (have: ${Object.keys(p.raw.profiles).join(', ')})`, 'pass --profile with one of these')]);
   }
@@ -76,6 +92,8 @@ export function expandPipeline(p: LoadedPipeline, profile: string, overrides: re
   }
 
   const byStage = new Map<string, Cell[]>();
+  const maxCells = p.raw.limits?.max_cells ?? DEFAULT_MAX_CELLS;
+  let cellCount = 0;
   for (const [stageName, stage] of active) {
     const axes: Array<[string, Scalar[]]> = [];
     for (const [axis, spec] of Object.entries(stage.matrix ?? {})) {
@@ -91,6 +109,15 @@ export function expandPipeline(p: LoadedPipeline, profile: string, overrides: re
       }
       axes.push([axis, values as Scalar[]]);
     }
+    // Count before expanding: a matrix of a million cells is refused at once, not after it ate the memory.
+    const size = axes.reduce((n, [, v]) => n * v.length, 1);
+    if (cellCount + size > maxCells) {
+      const shape = axes.map(([a, v]) => `${a} ${v.length}`).join(' × ');
+      problems.push(at(['stages', stageName, 'matrix'], `stage '${stageName}' expands to ${size.toLocaleString('en-US')} cells (${shape})${cellCount ? ` on top of ${cellCount.toLocaleString('en-US')} from earlier stages` : ''}: more than the limit of ${maxCells.toLocaleString('en-US')} cells per profile`, 'shrink the matrix, or raise the limit with limits: { max_cells: N } at the top of pipeline.yaml'));
+      break;
+    }
+    cellCount += size;
+    const timeoutMs = stageTimeoutMs(stage);
     const cells: Cell[] = [];
     const names = new Set<string>();
     for (const combo of cartesian(axes)) {
@@ -142,7 +169,7 @@ export function expandPipeline(p: LoadedPipeline, profile: string, overrides: re
         }
         publish = r.value;
       }
-      cells.push({ name, stage: stageName, module: stage.run, matrix: combo, params: merged, deps, outs: stage.outs, env: stage.env ?? [], ...(publish ? { publish } : {}) });
+      cells.push({ name, stage: stageName, module: stage.run, matrix: combo, params: merged, deps, outs: stage.outs, env: stage.env ?? [], ...(publish ? { publish } : {}), ...(timeoutMs !== undefined ? { timeoutMs } : {}) });
     }
     byStage.set(stageName, cells);
   }

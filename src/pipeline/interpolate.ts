@@ -18,6 +18,8 @@ export interface Scope {
 /** Resolves every reference inside `value` (deeply). The error says which reference failed. */
 export function interpolate(value: unknown, scope: Scope): Result<unknown, string> {
   if (typeof value === 'string') {
+    const malformed = malformedReference(value);
+    if (malformed) return err(malformed);
     const whole = WHOLE.exec(value);
     if (whole) return lookup(whole[1]!.trim(), scope);
     let failure: string | undefined;
@@ -54,6 +56,23 @@ export function interpolate(value: unknown, scope: Scope): Result<unknown, strin
     return ok(out);
   }
   return ok(value);
+}
+
+/**
+ * The problem with a `${` that does not start a well-formed reference (`${}`, an unclosed `${`,
+ * or a nested one), as "message\n  fix: hint"; undefined when every `${` is well formed.
+ */
+export function malformedReference(text: string): string | undefined {
+  const at = text.search(/\$\{(?![^{}]+\})/);
+  if (at < 0) return undefined;
+  const shown = JSON.stringify(text.length > 60 ? `${text.slice(0, 60)}…` : text);
+  const fix = '\n  fix: write a reference as ${profile.path} or ${matrix_axis}, closed by }; there is no literal ${ in pipeline.yaml values';
+  if (text.startsWith('${}', at)) return `empty reference \${} in ${shown}${fix}`;
+  const close = text.indexOf('}', at + 2);
+  const open = text.indexOf('{', at + 2);
+  if (close < 0) return `unclosed reference in ${shown}: '\${' at character ${at + 1} has no closing '}'${fix}`;
+  if (open >= 0 && open < close) return `nested reference in ${shown} at character ${at + 1}: references cannot contain '{'${fix}`;
+  return `malformed reference in ${shown} at character ${at + 1}${fix}`;
 }
 
 /** A short, stable text form of a scalar for names: 5e-4, 0.01, 0, true, sgd. */

@@ -10,6 +10,8 @@ import { err, ok, type Result } from '../util/result.ts';
 import type { Diagnostic } from './diagnostic.ts';
 import { findCycle } from './graph.ts';
 import { pipelineSchema, type RawPipeline } from './schema.ts';
+import { decodeUtf8, documentToJs } from './yaml-text.ts';
+import { parseDuration } from './duration.ts';
 
 /** A checked pipeline.yaml with a way back to source positions. */
 export interface LoadedPipeline {
@@ -30,7 +32,9 @@ export function loadPipeline(file: string): Result<LoadedPipeline, Diagnostic[]>
   if (!existsSync(file)) {
     return err([{ file: shown, line: 0, column: 0, message: 'pipeline file not found', hint: 'run hebb in the project root or pass --pipeline <file>' }]);
   }
-  const text = readFileSync(file, 'utf8');
+  const decoded = decodeUtf8(readFileSync(file), shown);
+  if (!decoded.ok) return err([decoded.error]);
+  const text = decoded.value;
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
@@ -44,7 +48,9 @@ export function loadPipeline(file: string): Result<LoadedPipeline, Diagnostic[]>
   const locate = makeLocator(doc, lineCounter);
   const at = (path: readonly (string | number)[], message: string, hint?: string): Diagnostic => ({ file: shown, ...locate(path), message, ...(hint ? { hint } : {}) });
 
-  const parsed = pipelineSchema.safeParse(doc.toJS(), { reportInput: true });
+  const js = documentToJs(doc, (offset) => ({ file: shown, ...toPos(lineCounter, offset) }));
+  if (!js.ok) return err([js.error]);
+  const parsed = pipelineSchema.safeParse(js.value, { reportInput: true });
   if (!parsed.success) return err(parsed.error.issues.map((i) => issueToDiagnostic(i, at)));
   const raw = parsed.data;
   const root = resolve(file, '..');
@@ -80,6 +86,10 @@ export function loadPipeline(file: string): Result<LoadedPipeline, Diagnostic[]>
       if (out.startsWith('/') || out.split('/').includes('..')) problems.push(at(['stages', name, 'outs', i], `output '${out}' must be a relative path inside the cell's output directory`));
       if (seen.has(out)) problems.push(at(['stages', name, 'outs', i], `output '${out}' is declared twice`));
       seen.add(out);
+    }
+    if (stage.timeout !== undefined) {
+      const t = parseDuration(stage.timeout);
+      if (!t.ok) problems.push(at(['stages', name, 'timeout'], `timeout ${JSON.stringify(stage.timeout)}: ${t.error}`, "write seconds (600) or a duration ('90s', '30m', '6h', '1h30m'), or 'none' for no limit"));
     }
     for (const axis of Object.keys(stage.matrix ?? {})) {
       if (stage.params && axis in stage.params) problems.push(at(['stages', name, 'matrix', axis], `matrix axis '${axis}' is also a param of stage '${name}'`, 'rename one of them'));
@@ -147,7 +157,8 @@ function describe(v: unknown): string {
 
 function expectedKeys(path: readonly (string | number)[]): string | undefined {
   if (path.length === 0) return Object.keys(pipelineSchema.shape).join(', ');
-  if (path.length === 2 && path[0] === 'stages') return 'description, run, params, matrix, name, deps, outs, env, profiles, publish';
+  if (path.length === 2 && path[0] === 'stages') return 'description, run, params, matrix, name, deps, outs, env, profiles, publish, timeout';
   if (path.length === 1 && path[0] === 'cache') return 'shared';
+  if (path.length === 1 && path[0] === 'limits') return 'max_cells';
   return undefined;
 }

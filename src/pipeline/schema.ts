@@ -16,6 +16,8 @@ export const stageSchema = z
     env: z.array(z.string()).optional(),
     profiles: z.array(z.string()).min(1).optional(),
     publish: z.string().optional(),
+    /** Wall-clock limit of one cell: seconds, or '90s', '30m', '6h', '1h30m', or 'none' (see duration.ts). */
+    timeout: z.union([z.number(), z.string()]).optional(),
   })
   .strict();
 
@@ -28,6 +30,8 @@ export const pipelineSchema = z
     environment: z.record(z.string(), z.string()).optional(),
     executors: z.record(z.string(), z.record(z.string(), z.unknown())).optional(),
     cache: z.object({ shared: z.string().optional() }).strict().optional(),
+    /** Bounds the loader enforces (docs/pipeline-format.md, "Limits"). */
+    limits: z.object({ max_cells: z.number().int().positive().optional() }).strict().optional(),
     stages: z.record(z.string(), stageSchema),
   })
   .strict();
