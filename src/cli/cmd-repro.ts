@@ -5,7 +5,8 @@ import type { Cell } from '../pipeline/expand.ts';
 import { walkFiles } from '../store/store.ts';
 import { importStage } from '../pipeline/stage-modules.ts';
 import { buildProvenance } from './provenance.ts';
-import { runCells, statusOf, type RunResult } from '../engine/run.ts';
+import { runCells, statusOf, type RunResult, type StatusEntry } from '../engine/run.ts';
+import { confirm, describePlan, fmtDuration, planRepro, shouldConfirm, storeHistory, type ReproPlan } from './repro-plan.ts';
 import { LocalExecutor } from '../exec/local.ts';
 import type { Executor } from '../exec/executor.ts';
 import type { Project } from './project.ts';
@@ -17,7 +18,7 @@ import { selectTargets } from './targets.ts';
 
 /** Runs `repro`; returns the exit code. */
 export async function repro(o: CliOptions, targets: readonly string[]): Promise<number> {
-  const project = await openProject(projectOptions(o));
+  const project = await openProject(projectOptions(o, { readOnly: Boolean(o.dryRun) }));
   if (!project.ok) return reportDiagnostics(project.error);
   const p = project.value;
   const selected = selectTargets(p.cells, targets);
@@ -26,15 +27,24 @@ export async function repro(o: CliOptions, targets: readonly string[]): Promise<
     return 2;
   }
   const cells = selected.value;
-  if (o.dryRun) {
-    const entries = await statusOf(cells, p.planner());
-    printStatus(entries, p.profile, Boolean(o.json), 'would run');
-    return 0;
-  }
   const jobs = Number(o.jobs);
   if (!Number.isInteger(jobs) || jobs < 1) {
     process.stderr.write(`hebb: --jobs must be a positive integer, got '${String(o.jobs)}'\n`);
     return 2;
+  }
+  const entries = await statusOf(cells, p.planner());
+  if (o.dryRun) {
+    printStatus(entries, p.profile, Boolean(o.json), 'would run');
+    if (!o.json) await printPlan(o, p, cells, entries, jobs);
+    return 0;
+  }
+  // The plan and its estimate first; a long run on a terminal asks before it starts.
+  const plan = await printPlan(o, p, cells, entries, jobs);
+  if (shouldConfirm({ wallMs: plan.wallMs, yes: Boolean(o.yes), stdinTTY: Boolean(process.stdin.isTTY), stdoutTTY: Boolean(process.stdout.isTTY), env: process.env })) {
+    if (!(await confirm(`hebb: start ${plan.toRun} cells, about ${fmtDuration(plan.wallMs)} at -j ${jobs}? [y/N] `))) {
+      process.stderr.write(`hebb: not started (--yes or HEBB_YES=1 skips this question)\n`);
+      return 1;
+    }
   }
   const executor = await makeExecutor(o, p, jobs);
   if (!executor) return 2;
@@ -66,6 +76,21 @@ export async function repro(o: CliOptions, targets: readonly string[]): Promise<
   }
 }
 
+/** Prints the plan (cells to run, cached, estimated CPU and wall time, the quick look) to stderr. */
+async function printPlan(o: CliOptions, p: Project, cells: readonly Cell[], entries: readonly StatusEntry[], jobs: number): Promise<ReproPlan> {
+  const plan = planRepro(cells, entries, p.profile, jobs, storeHistory(p.store.dir, p.profile));
+  let quick: ReproPlan | null = null;
+  // What a quick look costs: the whole smoke profile, when this is another profile with work to do.
+  if (plan.toRun > 0 && p.profile !== QUICK_PROFILE && p.pipeline.raw.profiles[QUICK_PROFILE]) {
+    const q = await openProject(projectOptions(o, { profile: QUICK_PROFILE, set: [] }));
+    if (q.ok) quick = planRepro(q.value.cells, await statusOf(q.value.cells, q.value.planner()), QUICK_PROFILE, jobs, storeHistory(q.value.store.dir, QUICK_PROFILE));
+  }
+  for (const line of describePlan(plan, quick, String(o.executor ?? 'local'))) process.stderr.write(`${line}\n`);
+  return plan;
+}
+
+/** The profile `repro` offers as a quick look before a long run. */
+const QUICK_PROFILE = 'smoke';
 
 /**
  * Copies the outputs of done cells that declare `publish:` to their place in the project, then

@@ -31,6 +31,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option('--isolate', 'one fresh process per cell (default: reuse worker processes)')
     .option('-v, --verbose', 'also list cached cells')
     .option('--plain', 'plain line logs even on a terminal')
+    .option('-y, --yes', 'start a long run (estimate over an hour) without asking (also HEBB_YES=1); never asked in CI or off a terminal')
     .addOption(new Option('--executor <name>', 'where cells run').choices(['local', 'slurm']).default('local'))
     .option('--partition <name>', 'slurm: partition')
     .option('--time <limit>', 'slurm: time limit per cell, e.g. 02:00:00')

@@ -1,0 +1,263 @@
+/**
+ * What `hebb repro` says before it runs anything: how many cells will run and how many are
+ * cached, an estimate of the CPU time and of the wall time at `-j N`, and what a quick look
+ * (`--profile smoke`) costs instead; and whether to ask before starting (a long run, on a
+ * terminal, without `--yes`).
+ *
+ * Where each cell's estimate comes from, best first:
+ *  1. the last run of the same cell in the same profile (its run record's `durationMs`);
+ *  2. the median `durationMs` of the store's run records of the same stage in the same profile;
+ *  3. DEFAULT_SECONDS below, per stage module and profile, from the measurements in the README
+ *     ("Benchmarks" and "Results");
+ *  4. FALLBACK_SECONDS.
+ * The plan says how many cells each source covered, so a guess is never passed off as a record.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Cell } from '../pipeline/expand.ts';
+import type { StatusEntry } from '../engine/run.ts';
+
+/**
+ * Seconds per cell for a stage module that has no run record in this store yet, by profile
+ * (`paper` is used for any profile but `smoke`). Measured on a 2-core machine, wasm backend:
+ * an SRE MLP cell is 9.9 s at paper scale (3,950 steps) and 2–4 s in smoke; a transformer cell
+ * ~3 min at paper scale (3,950 steps at ~45 ms) and ~5 s in smoke; an SCE (CIFAR-10) cell ~5 min
+ * at paper scale. The aggregation stages take seconds.
+ */
+export const DEFAULT_SECONDS: Readonly<Record<string, { readonly paper: number; readonly smoke: number }>> = {
+  'stages/train-sre.ts': { paper: 10, smoke: 3 },
+  'stages/teacher-sre.ts': { paper: 2, smoke: 1 },
+  'stages/train-transformer.ts': { paper: 180, smoke: 5 },
+  'stages/teacher-transformer.ts': { paper: 5, smoke: 2 },
+  'stages/train-sce.ts': { paper: 300, smoke: 5 },
+  'stages/cifar10.ts': { paper: 60, smoke: 5 },
+  'stages/sce-figures.ts': { paper: 10, smoke: 5 },
+  'stages/table1.ts': { paper: 5, smoke: 2 },
+  'stages/noise-grid.ts': { paper: 10, smoke: 3 },
+  'stages/learning-sweep.ts': { paper: 3, smoke: 2 },
+  'stages/check.ts': { paper: 3, smoke: 2 },
+  'stages/figures.ts': { paper: 20, smoke: 10 },
+  'stages/report.ts': { paper: 5, smoke: 3 },
+};
+/** Seconds per cell of a stage module that is in no table and has no record. */
+export const FALLBACK_SECONDS = 10;
+/** Above this estimated wall time, `repro` asks before starting (on a terminal, without --yes). */
+export const CONFIRM_ABOVE_MS = 3_600_000;
+
+/** Where a cell's estimate came from. */
+export type EstimateSource = 'cell' | 'stage' | 'default' | 'fallback';
+
+/** The durations the store knows: the last run of each cell, and all runs by stage (same profile). */
+export interface RunHistory {
+  /** The durationMs of the last run of a cell (index/<profile>/<cell> → runs/<key>.json). */
+  lastOfCell(cell: string): number | undefined;
+  /** The durationMs of every run record of a stage in this profile. */
+  ofStage(stage: string): readonly number[];
+}
+
+/** The run history of a store directory (`artifacts/`), read lazily; unreadable records are skipped. */
+export function storeHistory(storeDir: string, profile: string): RunHistory {
+  let byStage: Map<string, number[]> | undefined;
+  const json = (path: string): Record<string, unknown> | undefined => {
+    try {
+      return JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+    } catch {
+      return undefined;
+    }
+  };
+  return {
+    lastOfCell(cell) {
+      const key = json(join(storeDir, 'index', encodeURIComponent(profile), `${encodeURIComponent(cell)}.json`))?.key;
+      if (typeof key !== 'string' || !/^[0-9a-f]{16,}$/.test(key)) return undefined;
+      const d = json(join(storeDir, 'runs', `${key}.json`))?.durationMs;
+      return typeof d === 'number' && Number.isFinite(d) && d >= 0 ? d : undefined;
+    },
+    ofStage(stage) {
+      if (!byStage) {
+        byStage = new Map();
+        let names: string[] = [];
+        try {
+          names = readdirSync(join(storeDir, 'runs')).filter((n) => n.endsWith('.json'));
+        } catch {
+          /* no store yet */
+        }
+        for (const n of names) {
+          const r = json(join(storeDir, 'runs', n));
+          if (!r || r.profile !== profile || typeof r.stage !== 'string' || typeof r.durationMs !== 'number') continue;
+          byStage.set(r.stage, [...(byStage.get(r.stage) ?? []), r.durationMs]);
+        }
+      }
+      return byStage.get(stage) ?? [];
+    },
+  };
+}
+
+/** The plan of one `repro`. */
+export interface ReproPlan {
+  readonly profile: string;
+  readonly total: number;
+  readonly toRun: number;
+  readonly cached: number;
+  /** Of `toRun`, the cells whose key is known only once an upstream cell has run (`blocked` in statusOf). */
+  readonly blocked: number;
+  /** Estimated CPU time of the cells to run (sum of their estimates), ms. */
+  readonly cpuMs: number;
+  /** Estimated wall time at `jobs` workers, respecting dependencies, ms. */
+  readonly wallMs: number;
+  readonly jobs: number;
+  /** How many of the cells to run each source estimated. */
+  readonly sources: Readonly<Record<EstimateSource, number>>;
+  /** Per stage with cells to run: count and estimated CPU time. */
+  readonly stages: readonly { readonly stage: string; readonly cells: number; readonly cpuMs: number }[];
+}
+
+const median = (xs: readonly number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
+/** One cell's estimate (ms) and where it came from. */
+export function estimateCell(cell: Pick<Cell, 'name' | 'stage' | 'module'>, profile: string, history: RunHistory): { ms: number; source: EstimateSource } {
+  const last = history.lastOfCell(cell.name);
+  if (last !== undefined) return { ms: last, source: 'cell' };
+  const stage = history.ofStage(cell.stage);
+  if (stage.length) return { ms: median(stage), source: 'stage' };
+  const d = DEFAULT_SECONDS[cell.module.replace(/^\.\//, '')];
+  if (d) return { ms: 1000 * (profile === 'smoke' ? d.smoke : d.paper), source: 'default' };
+  return { ms: 1000 * FALLBACK_SECONDS, source: 'fallback' };
+}
+
+/**
+ * The plan: `entries` says which cells run (statusOf), `cells` their dependencies. The wall time
+ * is a list schedule: cells in dependency order, each started on the first free worker once its
+ * upstream cells are done (cached cells take no time).
+ */
+export function planRepro(cells: readonly Cell[], entries: readonly StatusEntry[], profile: string, jobs: number, history: RunHistory): ReproPlan {
+  const state = new Map(entries.map((e) => [e.cell, e.state]));
+  const sources: Record<EstimateSource, number> = { cell: 0, stage: 0, default: 0, fallback: 0 };
+  const cost = new Map<string, number>();
+  const perStage = new Map<string, { cells: number; cpuMs: number }>();
+  let toRun = 0;
+  let cached = 0;
+  let blocked = 0;
+  for (const c of cells) {
+    const s = state.get(c.name);
+    if (s === 'cached') {
+      cached++;
+      continue;
+    }
+    if (s === 'blocked') blocked++;
+    else toRun++;
+    const e = estimateCell(c, profile, history);
+    sources[e.source]++;
+    cost.set(c.name, e.ms);
+    const st = perStage.get(c.stage) ?? { cells: 0, cpuMs: 0 };
+    perStage.set(c.stage, { cells: st.cells + 1, cpuMs: st.cpuMs + e.ms });
+  }
+  const cpuMs = [...cost.values()].reduce((a, b) => a + b, 0);
+  return {
+    profile,
+    total: cells.length,
+    toRun: toRun + blocked,
+    cached,
+    blocked,
+    cpuMs,
+    wallMs: listSchedule(cells, cost, Math.max(1, jobs)),
+    jobs,
+    sources,
+    stages: [...perStage].map(([stage, v]) => ({ stage, ...v })),
+  };
+}
+
+/** The makespan of running `cells` (cost 0 when absent from `cost`) on `jobs` workers in dependency order. */
+export function listSchedule(cells: readonly Cell[], cost: ReadonlyMap<string, number>, jobs: number): number {
+  const names = new Set(cells.map((c) => c.name));
+  const finish = new Map<string, number>();
+  const free: number[] = Array.from({ length: jobs }, () => 0);
+  let remaining = [...cells];
+  while (remaining.length) {
+    const next: Cell[] = [];
+    for (const c of remaining) {
+      const ups = c.deps.flatMap((d) => d.cells).filter((u) => names.has(u));
+      if (ups.some((u) => !finish.has(u))) {
+        next.push(c);
+        continue;
+      }
+      const ready = Math.max(0, ...ups.map((u) => finish.get(u)!));
+      const ms = cost.get(c.name) ?? 0;
+      if (ms === 0) {
+        finish.set(c.name, ready);
+        continue;
+      }
+      let w = 0;
+      for (let i = 1; i < free.length; i++) if (free[i]! < free[w]!) w = i;
+      const start = Math.max(ready, free[w]!);
+      free[w] = start + ms;
+      finish.set(c.name, start + ms);
+    }
+    if (next.length === remaining.length) break; // a cycle: the planner reports it
+    remaining = next;
+  }
+  return Math.max(0, ...finish.values());
+}
+
+/** `850 ms`, `42 s`, `12 min`, `3.4 h`, `2.1 days`. */
+export function fmtDuration(ms: number): string {
+  const s = ms / 1000;
+  if (s < 1) return `${Math.round(ms)} ms`;
+  if (s < 90) return `${Math.round(s)} s`;
+  if (s < 5400) return `${Math.round(s / 60)} min`;
+  if (s < 48 * 3600) return `${(s / 3600).toFixed(1)} h`;
+  return `${(s / 86400).toFixed(1)} days`;
+}
+
+/** The plan as the lines `repro` prints (to stderr) before it starts. */
+export function describePlan(plan: ReproPlan, quick?: ReproPlan | null, executor = 'local'): string[] {
+  const out: string[] = [];
+  out.push(`hebb: plan for profile '${plan.profile}': ${plan.total} cells, ${plan.toRun} to run, ${plan.cached} cached`);
+  if (plan.toRun === 0) return out;
+  const src = plan.sources;
+  const basis = [
+    src.cell ? `${src.cell} from their last run` : '',
+    src.stage ? `${src.stage} from earlier runs of their stage` : '',
+    src.default ? `${src.default} from the per-stage defaults (src/cli/repro-plan.ts)` : '',
+    src.fallback ? `${src.fallback} guessed at ${FALLBACK_SECONDS} s each` : '',
+  ].filter(Boolean);
+  const wall = executor === 'local' ? `, about ${fmtDuration(plan.wallMs)} of wall time at -j ${plan.jobs}` : ` (wall time depends on the ${executor} cluster)`;
+  out.push(`hebb: estimated ${fmtDuration(plan.cpuMs)} of CPU time${wall}; estimates: ${basis.join(', ')}`);
+  const big = [...plan.stages].sort((a, b) => b.cpuMs - a.cpuMs).slice(0, 6);
+  for (const s of big) out.push(`          ${s.stage}: ${s.cells} cell${s.cells === 1 ? '' : 's'}, ~${fmtDuration(s.cpuMs)}`);
+  if (plan.stages.length > big.length) out.push(`          … and ${plan.stages.length - big.length} more stages`);
+  if (quick && quick.profile !== plan.profile) {
+    out.push(
+      quick.toRun
+        ? `hebb: a quick look instead: \`hebb repro --profile ${quick.profile}\` runs ${quick.toRun} cells (${quick.cached} cached), about ${fmtDuration(quick.cpuMs)} of CPU, ${fmtDuration(quick.wallMs)} at -j ${quick.jobs}`
+        : `hebb: a quick look instead: \`hebb repro --profile ${quick.profile}\` is up to date (${quick.cached} cells cached)`,
+    );
+  }
+  return out;
+}
+
+/**
+ * Whether to ask before starting: only when a person can answer (stdin and stdout are terminals
+ * and CI is unset), the estimated wall time is over CONFIRM_ABOVE_MS, and neither `--yes` nor
+ * HEBB_YES=1 said yes already.
+ */
+export function shouldConfirm(o: { wallMs: number; yes: boolean; stdinTTY: boolean; stdoutTTY: boolean; env: NodeJS.ProcessEnv }): boolean {
+  if (o.yes || o.env.HEBB_YES === '1') return false;
+  if (o.env.CI && o.env.CI !== 'false' && o.env.CI !== '0') return false;
+  if (!o.stdinTTY || !o.stdoutTTY) return false;
+  return o.wallMs > CONFIRM_ABOVE_MS;
+}
+
+/** Asks on the terminal; true on y/yes. */
+export async function confirm(question: string): Promise<boolean> {
+  const { createInterface } = await import('node:readline/promises');
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return /^\s*y(es)?\s*$/i.test(await rl.question(question));
+  } finally {
+    rl.close();
+  }
+}
