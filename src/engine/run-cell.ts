@@ -50,7 +50,9 @@ export type CellFailure =
   /** The stage threw. */
   | { readonly reason: 'stage-error'; readonly message: string }
   /** The stage returned but a declared output is missing. */
-  | { readonly reason: 'missing-output'; readonly message: string };
+  | { readonly reason: 'missing-output'; readonly message: string }
+  /** The cell ran past its stage's timeout and its process was killed (see src/exec/timeout.ts). */
+  | { readonly reason: 'timeout'; readonly message: string; readonly log?: string };
 
 /** A finished cell. */
 export interface CellSuccess {

@@ -83,7 +83,7 @@ export async function runCells(cells: readonly Cell[], planner: Planner, store: 
       writeSpec(store, state.spec);
       emit({ type: 'start', cell: name, key: state.key, reasons: state.reasons });
       const job = executor
-        .run({ key: state.key, cell: name, onProgress: (d, t) => emit({ type: 'progress', cell: name, done: d, total: t }) })
+        .run({ key: state.key, cell: name, onProgress: (d, t) => emit({ type: 'progress', cell: name, done: d, total: t }), ...(cell.timeoutMs !== undefined ? { timeoutMs: cell.timeoutMs } : {}) })
         .then((result) => {
           running.delete(name);
           if (result.ok) {
@@ -107,7 +107,7 @@ export async function runCells(cells: readonly Cell[], planner: Planner, store: 
             pending.add(name);
             return;
           }
-          const log = f.reason === 'stage-error' || f.reason === 'missing-output' ? store.logPath(state.key) : undefined;
+          const log = f.reason === 'stage-error' || f.reason === 'missing-output' ? store.logPath(state.key) : f.reason === 'timeout' ? f.log : undefined;
           failed.set(name, { cell: name, message: f.message, ...(log ? { log } : {}) });
           emit({ type: 'failed', cell: name, key: state.key, message: f.message, ...(log ? { log } : {}) });
           if (!opts.keepGoing) stop = true;

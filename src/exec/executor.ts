@@ -8,6 +8,8 @@ export interface CellJob {
   readonly cell: string;
   /** Progress callback for live displays. */
   readonly onProgress?: (done: number, total: number) => void;
+  /** Stop the cell and fail it after this many ms (the stage's `timeout:`); executors that have their own limit (Slurm's --time) may ignore it. */
+  readonly timeoutMs?: number;
 }
 
 /** Runs cells; how many at once is the executor's `capacity`. */

@@ -8,6 +8,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import type { CellFailure, CellSuccess } from '../engine/run-cell.ts';
 import { err, type Result } from '../util/result.ts';
 import type { CellJob, Executor } from './executor.ts';
+import { timedOut } from './timeout.ts';
 
 /** Messages a worker sends back. */
 export type WorkerMessage =
@@ -24,7 +25,7 @@ const HEBB_BIN = hebbBin(import.meta.url);
 
 interface Worker {
   proc: ChildProcess;
-  busy?: { job: CellJob; resolve: (r: Result<CellSuccess, CellFailure>) => void };
+  busy?: { job: CellJob; resolve: (r: Result<CellSuccess, CellFailure>) => void; timer?: NodeJS.Timeout; timedOut?: boolean };
   stderrTail: string;
 }
 
@@ -52,7 +53,15 @@ export class LocalExecutor implements Executor {
   run(job: CellJob): Promise<Result<CellSuccess, CellFailure>> {
     const worker = this.idle.pop() ?? this.spawn();
     return new Promise((resolve) => {
-      worker.busy = { job, resolve };
+      const busy: NonNullable<Worker['busy']> = { job, resolve };
+      worker.busy = busy;
+      if (job.timeoutMs !== undefined) {
+        // SIGKILL: a stage stuck in a synchronous loop never runs a SIGTERM handler.
+        busy.timer = setTimeout(() => {
+          busy.timedOut = true;
+          worker.proc.kill('SIGKILL');
+        }, job.timeoutMs);
+      }
       worker.proc.send({ type: 'run', key: job.key } satisfies WorkerRequest);
     });
   }
@@ -83,6 +92,7 @@ export class LocalExecutor implements Executor {
       if (m.type === 'progress') busy.job.onProgress?.(m.done, m.total);
       else {
         worker.busy = undefined;
+        clearTimeout(busy.timer);
         busy.resolve(m.result);
         if (this.opts.isolate || this.closed) this.retire(worker);
         else this.idle.push(worker);
@@ -95,6 +105,11 @@ export class LocalExecutor implements Executor {
       const busy = worker.busy;
       if (busy) {
         worker.busy = undefined;
+        clearTimeout(busy.timer);
+        if (busy.timedOut) {
+          busy.resolve(err(timedOut(this.opts.artifacts, busy.job, proc.pid)));
+          return;
+        }
         const how = signal ? `signal ${signal}` : `exit code ${code}`;
         const tail = worker.stderrTail.trim().split('\n').slice(-8).join('\n');
         busy.resolve(err({ reason: 'stage-error', message: `worker process died (${how}) while running this cell${tail ? `:\n${tail}` : ''}` }));
