@@ -73,3 +73,41 @@ describe('the matrix cap (issue 11, item 12)', () => {
     expect(ok.code, ok.stderr).toBe(0);
   });
 });
+
+const MESSY = `import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+export default {
+  params: z.object({}).strict(),
+  async run(ctx: { outDir: string }) {
+    writeFileSync(join(ctx.outDir, 'value.json'), '{"v": 1}');
+    mkdirSync(join(ctx.outDir, 'figures'));
+    writeFileSync(join(ctx.outDir, 'figures', 'a.svg'), '<svg/>');
+    writeFileSync(join(ctx.outDir, 'scratch.tmp'), 'left behind');
+    mkdirSync(join(ctx.outDir, 'checkpoints'));
+    writeFileSync(join(ctx.outDir, 'checkpoints', 'step1.bin'), 'x');
+  },
+};
+`;
+
+describe('undeclared outputs (issue 11, item 14)', () => {
+  let rig: Rig;
+  beforeAll(() => {
+    rig = Rig.create();
+    rig.write('stages/messy.ts', MESSY);
+    rig.edit('pipeline.yaml', 'stages:\n', 'stages:\n  messy:\n    run: stages/messy.ts\n    outs: [value.json, figures/]\n');
+  });
+  afterAll(() => rig.dispose());
+
+  it('files a stage leaves without declaring them are dropped with a warning, never stored', async () => {
+    const r = await rig.hebb(['repro', '--plain', 'messy']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/done {4}messy .*\n\s+warning: messy left 2 undeclared files in its output directory: checkpoints\/, scratch\.tmp; not stored \(declare them in the stage's outs: to keep them\)/);
+    const key = (JSON.parse(rig.read('artifacts/index/full/messy.json')) as { key: string }).key;
+    const record = JSON.parse(rig.read(`artifacts/runs/${key}.json`)) as { outputs: { path: string }[]; log: string };
+    expect(record.outputs.map((o) => o.path)).toEqual(['figures/a.svg', 'value.json']);
+    // The cell's log says so too.
+    const log = rig.read(`artifacts/cas/${record.log.slice(0, 2)}/${record.log.slice(2)}`);
+    expect(log).toMatch(/# warning: messy left 2 undeclared files/);
+  });
+});

@@ -3,6 +3,7 @@
  * cells, cache hits, ETA) and plain line logs for CI and files.
  */
 import type { EngineEvent, EventSink } from '../engine/events.ts';
+import { droppedWarning } from '../engine/outputs.ts';
 
 /** Chooses the display for a stream. */
 export function makeDisplay(out: NodeJS.WriteStream, opts: { verbose?: boolean; forcePlain?: boolean } = {}): EventSink {
@@ -16,7 +17,7 @@ function lineFor(e: EngineEvent, finished: number, total: number): string | unde
   const n = `[${finished}/${total}]`;
   switch (e.type) {
     case 'done':
-      return `${n} ${e.reused ? 'reused ' : 'done   '} ${e.cell}  ${secs(e.durationMs)}`;
+      return `${n} ${e.reused ? 'reused ' : 'done   '} ${e.cell}  ${secs(e.durationMs)}${e.dropped ? `\n          warning: ${droppedWarning(e.cell, e.dropped)}` : ''}`;
     case 'failed':
       return `${n} FAILED  ${e.cell}: ${e.message.split('\n').slice(0, 12).join('\n          ')}${e.log ? `\n          log: ${e.log}` : ''}`;
     case 'skipped':

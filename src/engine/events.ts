@@ -11,7 +11,7 @@ export type EngineEvent =
   /** Progress reported by a running stage. */
   | { readonly type: 'progress'; readonly cell: string; readonly done: number; readonly total: number }
   /** A cell finished (or another process finished it first: `reused`). */
-  | { readonly type: 'done'; readonly cell: string; readonly key: string; readonly durationMs: number; readonly reused: boolean }
+  | { readonly type: 'done'; readonly cell: string; readonly key: string; readonly durationMs: number; readonly reused: boolean; readonly dropped?: readonly string[] }
   /** A cell failed; `log` is the path of its log, when there is one. */
   | { readonly type: 'failed'; readonly cell: string; readonly key: string; readonly message: string; readonly log?: string }
   /** A cell did not run because an upstream cell failed. */

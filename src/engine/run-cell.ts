@@ -18,6 +18,10 @@ import { pullFromShared, pushToShared } from '../store/shared.ts';
 import { err, ok, type Result } from '../util/result.ts';
 import { writeFileAtomic } from '../util/fs-atomic.ts';
 import type { Fingerprint } from './fingerprint.ts';
+import { droppedWarning, dropUndeclared } from './outputs.ts';
+import { inputsChanged, snapshotInputs, type GivenInput } from './input-guard.ts';
+import { cellSpecSchema, isHex64, parseStoreJson } from '../store/schemas.ts';
+import { canonicalJson, sha256 } from '../util/hash.ts';
 
 /** An upstream cell as recorded in a spec. */
 export interface SpecInput {
@@ -59,6 +63,8 @@ export interface CellSuccess {
   readonly record: RunRecord;
   /** True when another process had already produced it. */
   readonly reused: boolean;
+  /** Files the stage left in its output directory without declaring them: not stored (see outputs.ts). */
+  readonly dropped?: readonly string[];
 }
 
 /** Hooks for a caller that wants progress while the stage runs. */
@@ -190,7 +196,7 @@ async function runLocked(store: Store, spec: CellSpec, hooks: RunCellHooks): Pro
     };
     store.writeRecord(record);
     rmSync(store.logPath(spec.key), { force: true });
-    return ok({ record, reused: false });
+    return ok({ record, reused: false, ...(dropped.length > 0 ? { dropped } : {}) });
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
@@ -199,6 +205,8 @@ async function runLocked(store: Store, spec: CellSpec, hooks: RunCellHooks): Pro
 /** Keeps a failed cell's log at logs/<key>.log for the user (no record is written). */
 function keepLog(store: Store, key: string, logFile: string): void {
   try {
+    const dropped = dropUndeclared(outDir, spec.cell.outs);
+    if (dropped.length > 0) log(`# warning: ${droppedWarning(spec.cell.name, dropped)}`);
     writeFileAtomic(store.logPath(key), readFileSync(logFile));
   } catch {
     /* the log is a convenience */

@@ -90,7 +90,7 @@ export async function runCells(cells: readonly Cell[], planner: Planner, store: 
             done.set(name, { record: result.value.record, cell });
             if (result.value.reused) reused++;
             else ran++;
-            emit({ type: 'done', cell: name, key: state.key, durationMs: result.value.record.durationMs, reused: result.value.reused });
+            emit({ type: 'done', cell: name, key: state.key, durationMs: result.value.record.durationMs, reused: result.value.reused, ...(result.value.dropped ? { dropped: result.value.dropped } : {}) });
             return;
           }
           const f = result.error;
