@@ -1,5 +1,5 @@
 /**
- * Benchmark: the SRE transformer step at batch 256 (SPEC §2 model: 32 tokens, 2 post-norm layers,
+ * Benchmark: the SRE transformer step at batch 256 (docs/definitions.md §Setups model: 32 tokens, 2 post-norm layers,
  * 4 heads, MLP head), fast hand-written step vs the plain tfjs twin (autograd) in the same
  * process, and one smoke-profile cell. Issue 4's reference points on this machine: a
  * straightforward tfjs-wasm step ~234 ms; goal ≤ 60 ms. `npm run bench -- --only transformer`,

@@ -31,7 +31,7 @@ const { values: a } = parseArgs({
     'trajectory-points': { type: 'string', default: '20' },
     'dfa-clip': { type: 'string', default: '5' },
     'teacher-seed': { type: 'string', default: '4321' },
-    /** SPEC §2 decision standardize_targets (true); 'false' is a diagnostic only. */
+    /** standardize_targets (docs/definitions.md §Setups: true here, the first decision; the pipeline now trains on raw targets); 'false' is a diagnostic only. */
     standardize: { type: 'string', default: 'true' },
     tag: { type: 'string', default: '' },
     out: { type: 'string', default: '/tmp/calib/results.jsonl' },

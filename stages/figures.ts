@@ -1,5 +1,5 @@
 /**
- * The SVG figures (SPEC §5): Vega-Lite specs rendered by vega's headless View. Writes
+ * The SVG figures (docs/definitions.md §Figures): Vega-Lite specs rendered by vega's headless View. Writes
  * figures/<name>.svg, figures/<name>.vl.json and figures/index.json. Deps (all optional):
  * `table` (table1), `noise` (noise-grid), `learning` (learning-sweep); every other dep is a
  * source of training cells for the training curves.

@@ -1,5 +1,5 @@
 /**
- * Ours (SPEC §5): alignment vs the amount of learning η × T, per (rule, γ). Writes learning.json.
+ * Ours (docs/definitions.md §Beyond the paper): alignment vs the amount of learning η × T, per (rule, γ). Writes learning.json.
  * Deps: sources of training cells; `select` picks the sweep's cells (none: an empty sweep).
  */
 import { defineStage } from '../src/stage-api.ts';

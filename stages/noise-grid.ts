@@ -1,5 +1,5 @@
 /**
- * The noise grids (SPEC §4 items 3-5): per declared grid, (σ, γ) matrices of alignment and
+ * The noise grids (docs/definitions.md §Checks, 3-5): per declared grid, (σ, γ) matrices of alignment and
  * validation loss, γ*(σ), the boundary fit γ* = γ₀ + c·σ^b and the naive log-log fit, with the
  * excluded σ and why. Writes noise.json. Deps: sources of training cells; each grid's `select`
  * picks its cells (an absent group gives an empty grid, which the checks SKIP).

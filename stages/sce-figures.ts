@@ -1,5 +1,5 @@
 /**
- * Stage: the SCE figures (SPEC §5: Figs. 2, 3, 4, 7, 8, 9, 11) as SVG (Vega-Lite rendered by
+ * Stage: the SCE figures (docs/definitions.md §Figures: Figs. 2, 3, 4, 7, 8, 9, 11) as SVG (Vega-Lite rendered by
  * src/report/render.ts), each next to its .vl.json, plus figures/index.json and sce-summary.json
  * (every plotted number, and the γ trends — reported, never gated, and not evaluated at all on
  * synthetic data). Deps: `cifar` (the cifar10 stage: is the data synthetic?) and one dep per

@@ -1,5 +1,5 @@
 /**
- * Table 1 (SPEC §4): mean ± SD over seeds of the reported layer's alignment per (variant, model,
+ * Table 1 (docs/definitions.md §Table 1): mean ± SD over seeds of the reported layer's alignment per (variant, model,
  * rule, γ), with the paper's values (params.paper) beside ours. Writes table1.json/.csv/.md.
  * Deps: every dep is a source of training cells (e.g. `cells: train-sre@*`); `select` picks the
  * Table 1 cells among them.

@@ -1,5 +1,5 @@
 // Whole training cells: determinism, divergence as a value, the metrics contract, the stages'
-// files, and the smoke-scale Table 1 trends (SPEC §4, §6).
+// files, and the smoke-scale Table 1 trends (docs/definitions.md §Checks, §Scale and profiles).
 import { beforeAll, describe, expect, it } from 'vitest';
 import { mkdtemp, readFile, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -26,7 +26,7 @@ beforeAll(async () => {
   val = { x: data.valX, y: data.valY, n: 1000 };
 });
 
-/** The smoke profile's settings (SPEC §6). */
+/** The smoke profile's settings (docs/definitions.md §Scale and profiles). */
 function cfg(over: Partial<TrainConfig>): TrainConfig {
   const steps = over.steps ?? 200;
   return {
@@ -138,7 +138,7 @@ describe('training cell', () => {
   });
 });
 
-describe('smoke-scale trends (SPEC §4 trends 1 and 2)', () => {
+describe('smoke-scale trends (docs/definitions.md §Checks, 1 and 2)', () => {
   it('SGD alignment at γ = 5e-3 is above γ = 0 for every seed', () => {
     for (const seed of [0, 1, 2]) {
       const lo = run({ rule: 'sgd', lr: 2, gamma: 0, seed }).metrics.alignment.W2!.signal;

@@ -102,7 +102,7 @@ describe('attention core kernel', () => {
   });
 });
 
-describe('residual + LayerNorm and mean pool, as SPEC §2 says', () => {
+describe('residual + LayerNorm and mean pool, as docs/definitions.md §Setups says', () => {
   it('LN(x + a) normalises each row (biased variance, ε = 1e-5) then applies gain and bias', () => {
     const [N, C] = [5, 6];
     const r = rngFor(9, 'ln');
@@ -170,7 +170,7 @@ describe('residual + LayerNorm and mean pool, as SPEC §2 says', () => {
 });
 
 describe('shapes', () => {
-  it('the SRE transformer has the parameters SPEC §2 describes', () => {
+  it('the SRE transformer has the parameters docs/definitions.md §Setups describes', () => {
     const specs = paramSpecs(SRE_TRANSFORMER);
     const shape = (n: string): readonly number[] | undefined => specs.find((s) => s.name === n)?.shape;
     expect(shape('emb')).toEqual([16, 32]);

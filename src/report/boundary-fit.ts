@@ -1,5 +1,5 @@
 /**
- * The phase-boundary fit γ* = γ₀ + c·σ^b (SPEC §4 item 4). Pure.
+ * The phase-boundary fit γ* = γ₀ + c·σ^b (docs/definitions.md §Boundary fit). Pure.
  *
  * Method (documented in docs/report.md): a profile over b. For fixed b the model is linear in
  * (γ₀, c), so those come from weighted linear least squares with weights 1/γ*² (relative

@@ -8,7 +8,7 @@ import { z } from 'zod';
 const common = {
   name: z.string().min(1),
   description: z.string().optional(),
-  /** false: reported, never fails the run (SPEC §4 item 5). */
+  /** false: reported, never fails the run (docs/definitions.md §Checks, 5). */
   gate: z.boolean().optional(),
 };
 const table1Params = {

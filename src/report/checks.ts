@@ -1,5 +1,5 @@
 /**
- * The trend-check evaluator (SPEC §4): declarations (check-schema.ts) + aggregated data → results.
+ * The trend-check evaluator (docs/definitions.md §Checks): declarations (check-schema.ts) + aggregated data → results.
  * Each result is PASS / FAIL / SKIPPED with why and the measured values. Policy, for every kind:
  * a failing measurement FAILs; otherwise a check with any missing cells is SKIPPED (a check never
  * passes on data it has not seen); otherwise PASS. Pure.

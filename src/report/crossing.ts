@@ -1,6 +1,6 @@
 /**
  * γ*(σ): the first zero crossing of alignment as γ rises along one σ row, interpolated linearly in
- * log γ (SPEC §4 item 4). Pure. Every way a row can fail to give a crossing is a named outcome,
+ * log γ (docs/definitions.md §Boundary fit). Pure. Every way a row can fail to give a crossing is a named outcome,
  * so the caller can list the σ it excludes with the reason.
  */
 

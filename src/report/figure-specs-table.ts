@@ -110,7 +110,7 @@ export function trainingCurvesSpec(series: readonly CurveSeries[], windowIterati
   };
 }
 
-/** SGD alignment vs the amount of learning η × T, one line per γ (ours, SPEC §5). */
+/** SGD alignment vs the amount of learning η × T, one line per γ (ours, docs/definitions.md §Beyond the paper). */
 export function learningAmountSpec(s: LearningSweep, rule = 'sgd'): VlSpec {
   const vals = s.points
     .filter((p) => p.rule === rule && p.mean !== null)

@@ -43,7 +43,7 @@ export interface FigureInputs {
   readonly learning?: LearningSweep | null;
   readonly cells?: readonly CellRecord[];
   readonly curves?: readonly CurveSelection[];
-  /** Smoothing window of the training curves, in iterations (SPEC §5: 200). */
+  /** Smoothing window of the training curves, in iterations (docs/definitions.md §Figures: 200). */
   readonly curveWindow?: number;
 }
 
@@ -69,7 +69,7 @@ export function figureDefs(inp: FigureInputs): FigureDef[] {
   }
   const series = curveSeries(inp.cells ?? [], inp.curves ?? []);
   if (series.length) {
-    // SPEC §1's K rule for short runs: the window is at most a fifth of the run.
+    // The K rule for short runs (docs/definitions.md §Alignment): the window is at most a fifth of the run.
     const lastStep = Math.max(...series.map((x) => x.step[x.step.length - 1] ?? 0));
     const w = Math.max(1, Math.min(inp.curveWindow ?? 200, Math.ceil(lastStep / 5)));
     const every = series[0]!.every;

@@ -1,5 +1,5 @@
 /**
- * SGD alignment vs the amount of learning η × T (SPEC §5, ours): per (rule, γ, η·T), mean ± SD
+ * SGD alignment vs the amount of learning η × T (ours, docs/definitions.md §Beyond the paper): per (rule, γ, η·T), mean ± SD
  * over seeds of the reported layer's alignment. Explains why a short run shows a weaker SGD row. Pure.
  */
 import { cellFields, numKey, reportedAlignment, type CellRecord } from './cells.ts';

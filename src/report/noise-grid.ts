@@ -1,5 +1,5 @@
 /**
- * The noise grid (SPEC §4 items 3-5, Fig. 5/6/10): (σ, γ) matrices of alignment and validation
+ * The noise grid (docs/definitions.md §Checks, 3-5, Fig. 5/6/10): (σ, γ) matrices of alignment and validation
  * loss (means over seeds), γ*(σ) per σ row, the boundary fit and the naive log-log fit, and the σ
  * excluded from the fit with the reason. Pure.
  */

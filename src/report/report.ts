@@ -1,5 +1,5 @@
 /**
- * The report's content (SPEC §4-6, issue 5): the verdict first, Table 1 paper vs ours with the
+ * The report's content (docs/definitions.md §Checks to §Scale and profiles, issue 5): the verdict first, Table 1 paper vs ours with the
  * mismatches said plainly, the boundary fit with its figure, the other figures, provenance.
  * Pure: aggregated data in, a document (report-doc.ts) out.
  */
@@ -103,7 +103,7 @@ function table1Section(inp: ReportInputs, shown: readonly string[] = []): Block[
   const out: Block[] = [{ kind: 'h', level: 2, text: 'Table 1: Hebbian alignment at convergence, paper vs ours' }];
   if (!t || t.entries.length === 0) return [...out, { kind: 'p', text: 'No Table 1 cells in this run.' }];
   const tol = inp.mismatchTol ?? 0.1;
-  out.push({ kind: 'p', text: `Mean ± SD over seeds of the reported layer's alignment. "–" means the weights collapsed (SPEC §1). A difference above ${tol} or a collapse on one side only is flagged as a **mismatch**. "stationary" counts the cells whose layer norm drifted < 2% over the last K iterations.` });
+  out.push({ kind: 'p', text: `Mean ± SD over seeds of the reported layer's alignment. "–" means the weights collapsed (docs/definitions.md §Collapse). A difference above ${tol} or a collapse on one side only is flagged as a **mismatch**. "stationary" counts the cells whose layer norm drifted < 2% over the last K iterations.` });
   for (const v of t.variants) {
     const es = t.entries.filter((e) => e.variant === v);
     out.push({ kind: 'h', level: 3, text: `Variant \`${v}\`` });

@@ -10,7 +10,7 @@ export const selectorSchema = z.record(z.string(), z.union([scalar, z.array(scal
 /** Seeds per cell: a count, or the profile's list of seeds (its length is used). */
 const seedsSchema = z.union([z.number().int().positive(), z.array(z.number())]).transform((v) => (Array.isArray(v) ? v.length : v));
 
-/** The paper's Table 1 as data (SPEC §4): per row, means and SDs in the order of `gammas`; null = "–". */
+/** The paper's Table 1 as data (docs/definitions.md §Table 1): per row, means and SDs in the order of `gammas`; null = "–". */
 export const paperTableSchema = z
   .object({
     gammas: z.array(z.number()),

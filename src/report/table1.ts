@@ -1,5 +1,5 @@
 /**
- * Table 1 aggregation (SPEC §4): per (variant, model, rule, γ), the mean ± SD over seeds of the
+ * Table 1 aggregation (docs/definitions.md §Table 1): per (variant, model, rule, γ), the mean ± SD over seeds of the
  * alignment at convergence of the reported layer, with collapsed / diverged / stationary counts,
  * the paper's value beside ours, and cells that were expected but are missing. Pure.
  */
