@@ -15,7 +15,7 @@ import type { CliOptions } from './main.ts';
 /** `bundle export [targets...] -o file`: the current cells of a profile (or targets and their upstream), which must be cached. */
 export async function bundleExport(o: CliOptions, targets: readonly string[]): Promise<number> {
   const started = Date.now();
-  const project = await openProject(projectOptions(o));
+  const project = await openProject(projectOptions(o, { readOnly: true }));
   if (!project.ok) return reportDiagnostics(project.error);
   const p = project.value;
   const selected = selectTargets(p.cells, targets);

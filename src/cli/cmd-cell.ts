@@ -2,6 +2,7 @@
 import { resolve } from 'node:path';
 import { Store } from '../store/store.ts';
 import { runCell } from '../engine/run-cell.ts';
+import { isHex64 } from '../store/schemas.ts';
 import type { WorkerMessage, WorkerRequest } from '../exec/local.ts';
 import { artifactsDir } from './project.ts';
 import type { CliOptions } from './main.ts';
@@ -17,6 +18,10 @@ function sharedOf(): Store | undefined {
 
 /** Runs one cell; exit 0 when its record exists afterwards. */
 export async function runCellCommand(o: CliOptions, key: string): Promise<number> {
+  if (!isHex64(key)) {
+    process.stderr.write(`hebb run-cell: ${JSON.stringify(key).slice(0, 80)} is not a cell key\n  fix: pass the 64-hex-digit key of a planned cell (hebb status --json lists them)\n`);
+    return 2;
+  }
   const result = await runCell(storeOf(o), key, { echo: (l) => process.stderr.write(`${l}\n`) }, sharedOf());
   if (result.ok) {
     process.stdout.write(`${result.value.reused ? 'reused' : 'done'} ${result.value.record.cell} ${key}\n`);

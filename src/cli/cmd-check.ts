@@ -1,12 +1,12 @@
 /** `hebb check`: the trend checks of the current run, PASS / FAIL / SKIPPED, exit 1 on a FAIL. */
 import { copyFileSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { cellStatus, openProject, projectOptions, reportDiagnostics } from './project.ts';
 import type { CliOptions } from './main.ts';
 
 /** Runs `check`; returns the exit code (0 pass, 1 a gating check failed, 2 no current results). */
 export async function check(o: CliOptions): Promise<number> {
-  const project = await openProject(projectOptions(o));
+  const project = await openProject(projectOptions(o, { readOnly: true }));
   if (!project.ok) return reportDiagnostics(project.error);
   const p = project.value;
   const stage = String(o.stage ?? 'check');
@@ -21,10 +21,16 @@ export async function check(o: CliOptions): Promise<number> {
     process.stderr.write(`hebb check: the checks of profile ${p.profile} are not up to date (${entry.reasons[0] ?? entry.state}); run 'hebb repro --profile ${p.profile}' first\n`);
     return 2;
   }
-  const view = p.store.materialize(record);
+  // Read straight from the (verified) objects: `check` is a read command and builds no view.
+  const checks = p.store.outputPath(record, 'checks.json');
+  if (!checks) {
+    process.stderr.write(`hebb check: cell ${cell.name} has no output checks.json (key ${record.key.slice(0, 12)}); is --stage right?\n`);
+    return 2;
+  }
   const { formatCheckReport } = await import('../report/check-output.ts');
-  const { text, exitCode } = formatCheckReport(readFileSync(join(view, 'checks.json'), 'utf8'), { requireAll: Boolean(o.requireAll) });
+  const { text, exitCode } = formatCheckReport(readFileSync(checks, 'utf8'), { requireAll: Boolean(o.requireAll) });
   process.stdout.write(`${text}\n`);
-  if (typeof o.junit === 'string') copyFileSync(join(view, 'checks.junit.xml'), resolve(o.junit));
+  const junit = p.store.outputPath(record, 'checks.junit.xml');
+  if (typeof o.junit === 'string' && junit) copyFileSync(junit, resolve(o.junit));
   return exitCode;
 }

@@ -4,7 +4,7 @@ import type { CliOptions } from './main.ts';
 
 /** Runs `dag`; returns the exit code. */
 export async function dag(o: CliOptions): Promise<number> {
-  const project = await openProject(projectOptions(o, { skipParamCheck: true }));
+  const project = await openProject(projectOptions(o, { skipParamCheck: true, readOnly: true }));
   if (!project.ok) return reportDiagnostics(project.error);
   const cells = project.value.cells;
   const stages = [...new Set(cells.map((c) => c.stage))];

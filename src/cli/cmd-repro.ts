@@ -1,8 +1,7 @@
 /** `hebb repro`: bring the pipeline (or some targets) up to date. */
-import { chmodSync, cpSync, mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Cell } from '../pipeline/expand.ts';
-import { walkFiles } from '../store/store.ts';
+import { checkPublishTargets, replacePublished } from './publish-guard.ts';
 import { importStage } from '../pipeline/stage-modules.ts';
 import { buildProvenance } from './provenance.ts';
 import { runCells, statusOf, type RunResult, type StatusEntry } from '../engine/run.ts';
@@ -27,12 +26,15 @@ export async function repro(o: CliOptions, targets: readonly string[]): Promise<
     return 2;
   }
   const cells = selected.value;
+  // A publish target that could delete the project, the store or code is refused before anything runs.
+  const unsafe = checkPublishTargets(p.pipeline, p.store.dir, cells);
+  if (unsafe.length > 0) return reportDiagnostics(unsafe);
   const jobs = Number(o.jobs);
   if (!Number.isInteger(jobs) || jobs < 1) {
     process.stderr.write(`hebb: --jobs must be a positive integer, got '${String(o.jobs)}'\n`);
     return 2;
   }
-  const entries = await statusOf(cells, p.planner());
+  const entries = await statusOf(cells, p.previewPlanner());
   if (o.dryRun) {
     printStatus(entries, p.profile, Boolean(o.json), 'would run');
     if (!o.json) await printPlan(o, p, cells, entries, jobs);
@@ -82,7 +84,7 @@ async function printPlan(o: CliOptions, p: Project, cells: readonly Cell[], entr
   let quick: ReproPlan | null = null;
   // What a quick look costs: the whole smoke profile, when this is another profile with work to do.
   if (plan.toRun > 0 && p.profile !== QUICK_PROFILE && p.pipeline.raw.profiles[QUICK_PROFILE]) {
-    const q = await openProject(projectOptions(o, { profile: QUICK_PROFILE, set: [] }));
+    const q = await openProject(projectOptions(o, { profile: QUICK_PROFILE, set: [], readOnly: true }));
     if (q.ok) quick = planRepro(q.value.cells, await statusOf(q.value.cells, q.value.planner()), QUICK_PROFILE, jobs, storeHistory(q.value.store.dir, QUICK_PROFILE));
   }
   for (const line of describePlan(plan, quick, String(o.executor ?? 'local'))) process.stderr.write(`${line}\n`);
@@ -102,10 +104,11 @@ async function publish(p: Project, cells: readonly Cell[], result: RunResult, st
     if (!cell.publish || !record) continue;
     const target = resolve(p.pipeline.root, cell.publish);
     const view = p.store.materialize(record);
-    rmSync(target, { recursive: true, force: true });
-    mkdirSync(target, { recursive: true });
-    cpSync(view, target, { recursive: true, dereference: true });
-    for (const f of walkFiles(target)) chmodSync(f, 0o644);
+    const replaced = replacePublished(target, view, cell.name);
+    if (!replaced.ok) {
+      process.stderr.write(`hebb: not publishing ${cell.name}: ${replaced.error}\n`);
+      continue;
+    }
     const stage = await importStage(p.pipeline.root, cell.module);
     if (stage.publish) {
       try {

@@ -4,7 +4,7 @@ import type { CliOptions } from './main.ts';
 
 /** Runs `show`; returns the exit code. */
 export async function show(o: CliOptions, name: string): Promise<number> {
-  const project = await openProject(projectOptions(o));
+  const project = await openProject(projectOptions(o, { readOnly: true }));
   if (!project.ok) return reportDiagnostics(project.error);
   const p = project.value;
   if (!p.cells.some((c) => c.name === name)) {
@@ -36,6 +36,6 @@ export async function show(o: CliOptions, name: string): Promise<number> {
   for (const out of record.outputs) w(`    ${out.path.padEnd(width)}  ${String(out.size).padStart(10)} B  ${out.digest.slice(0, 12)}`);
   w(`  ran     ${record.startedAt} → ${record.finishedAt} (${(record.durationMs / 1000).toFixed(2)} s) on ${record.host} pid ${record.pid}`);
   if (record.log) w(`  log     ${p.store.objectPath(record.log)}`);
-  w(`  view    ${p.store.materialize(record)}`);
+  w(`  view    ${p.store.viewIfValid(record) ?? '(none: the next hebb repro that reads this cell builds it)'}`);
   return 0;
 }

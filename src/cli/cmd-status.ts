@@ -5,7 +5,7 @@ import type { CliOptions } from './main.ts';
 
 /** Runs `status`; returns the exit code. */
 export async function status(o: CliOptions): Promise<number> {
-  const project = await openProject(projectOptions(o));
+  const project = await openProject(projectOptions(o, { readOnly: true }));
   if (!project.ok) return reportDiagnostics(project.error);
   const entries = await statusOf(project.value.cells, project.value.planner());
   printStatus(entries, project.value.profile, Boolean(o.json), 'stale');

@@ -24,6 +24,8 @@ export interface ProjectOptions {
   readonly cacheDir?: string;
   /** Skip importing stage modules (for `dag`, which needs no params). */
   readonly skipParamCheck?: boolean;
+  /** A read command: open the store read-only, so nothing in it (records, index, caches) changes. */
+  readonly readOnly?: boolean;
 }
 
 /** A loaded, checked project. */
@@ -35,6 +37,8 @@ export interface Project {
   /** The shared cache, if one is configured. */
   readonly shared?: Store;
   planner(): Planner;
+  /** A planner over a read-only view of the same store: says what would run, changes nothing. */
+  previewPlanner(): Planner;
 }
 
 /** Loads everything a command needs, or the diagnostics to print. */
@@ -48,17 +52,20 @@ export async function openProject(opts: ProjectOptions): Promise<Result<Project,
   const expanded = expandPipeline(p, profile, overrides.value);
   if (!expanded.ok) return expanded;
   let cells = expanded.value;
-  const store = new Store(artifactsDir(opts.pipeline, opts.artifacts));
+  const readOnly = opts.readOnly === true;
+  const store = new Store(artifactsDir(opts.pipeline, opts.artifacts), { readOnly });
   const code = new CodeIdentityResolver(p.root, join(store.dir, '.state', 'code-cache.json'));
   if (!opts.skipParamCheck) {
     const cache = new FileParamsCache(join(store.dir, '.state', 'params-cache.json'), code);
     const checked = await validateParams(p, cells, overrides.value, cache);
-    cache.save();
+    if (!readOnly) cache.save();
     if (checked.problems.length) return err(checked.problems);
     cells = checked.cells;
   }
   const sharedDir = opts.cacheDir ?? process.env.HEBB_CACHE_DIR ?? (p.raw.cache?.shared ? resolve(p.root, p.raw.cache.shared) : undefined);
-  const shared = sharedDir ? new Store(resolve(sharedDir)) : undefined;
+  // The planner only reads the shared cache (run-cell publishes to it): a bad entry there is
+  // reported and ignored, never moved, since it belongs to everyone who shares it.
+  const shared = sharedDir ? new Store(resolve(sharedDir), { readOnly: true }) : undefined;
   // Worker processes and cluster tasks find the shared cache through the environment.
   if (shared) process.env.HEBB_CACHE_DIR = shared.dir;
   return ok({
@@ -68,6 +75,7 @@ export async function openProject(opts: ProjectOptions): Promise<Result<Project,
     store,
     ...(shared ? { shared } : {}),
     planner: () => new Planner(store, p.root, profile, code, new EnvironmentFacts(p.root, p.raw.environment ?? {}), shared),
+    previewPlanner: () => new Planner(readOnly ? store : new Store(store.dir, { readOnly: true }), p.root, profile, code, new EnvironmentFacts(p.root, p.raw.environment ?? {}), shared),
   });
 }
 

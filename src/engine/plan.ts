@@ -67,7 +67,10 @@ export class Planner {
     }
     const fingerprint = fingerprintOf(this.profile, cell, code, inputs, env);
     const key = keyOf(fingerprint);
-    const record = this.store.readRecord(key);
+    const lookup = this.store.inspectRecord(key);
+    const spec: CellSpec = { schema: 1, key, root: this.root, profile: this.profile, cell, fingerprint, inputs: specInputs, env };
+    const notes: string[] = lookup.problem ? [`${lookup.problem}: rebuilding`] : [];
+    const record = lookup.record;
     if (record) {
       const bad = await this.store.verifyRecord(record);
       if (!bad) {
@@ -75,11 +78,10 @@ export class Planner {
         return { kind: 'cached', key, record };
       }
       this.store.dropRecord(key);
-      const spec: CellSpec = { schema: 1, key, root: this.root, profile: this.profile, cell, fingerprint, inputs: specInputs, env };
-      return { kind: 'stale', key, spec, reasons: [`output object ${bad.digest.slice(0, 12)} ${bad.reason}${bad.quarantined ? ` (quarantined)` : ''}: rebuilding`] };
+      const what = `${bad.reason}${bad.detail ? ` (${bad.detail})` : ''}`;
+      const where = bad.quarantined ? ' (quarantined)' : this.store.readOnly && bad.reason === 'corrupt' ? ' (hebb repro will quarantine it)' : '';
+      return { kind: 'stale', key, spec, reasons: [`output object ${bad.digest.slice(0, 12)} ${what}${where}: rebuilding`] };
     }
-    const spec: CellSpec = { schema: 1, key, root: this.root, profile: this.profile, cell, fingerprint, inputs: specInputs, env };
-    const notes: string[] = [];
     if (this.shared) {
       const pulled = await pullFromShared(this.store, this.shared, key);
       if (pulled.kind === 'hit') {
@@ -98,8 +100,9 @@ export class Planner {
     return { kind: 'stale', key, spec, reasons: [...reasons, ...notes] };
   }
 
-  /** Persists caches (code identities, verified objects). */
+  /** Persists caches (code identities, verified objects); a read-only store's planner writes nothing. */
   save(): void {
+    if (this.store.readOnly) return;
     this.code.save();
     this.store.saveState();
   }

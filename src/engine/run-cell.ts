@@ -74,18 +74,38 @@ export interface RunCellHooks {
   echo?(line: string): void;
 }
 
-/** Writes a spec where run-cell will find it. */
+/** Writes a spec where run-cell will find it (replacing one that is not a valid spec of this key). */
 export function writeSpec(store: Store, spec: CellSpec): void {
-  if (!existsSync(store.specPath(spec.key))) writeFileAtomic(store.specPath(spec.key), JSON.stringify(spec, null, 1));
+  if (!readSpec(store, spec.key)) writeFileAtomic(store.specPath(spec.key), JSON.stringify(spec, null, 1));
 }
 
-/** Reads a spec. */
+/** Reads a spec; undefined when absent or not valid (see inspectSpec). */
 export function readSpec(store: Store, key: string): CellSpec | undefined {
+  return inspectSpec(store, key).spec;
+}
+
+/**
+ * Reads specs/<key>.json and checks its shape (schema) and that it is the spec of `key` (the key
+ * is the SHA-256 of its fingerprint). A bad file is set aside in quarantine/ (unless the store
+ * is read-only) and treated as missing, so the planner writes it again.
+ */
+export function inspectSpec(store: Store, key: string): { spec?: CellSpec; problem?: string } {
+  if (!isHex64(key)) return { problem: `${JSON.stringify(key).slice(0, 80)} is not a cell key (64 lower-case hex digits)` };
+  const path = store.specPath(key);
+  let text: string;
   try {
-    return JSON.parse(readFileSync(store.specPath(key), 'utf8')) as CellSpec;
-  } catch {
-    return undefined;
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return {};
+    if (code !== 'EISDIR') return { problem: `specs/${key}.json cannot be read (${code ?? (e as Error).message})` };
+    text = '';
   }
+  const parsed = parseStoreJson(text, cellSpecSchema);
+  const problem = !parsed.ok ? parsed.problem : parsed.value.key !== key ? `it is the spec of key ${parsed.value.key.slice(0, 12)}` : sha256(canonicalJson(parsed.value.fingerprint)) !== key ? 'its key is not the SHA-256 of its fingerprint' : undefined;
+  if (problem === undefined && parsed.ok) return { spec: parsed.value as unknown as CellSpec };
+  const moved = store.setAside(path, 'spec');
+  return { problem: `specs/${key.slice(0, 12)}….json is not a valid spec (${problem})${moved ? '; set aside' : ''}` };
 }
 
 /**
@@ -94,8 +114,9 @@ export function readSpec(store: Store, key: string): CellSpec | undefined {
  * new result is published there.
  */
 export async function runCell(store: Store, key: string, hooks: RunCellHooks = {}, shared?: Store): Promise<Result<CellSuccess, CellFailure>> {
-  const spec = readSpec(store, key);
-  if (!spec) return err({ reason: 'no-spec', message: `no spec for key ${key} in ${store.dir}/specs (run 'hebb repro' to plan it)` });
+  const found = inspectSpec(store, key);
+  const spec = found.spec;
+  if (!spec) return err({ reason: 'no-spec', message: `${found.problem ?? `no spec for key ${key}`} in ${store.dir}/specs (run 'hebb repro' to plan it again)` });
   const existing = store.readRecord(key);
   if (existing && !(await store.verifyRecord(existing))) return ok({ record: existing, reused: true });
 
@@ -131,6 +152,7 @@ async function runLocked(store: Store, spec: CellSpec, hooks: RunCellHooks): Pro
   };
   try {
     const inputs: Record<string, CellInput[]> = {};
+    const given: GivenInput[] = [];
     for (const [dep, list] of Object.entries(spec.inputs)) {
       inputs[dep] = [];
       for (const i of list) {
@@ -141,9 +163,12 @@ async function runLocked(store: Store, spec: CellSpec, hooks: RunCellHooks): Pro
           store.dropRecord(i.key);
           return err({ reason: 'bad-input', upstream: i.cell, message: `input ${dep}: object ${bad.digest.slice(0, 12)} of ${i.cell} is ${bad.reason}${bad.quarantined ? ` (moved to ${bad.quarantined})` : ''}; ${i.cell} will run again` });
         }
-        inputs[dep]!.push({ cell: i.cell, stage: i.stage, matrix: i.matrix, params: i.params, path: store.materialize(record) });
+        const view = store.materialize(record);
+        given.push({ dep, cell: i.cell, view, record });
+        inputs[dep]!.push({ cell: i.cell, stage: i.stage, matrix: i.matrix, params: i.params, path: view });
       }
     }
+    const snapshot = snapshotInputs(given);
     log(`# ${spec.cell.name} key=${spec.key} host=${hostname()} pid=${process.pid} started=${startedAt.toISOString()}`);
     try {
       const stage = await importStage(spec.root, spec.cell.module);
@@ -164,6 +189,12 @@ async function runLocked(store: Store, spec: CellSpec, hooks: RunCellHooks): Pro
       keepLog(store, spec.key, logFile);
       return err({ reason: 'stage-error', message: e instanceof Error ? e.message : String(e) });
     }
+    const tampered = await inputsChanged(store, snapshot);
+    if (tampered !== undefined) {
+      log(`# FAILED: ${tampered}`);
+      keepLog(store, spec.key, logFile);
+      return err({ reason: 'stage-error', message: `${spec.cell.name}: ${tampered}` });
+    }
     for (const out of spec.cell.outs) {
       const p = join(outDir, out);
       const isDir = out.endsWith('/');
@@ -174,6 +205,8 @@ async function runLocked(store: Store, spec: CellSpec, hooks: RunCellHooks): Pro
         return err({ reason: 'missing-output', message: `stage ${spec.cell.stage} did not write its declared output '${out}' (${isDir ? 'a directory' : 'a file'})` });
       }
     }
+    const dropped = dropUndeclared(outDir, spec.cell.outs);
+    if (dropped.length > 0) log(`# warning: ${droppedWarning(spec.cell.name, dropped)}`);
     const outputs = await store.putTree(outDir);
     const finishedAt = new Date();
     log(`# done in ${((finishedAt.getTime() - startedAt.getTime()) / 1000).toFixed(2)} s`);
@@ -205,8 +238,6 @@ async function runLocked(store: Store, spec: CellSpec, hooks: RunCellHooks): Pro
 /** Keeps a failed cell's log at logs/<key>.log for the user (no record is written). */
 function keepLog(store: Store, key: string, logFile: string): void {
   try {
-    const dropped = dropUndeclared(outDir, spec.cell.outs);
-    if (dropped.length > 0) log(`# warning: ${droppedWarning(spec.cell.name, dropped)}`);
     writeFileAtomic(store.logPath(key), readFileSync(logFile));
   } catch {
     /* the log is a convenience */

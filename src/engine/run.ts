@@ -79,7 +79,7 @@ export async function runCells(cells: readonly Cell[], planner: Planner, store: 
         continue;
       }
       if (state.kind === 'blocked') throw new Error(`internal: ${name} planned before its inputs`);
-      for (const r of state.reasons) if (r.startsWith('output object') || r.startsWith('shared cache')) emit({ type: 'corrupt', cell: name, message: r });
+      for (const r of state.reasons) if (r.startsWith('output object') || r.startsWith('shared cache') || r.startsWith('runs/')) emit({ type: 'corrupt', cell: name, message: r });
       writeSpec(store, state.spec);
       emit({ type: 'start', cell: name, key: state.key, reasons: state.reasons });
       const job = executor

@@ -12,12 +12,14 @@
  * Every write is a temp file + rename inside the artifacts directory, so a crash at any moment
  * leaves either nothing or a whole entry.
  */
-import { chmodSync, existsSync, linkSync, copyFileSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
-import { dirname, join, relative, sep } from 'node:path';
-import { canonicalJson, sha256, sha256File } from '../util/hash.ts';
+import { chmodSync, existsSync, copyFileSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, type Stats } from 'node:fs';
+import { basename, dirname, join, relative, sep } from 'node:path';
+import { sha256File } from '../util/hash.ts';
 import { tempSibling, writeFileAtomic } from '../util/fs-atomic.ts';
 import { acquireLock, pidAlive, type HeldLock, type LockOptions } from './lock.ts';
 import { hostname } from 'node:os';
+import { indexEntrySchema, isCellName, isHex64, isProfileName, parseStoreJson, recordIntegrityProblem, runRecordSchema, treeDigestOf, verifiedStateSchema } from './schemas.ts';
+import { ensureView, viewProblem } from './views.ts';
 
 /** One output file of a cell. */
 export interface OutputEntry {
@@ -50,38 +52,80 @@ export interface RunRecord {
 
 /** Digest of an outputs list. */
 export function treeDigest(outputs: readonly OutputEntry[]): string {
-  return sha256(canonicalJson([...outputs].sort((a, b) => (a.path < b.path ? -1 : 1))));
+  return treeDigestOf(outputs);
 }
 
 /** A problem with a stored object. */
 export interface CorruptObject {
   readonly digest: string;
   readonly reason: 'missing' | 'corrupt';
-  /** Where the bad object was moved (corrupt only). */
+  /** What is wrong, in words (corrupt only): "hashes to …", "a directory, not a file". */
+  readonly detail?: string;
+  /** Where the bad object was moved (corrupt only; never by a read-only store). */
   readonly quarantined?: string;
+}
+
+/** How a store may be used. */
+export interface StoreOptions {
+  /**
+   * Read commands (`status`, `show`, `check`, `--dry-run`, `bundle export`, `fsck` without
+   * `--repair`) open the store read-only: bad files are reported and treated as missing, but
+   * nothing is moved, written or cached.
+   */
+  readonly readOnly?: boolean;
+}
+
+/** What reading a record found: the record, nothing, or why the file is not a valid record. */
+export interface RecordLookup {
+  readonly record?: RunRecord;
+  /** Why the file at runs/<key>.json was not accepted (it was set aside unless read-only). */
+  readonly problem?: string;
+}
+
+/** The stamp of a file's state: any write, chmod, link or utimes changes its ctime. */
+export function fileStamp(st: Stats): string {
+  return `${st.ino}:${st.mtimeMs}:${st.ctimeMs}:${st.size}`;
+}
+
+function assertHex(s: string, what: string): string {
+  if (!isHex64(s)) throw new Error(`internal: ${JSON.stringify(s).slice(0, 80)} is not a ${what} (64 lower-case hex digits); no path is built from it`);
+  return s;
 }
 
 /** The artifacts directory. */
 export class Store {
   private verified: Record<string, string> | undefined;
   private verifiedDirty = false;
+  /** Files this command set aside (or, read-only, would have): one line each, for the user. */
+  readonly setAsideLog: string[] = [];
 
   /** `dir`: the artifacts directory (created on demand). */
-  constructor(readonly dir: string) {}
+  constructor(readonly dir: string, readonly opts: StoreOptions = {}) {}
+
+  /** Whether this store writes nothing (see StoreOptions). */
+  get readOnly(): boolean {
+    return this.opts.readOnly === true;
+  }
 
   objectPath(digest: string): string {
+    assertHex(digest, 'object digest');
     return join(this.dir, 'cas', digest.slice(0, 2), digest.slice(2));
   }
   recordPath(key: string): string {
-    return join(this.dir, 'runs', `${key}.json`);
+    return join(this.dir, 'runs', `${assertHex(key, 'cell key')}.json`);
   }
   specPath(key: string): string {
-    return join(this.dir, 'specs', `${key}.json`);
+    return join(this.dir, 'specs', `${assertHex(key, 'cell key')}.json`);
   }
   logPath(key: string): string {
-    return join(this.dir, 'logs', `${key}.log`);
+    return join(this.dir, 'logs', `${assertHex(key, 'cell key')}.log`);
+  }
+  viewPath(tree: string): string {
+    return join(this.dir, 'views', assertHex(tree, 'tree digest'));
   }
   indexPath(profile: string, cell: string): string {
+    if (!isProfileName(profile)) throw new Error(`internal: ${JSON.stringify(profile)} is not a profile name; no index path is built from it`);
+    if (!isCellName(cell)) throw new Error(`internal: ${JSON.stringify(cell)} is not a cell name; no index path is built from it`);
     return join(this.dir, 'index', encodeURIComponent(profile), `${encodeURIComponent(cell)}.json`);
   }
 
@@ -129,27 +173,31 @@ export class Store {
     return out.sort((a, b) => (a.path < b.path ? -1 : 1));
   }
 
-  /** Checks an object's content against its digest (cached by inode/mtime/size). */
-  async verifyObject(digest: string): Promise<CorruptObject | undefined> {
+  /**
+   * Checks an object's content against its digest. Re-hashed unless the file's stamp (inode,
+   * mtime, ctime, size) is the one last verified, so any change to the file, even one that keeps
+   * its mtime, is caught; `force` re-hashes anyway. A bad object is moved to quarantine/.
+   */
+  async verifyObject(digest: string, opts: { force?: boolean } = {}): Promise<CorruptObject | undefined> {
+    if (!isHex64(digest)) return { digest, reason: 'missing' };
     const path = this.objectPath(digest);
     let st;
     try {
-      st = statSync(path);
+      st = lstatSync(path);
     } catch {
       return { digest, reason: 'missing' };
     }
-    const stamp = `${st.ino}:${st.mtimeMs}:${st.size}`;
     const verified = this.loadVerified();
-    if (verified[digest] === stamp) return undefined;
-    const actual = await sha256File(path);
-    if (actual.digest !== digest) {
-      const quarantined = join(this.dir, 'quarantine', `${digest}.${Date.now()}`);
-      mkdirSync(dirname(quarantined), { recursive: true });
-      renameSync(path, quarantined);
-      delete verified[digest];
-      this.verifiedDirty = true;
-      return { digest, reason: 'corrupt', quarantined };
+    if (!st.isFile()) return this.quarantineObject(digest, path, st.isDirectory() ? 'a directory, not a file' : 'not a regular file');
+    const stamp = fileStamp(st);
+    if (!opts.force && verified[digest] === stamp) return undefined;
+    let actual;
+    try {
+      actual = await sha256File(path);
+    } catch (e) {
+      return this.quarantineObject(digest, path, `unreadable (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
     }
+    if (actual.digest !== digest) return this.quarantineObject(digest, path, `hashes to ${actual.digest.slice(0, 12)}`);
     verified[digest] = stamp;
     this.verifiedDirty = true;
     return undefined;
@@ -164,19 +212,62 @@ export class Store {
     return undefined;
   }
 
-  /** Persists the verification cache (call at the end of a command). */
+  /** Persists the verification cache (call at the end of a command); a read-only store writes nothing. */
   saveState(): void {
-    if (this.verified && this.verifiedDirty) writeFileAtomic(join(this.dir, '.state', 'verified.json'), JSON.stringify(this.verified));
+    if (!this.readOnly && this.verified && this.verifiedDirty) writeFileAtomic(join(this.dir, '.state', 'verified.json'), JSON.stringify(this.verified));
     this.verifiedDirty = false;
   }
 
-  /** The record for `key`, or undefined if absent or unreadable (a torn record never exists: writes are atomic). */
+  /** The record for `key`, or undefined if absent or not a valid record (see inspectRecord). */
   readRecord(key: string): RunRecord | undefined {
+    return this.inspectRecord(key).record;
+  }
+
+  /**
+   * Reads runs/<key>.json and checks it: its shape (schema), that it is the record of `key`,
+   * that `key` is the SHA-256 of its fingerprint and its tree the digest of its outputs. A file
+   * that fails is treated as missing and set aside in quarantine/ (unless read-only). The checks
+   * are cached by the file's stamp, like objects.
+   */
+  inspectRecord(key: string): RecordLookup {
+    if (!isHex64(key)) return { problem: `${JSON.stringify(key).slice(0, 80)} is not a key (64 lower-case hex digits)` };
+    const path = this.recordPath(key);
+    let st;
     try {
-      return JSON.parse(readFileSync(this.recordPath(key), 'utf8')) as RunRecord;
+      st = lstatSync(path);
     } catch {
-      return undefined;
+      return {};
     }
+    const verified = this.loadVerified();
+    const stamp = fileStamp(st);
+    let problem: string;
+    if (!st.isFile()) problem = 'not a regular file';
+    else {
+      let text: string | undefined;
+      try {
+        text = readFileSync(path, 'utf8');
+      } catch (e) {
+        return { problem: `runs/${key}.json cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})` };
+      }
+      if (verified[`r:${key}`] === stamp) {
+        try {
+          return { record: JSON.parse(text) as RunRecord };
+        } catch {
+          /* fall through to the full check */
+        }
+      }
+      const parsed = parseStoreJson(text, runRecordSchema);
+      const integrity = parsed.ok ? recordIntegrityProblem(parsed.value, key) : undefined;
+      if (parsed.ok && integrity === undefined) {
+        verified[`r:${key}`] = stamp;
+        this.verifiedDirty = true;
+        return { record: parsed.value as RunRecord };
+      }
+      problem = parsed.ok ? integrity! : parsed.problem;
+    }
+    delete verified[`r:${key}`];
+    const moved = this.setAside(path, 'record');
+    return { problem: `runs/${key.slice(0, 12)}….json is not a valid run record (${problem})${moved ? `; moved to ${relative(this.dir, moved)}` : ''}` };
   }
 
   /** Writes a record (last step of a cell) and points the index at it. */
@@ -185,53 +276,57 @@ export class Store {
     this.writeIndex(record.profile, record.cell, record.key);
   }
 
-  /** Forgets a record whose objects are bad, so the cell runs again. */
+  /** Forgets a record whose objects are bad, so the cell runs again (a read-only store keeps it). */
   dropRecord(key: string): void {
-    rmSync(this.recordPath(key), { force: true });
+    if (!this.readOnly) rmSync(this.recordPath(key), { force: true });
   }
 
-  /** The last key recorded for a cell in a profile. */
+  /** The last key recorded for a cell in a profile (undefined if none, or the entry is not valid). */
   readIndex(profile: string, cell: string): string | undefined {
+    if (!isProfileName(profile) || !isCellName(cell)) return undefined;
+    let text;
     try {
-      return (JSON.parse(readFileSync(this.indexPath(profile, cell), 'utf8')) as { key: string }).key;
+      text = readFileSync(this.indexPath(profile, cell), 'utf8');
     } catch {
       return undefined;
     }
+    const parsed = parseStoreJson(text, indexEntrySchema);
+    return parsed.ok ? parsed.value.key : undefined;
   }
 
+  /** Points index/<profile>/<cell> at `key` (a read-only store does nothing). */
   writeIndex(profile: string, cell: string, key: string): void {
-    if (this.readIndex(profile, cell) !== key) writeFileAtomic(this.indexPath(profile, cell), JSON.stringify({ key, at: new Date().toISOString() }));
+    if (this.readOnly) return;
+    if (this.readIndex(profile, cell) !== key) writeFileAtomic(this.indexPath(profile, cell), JSON.stringify({ key: assertHex(key, 'cell key'), at: new Date().toISOString() }));
   }
 
-  /** A read-only directory with a record's outputs under their declared names. */
+  /**
+   * A read-only directory with a record's outputs under their declared names, checked before it
+   * is handed out (see views.ts): the caller verifies the record's objects first.
+   */
   materialize(record: RunRecord): string {
-    const view = join(this.dir, 'views', record.tree);
-    if (existsSync(view)) return view;
-    const tmp = this.makeTempDir(`view-${record.tree.slice(0, 12)}`);
-    for (const o of record.outputs) {
-      const target = join(tmp, ...o.path.split('/'));
-      mkdirSync(dirname(target), { recursive: true });
-      try {
-        linkSync(this.objectPath(o.digest), target);
-      } catch {
-        copyFileSync(this.objectPath(o.digest), target);
-        chmodSync(target, 0o444);
-      }
-    }
-    mkdirSync(dirname(view), { recursive: true });
-    try {
-      renameSync(tmp, view);
-    } catch (e) {
-      rmSync(tmp, { recursive: true, force: true });
-      if (!existsSync(view)) throw e;
-    }
-    return view;
+    if (this.readOnly) throw new Error('internal: a read-only store cannot build views (use viewIfValid or outputPath)');
+    const view = ensureView(join(this.dir, 'views'), { tree: assertHex(record.tree, 'tree digest'), outputs: record.outputs }, (d) => this.objectPath(d), (l) => this.makeTempDir(l));
+    if (view.rebuilt) this.setAsideLog.push(`views/${record.tree.slice(0, 12)}…: ${view.rebuilt}; rebuilt`);
+    return view.path;
+  }
+
+  /** The record's view if one exists and serves exactly its objects (writes nothing). */
+  viewIfValid(record: RunRecord): string | undefined {
+    const view = this.viewPath(record.tree);
+    return existsSync(view) && viewProblem(view, record, (d) => this.objectPath(d)) === undefined ? view : undefined;
+  }
+
+  /** The stored object holding one output of a record (for readers that need no view). */
+  outputPath(record: RunRecord, path: string): string | undefined {
+    const o = record.outputs.find((x) => x.path === path);
+    return o ? this.objectPath(o.digest) : undefined;
   }
 
   /** The per-key lock (see lock.ts). */
   lock(key: string, opts?: LockOptions): Promise<HeldLock> {
     mkdirSync(join(this.dir, 'locks'), { recursive: true });
-    return acquireLock(join(this.dir, 'locks', `${key}.lock`), opts);
+    return acquireLock(join(this.dir, 'locks', `${assertHex(key, 'cell key')}.lock`), opts);
   }
 
   /**
@@ -255,19 +350,51 @@ export class Store {
       .filter((pid) => Number.isInteger(pid) && pid !== process.pid && pidAlive(pid));
   }
 
-  /** Every record key in the store. */
+  /** Every record key in the store (files named <64 hex>.json; anything else in runs/ is not a record). */
   listRecords(): string[] {
     const dir = join(this.dir, 'runs');
-    return existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -5)) : [];
+    return existsSync(dir) ? readdirSync(dir).filter((f) => /^[0-9a-f]{64}\.json$/.test(f)).map((f) => f.slice(0, -5)) : [];
+  }
+
+  /**
+   * Moves a bad store file (a record, a spec) into quarantine/ so it is treated as missing and
+   * kept for inspection; returns where it went (undefined when read-only or already gone).
+   */
+  setAside(path: string, kind: string, name = basename(path)): string | undefined {
+    if (this.readOnly) return undefined;
+    const target = join(this.dir, 'quarantine', `${kind}-${name}.${Date.now()}`);
+    try {
+      mkdirSync(dirname(target), { recursive: true });
+      renameSync(path, target);
+    } catch {
+      return undefined;
+    }
+    this.setAsideLog.push(`${relative(this.dir, path)} set aside to ${relative(this.dir, target)}`);
+    return target;
+  }
+
+  private quarantineObject(digest: string, path: string, detail: string): CorruptObject {
+    const verified = this.loadVerified();
+    if (digest in verified) {
+      delete verified[digest];
+      this.verifiedDirty = true;
+    }
+    const quarantined = this.setAside(path, 'object', digest);
+    return { digest, reason: 'corrupt', detail, ...(quarantined ? { quarantined } : {}) };
   }
 
   private loadVerified(): Record<string, string> {
     if (!this.verified) {
+      let text: string | undefined;
       try {
-        this.verified = JSON.parse(readFileSync(join(this.dir, '.state', 'verified.json'), 'utf8')) as Record<string, string>;
+        text = readFileSync(join(this.dir, '.state', 'verified.json'), 'utf8');
       } catch {
-        this.verified = {};
+        text = undefined;
       }
+      const parsed = text === undefined ? undefined : parseStoreJson(text, verifiedStateSchema);
+      // A malformed cache is dropped (it is rewritten at the end of the command): it only saves hashing.
+      this.verified = parsed?.ok ? parsed.value : {};
+      if (parsed && !parsed.ok) this.verifiedDirty = true;
     }
     return this.verified;
   }
