@@ -92,6 +92,29 @@ describe('fitBoundary', () => {
     expect(ll.b).toBeLessThan(1.9);
   });
 
+  it('gives γ₀ and c (and b) bootstrap intervals that cover the truth, reproducibly, and the fit at b = 2', () => {
+    const u = rng(7);
+    const noisy = clean.map((p) => ({ ...p, gammaStar: p.gammaStar * Math.exp(0.1 * normal(u)) }));
+    const f = fitBoundary(noisy)!;
+    const bs = f.bootstrap!;
+    expect(bs.fitted).toBeGreaterThan(400);
+    expect(bs.gamma0CI[0]).toBeLessThan(truth.gamma0);
+    expect(bs.gamma0CI[1]).toBeGreaterThan(truth.gamma0);
+    expect(bs.cCI[0]).toBeLessThan(truth.c);
+    expect(bs.cCI[1]).toBeGreaterThan(truth.c);
+    expect(bs.bCI[0]).toBeLessThan(2);
+    expect(bs.bCI[1]).toBeGreaterThan(2);
+    expect(fitBoundary(noisy)!.bootstrap).toEqual(bs); // seeded: the same points, the same intervals
+    // b fixed at 2 recovers the truth on clean points; on a b = 1 boundary it fits far worse than the free fit.
+    const at2 = fitBoundary(clean)!.atB2;
+    expect(at2.c / truth.c).toBeCloseTo(1, 2);
+    expect(at2.r2).toBeGreaterThan(0.999);
+    const linear = sigmas.map((s) => ({ sigma: s, gammaStar: 1e-5 + 0.05 * s }));
+    const fl = fitBoundary(linear)!;
+    expect(fl.b).toBeCloseTo(1, 2);
+    expect(fl.atB2.r2).toBeLessThan(fl.r2 - 0.05);
+  });
+
   it('refuses to fit fewer than four points', () => {
     expect(fitBoundary(clean.slice(0, 3))).toBeNull();
   });
@@ -127,6 +150,21 @@ describe('aggregateNoiseGrid', () => {
     expect(reasons.get(sigmas[8]!)).toMatch(/no crossing/); // γ* = 5e-3 > 1e-3
     expect(g.rows).toHaveLength(sigmas.length);
     expect(g.rows.filter((r) => r.used).length + g.excluded.length).toBe(sigmas.length);
+  });
+
+  it('excludes a σ whose crossing lands on collapsed cells, and counts it', () => {
+    const small = logspace(1e-5, 1e-2, 10);
+    const base = syntheticNoiseGrid({ sigmas, gammas: small, seeds: 1, gamma0: 1e-5, c: 50, b: 2 });
+    const clean = aggregateNoiseGrid(base, { name: 'x', sigmas, gammas: small });
+    const row = clean.rows.find((r) => r.sigma === sigmas[5])!;
+    expect(row.used).toBe(true);
+    const upper = (row.crossing as { upper: number }).upper;
+    const cells = base.map((c) => (c.metrics!.sigma === sigmas[5] && c.metrics!.gamma === upper ? { ...c, metrics: { ...c.metrics!, status: 'collapsed' as const } } : c));
+    const g = aggregateNoiseGrid(cells, { name: 'x', sigmas, gammas: small });
+    expect(g.excludedCollapsed).toBe(1);
+    expect(g.excluded.find((e) => e.sigma === sigmas[5])!.reason).toMatch(/crossing lands on collapsed cells \(γ = .*: 1\/1 collapsed\)/);
+    expect(clean.excludedCollapsed).toBe(0);
+    expect(g.fit!.n).toBe(clean.fit!.n - 1);
   });
 
   it('counts missing cells of a partial grid', () => {

@@ -9,6 +9,8 @@
  * b's confidence interval is the profile-likelihood interval
  * { b : SSE(b) ≤ SSE_min · (1 + F₁,ₙ₋₃(level) / (n − 3)) }, with F₁,ν = t²_ν.
  * R² is computed on log γ* (the fraction of the variance of log γ* the curve explains).
+ * γ₀ and c (and b again) get percentile intervals from a seeded case-resampling bootstrap, and the
+ * fit with b fixed at 2 (the paper's γ* ∝ σ² read literally) is reported beside the free one.
  * σ = 0 takes part (σ^b = 0 there: it pins γ₀).
  */
 import { tQuantile } from './stats.ts';
@@ -35,6 +37,19 @@ export interface BoundaryFit {
   readonly sse: number;
   /** Whether γ₀ hit its bound 0. */
   readonly gamma0AtBound: boolean;
+  /**
+   * Case-resampling bootstrap (seeded, so the report is reproducible): percentile intervals at
+   * `level` of γ₀, c and b over the resamples that could be fitted; null when fewer than 20 could.
+   */
+  readonly bootstrap: {
+    readonly resamples: number;
+    readonly fitted: number;
+    readonly gamma0CI: readonly [number, number];
+    readonly cCI: readonly [number, number];
+    readonly bCI: readonly [number, number];
+  } | null;
+  /** The paper's claim taken literally: γ* = γ₀ + c·σ² (b fixed at 2), with its R² on log γ*. */
+  readonly atB2: { readonly gamma0: number; readonly c: number; readonly r2: number };
 }
 
 /** Result of the naive straight log-log fit log γ* = a + b·log σ (σ > 0 only). */
@@ -51,6 +66,8 @@ export interface LogLogFit {
 export interface FitOptions {
   readonly bRange?: readonly [number, number];
   readonly level?: number;
+  /** Bootstrap resamples for the intervals of γ₀ and c (default 500). */
+  readonly resamples?: number;
 }
 
 interface Profile {
@@ -85,33 +102,94 @@ function profileAt(points: readonly BoundaryPoint[], b: number): Profile {
   return { sse, gamma0: g0, c, atBound };
 }
 
-/** Fits γ* = γ₀ + c·σ^b; null when fewer than 4 points (3 parameters need a residual degree of freedom). */
-export function fitBoundary(points: readonly BoundaryPoint[], opts: FitOptions = {}): BoundaryFit | null {
-  const pts = points.filter((p) => p.sigma >= 0 && p.gammaStar > 0 && Number.isFinite(p.gammaStar));
-  if (pts.length < 4 || pts.filter((p) => p.sigma > 0).length < 3) return null;
-  const [lo, hi] = opts.bRange ?? [0.1, 6];
-  const level = opts.level ?? 0.95;
+/** Whether a set of points can be fitted: ≥ 4 points (3 parameters need a residual degree of freedom), ≥ 3 at σ > 0. */
+function fittable(pts: readonly BoundaryPoint[]): boolean {
+  return pts.length >= 4 && pts.filter((p) => p.sigma > 0).length >= 3;
+}
+
+/** The b minimising the profiled SSE over [lo, hi]: a grid scan, then golden section around the best grid point. */
+function bestB(pts: readonly BoundaryPoint[], lo: number, hi: number): number {
   const f = (b: number): number => profileAt(pts, b).sse;
-  // Grid scan, then golden section around the best grid point.
   const N = 200;
   let bestI = 0;
   let bestV = Infinity;
-  const grid: number[] = [];
   for (let i = 0; i <= N; i++) {
-    const b = lo + ((hi - lo) * i) / N;
-    grid.push(b);
-    const v = f(b);
+    const v = f(lo + ((hi - lo) * i) / N);
     if (v < bestV) { bestV = v; bestI = i; }
   }
-  let a = grid[Math.max(0, bestI - 1)]!;
-  let d = grid[Math.min(N, bestI + 1)]!;
+  let a = lo + ((hi - lo) * Math.max(0, bestI - 1)) / N;
+  let d = lo + ((hi - lo) * Math.min(N, bestI + 1)) / N;
   const phi = (Math.sqrt(5) - 1) / 2;
   for (let it = 0; it < 100; it++) {
     const x1 = d - phi * (d - a);
     const x2 = a + phi * (d - a);
     if (f(x1) < f(x2)) d = x2; else a = x1;
   }
-  const b = (a + d) / 2;
+  return (a + d) / 2;
+}
+
+/** R² on log γ* of the curve γ₀ + c·σ^b. */
+function r2Log(pts: readonly BoundaryPoint[], gamma0: number, c: number, b: number): number {
+  const logs = pts.map((p) => Math.log(p.gammaStar));
+  const mLog = logs.reduce((s, x) => s + x, 0) / logs.length;
+  const ssTot = logs.reduce((s, x) => s + (x - mLog) ** 2, 0);
+  const ssRes = pts.reduce((s, p) => {
+    const pred = gamma0 + c * (p.sigma === 0 ? 0 : p.sigma ** b);
+    return s + (pred > 0 ? (Math.log(p.gammaStar) - Math.log(pred)) ** 2 : Infinity);
+  }, 0);
+  return ssTot > 0 ? 1 - ssRes / ssTot : NaN;
+}
+
+/** A small seeded PRNG (mulberry32) for the bootstrap: the same points give the same intervals. */
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** The q-quantile of sorted values (linear interpolation). */
+function quantileSorted(xs: readonly number[], q: number): number {
+  const h = (xs.length - 1) * q;
+  const i = Math.floor(h);
+  return xs[i]! + (h - i) * ((xs[Math.min(i + 1, xs.length - 1)] ?? xs[i]!) - xs[i]!);
+}
+
+/** Case-resampling bootstrap of (γ₀, c, b): percentile intervals at `level`. */
+function bootstrapFit(pts: readonly BoundaryPoint[], lo: number, hi: number, level: number, resamples: number): BoundaryFit['bootstrap'] {
+  const rand = mulberry32(0x5eed);
+  const g0s: number[] = [];
+  const cs: number[] = [];
+  const bs: number[] = [];
+  for (let r = 0; r < resamples; r++) {
+    const sample = pts.map(() => pts[Math.floor(rand() * pts.length)]!);
+    if (!fittable(sample) || new Set(sample.map((p) => p.sigma)).size < 4) continue;
+    const b = bestB(sample, lo, hi);
+    const pr = profileAt(sample, b);
+    g0s.push(pr.gamma0);
+    cs.push(pr.c);
+    bs.push(b);
+  }
+  if (bs.length < 20) return null;
+  const ci = (xs: number[]): [number, number] => {
+    xs.sort((x, y) => x - y);
+    return [quantileSorted(xs, (1 - level) / 2), quantileSorted(xs, 1 - (1 - level) / 2)];
+  };
+  return { resamples, fitted: bs.length, gamma0CI: ci(g0s), cCI: ci(cs), bCI: ci(bs) };
+}
+
+/** Fits γ* = γ₀ + c·σ^b; null when fewer than 4 points (3 parameters need a residual degree of freedom). */
+export function fitBoundary(points: readonly BoundaryPoint[], opts: FitOptions = {}): BoundaryFit | null {
+  const pts = points.filter((p) => p.sigma >= 0 && p.gammaStar > 0 && Number.isFinite(p.gammaStar));
+  if (!fittable(pts)) return null;
+  const [lo, hi] = opts.bRange ?? [0.1, 6];
+  const level = opts.level ?? 0.95;
+  const f = (b: number): number => profileAt(pts, b).sse;
+  const b = bestB(pts, lo, hi);
   const best = profileAt(pts, b);
   const nu = pts.length - 3;
   const tq = tQuantile(level, nu);
@@ -127,13 +205,7 @@ export function fitBoundary(points: readonly BoundaryPoint[], opts: FitOptions =
     }
     return (inside + outside) / 2;
   };
-  const logs = pts.map((p) => Math.log(p.gammaStar));
-  const mLog = logs.reduce((s, x) => s + x, 0) / logs.length;
-  const ssTot = logs.reduce((s, x) => s + (x - mLog) ** 2, 0);
-  const ssRes = pts.reduce((s, p) => {
-    const pred = best.gamma0 + best.c * (p.sigma === 0 ? 0 : p.sigma ** b);
-    return s + (pred > 0 ? (Math.log(p.gammaStar) - Math.log(pred)) ** 2 : Infinity);
-  }, 0);
+  const b2 = profileAt(pts, 2);
   return {
     method: 'profile-b-weighted-ls',
     n: pts.length,
@@ -142,9 +214,11 @@ export function fitBoundary(points: readonly BoundaryPoint[], opts: FitOptions =
     b,
     bCI: [edge(-1), edge(1)],
     level,
-    r2: ssTot > 0 ? 1 - ssRes / ssTot : NaN,
+    r2: r2Log(pts, best.gamma0, best.c, b),
     sse: best.sse,
     gamma0AtBound: best.atBound,
+    bootstrap: bootstrapFit(pts, lo, hi, level, opts.resamples ?? 500),
+    atB2: { gamma0: b2.gamma0, c: b2.c, r2: r2Log(pts, b2.gamma0, b2.c, 2) },
   };
 }
 

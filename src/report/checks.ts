@@ -246,7 +246,9 @@ const boundaryExponent: Evaluator<'boundary-exponent'> = (d, data) => {
   const f = g.fit;
   const measured = {
     b: r3(f?.b), bCI: f ? f.bCI.map(r3) : null, gamma0: f?.gamma0 ?? null, c: f?.c ?? null, r2: r3(f?.r2), points: f?.n ?? 0,
-    loglogB: r3(g.loglog?.b), excluded: g.excluded.map((e) => `σ=${e.sigma}: ${e.reason}`),
+    gamma0CI: f?.bootstrap?.gamma0CI ?? null, cCI: f?.bootstrap?.cCI ?? null, bBootstrapCI: f?.bootstrap ? f.bootstrap.bCI.map(r3) : null,
+    atB2: f ? { gamma0: f.atB2.gamma0, c: f.atB2.c, r2: r3(f.atB2.r2) } : null,
+    loglogB: r3(g.loglog?.b), excluded: g.excluded.map((e) => `σ=${e.sigma}: ${e.reason}`), excludedCollapsed: g.excludedCollapsed,
   };
   const label = `γ* = γ₀ + c·σ^b on '${g.name}'`;
   const incomplete = g.missing.length ? `${g.missing.length} grid cells missing` : null;

@@ -68,13 +68,19 @@ export function gridHeatmapSpec(g: NoiseGrid, field: 'alignment' | 'valLoss'): V
   if (fit) {
     const lo = Math.min(...g.sigmas);
     const hi = Math.max(...g.sigmas);
-    const curve = Array.from({ length: 120 }, (_, i) => {
-      const s = i === 0 ? lo : Math.exp(Math.log(Math.max(lo, hi / 1e4)) + ((Math.log(hi) - Math.log(Math.max(lo, hi / 1e4))) * i) / 119);
-      return { sigma: s, gamma: boundaryAt(fit, s), which: 'fit' };
-    }).filter((p) => p.gamma >= gy.domain[0] && p.gamma <= gy.domain[1]);
+    const sigmaAt = (i: number): number => (i === 0 ? lo : Math.exp(Math.log(Math.max(lo, hi / 1e4)) + ((Math.log(hi) - Math.log(Math.max(lo, hi / 1e4))) * i) / 119));
+    const inView = (p: { gamma: number }): boolean => p.gamma >= gy.domain[0] && p.gamma <= gy.domain[1];
+    const curve = Array.from({ length: 120 }, (_, i) => ({ sigma: sigmaAt(i), gamma: boundaryAt(fit, sigmaAt(i)), which: 'fit' })).filter(inView);
     layers.push({
       data: { values: curve },
       mark: { type: 'line', color: 'black', strokeWidth: 2, clip: true },
+      encoding: { x: { field: 'sigma', type: 'quantitative' }, y: { field: 'gamma', type: 'quantitative' } },
+    });
+    // The paper's claim read literally, γ* = γ₀ + c·σ² (b fixed at 2), dashed beside the free fit.
+    const sq = Array.from({ length: 120 }, (_, i) => ({ sigma: sigmaAt(i), gamma: boundaryAt({ ...fit.atB2, b: 2 }, sigmaAt(i)), which: 'b = 2' })).filter(inView);
+    layers.push({
+      data: { values: sq },
+      mark: { type: 'line', color: '#444', strokeWidth: 1.5, strokeDash: [5, 4], clip: true },
       encoding: { x: { field: 'sigma', type: 'quantitative' }, y: { field: 'gamma', type: 'quantitative' } },
     });
   }
@@ -88,6 +94,7 @@ export function gridHeatmapSpec(g: NoiseGrid, field: 'alignment' | 'valLoss'): V
   const sub = [
     points.length ? '○ γ*(σ): zero crossing of alignment (log-interpolated)' : 'no zero crossing inside the grid',
     fit ? `— fit γ* = γ₀ + c·σ^b: b = ${fit.b.toFixed(2)}, R² = ${fit.r2.toFixed(2)}` : 'no boundary fit',
+    fit ? `- - γ* = γ₀ + c·σ² (b fixed at 2, the paper's claim): R² = ${fit.atB2.r2.toFixed(2)}` : '',
     absent.length ? 'grey: missing or diverged cells' : '',
   ].filter(Boolean);
   return {

@@ -66,6 +66,8 @@ export interface NoiseGrid {
   readonly missing: readonly { readonly sigma: number; readonly gamma: number }[];
   readonly rows: readonly RowCrossing[];
   readonly excluded: readonly Exclusion[];
+  /** How many of the excluded σ were left out because their crossing lands on collapsed cells. */
+  readonly excludedCollapsed: number;
   readonly fit: BoundaryFit | null;
   readonly loglog: LogLogFit | null;
   /** Why `fit` is null. */
@@ -102,6 +104,7 @@ export function aggregateNoiseGrid(cells: readonly CellRecord[], spec: NoiseGrid
   const rows: RowCrossing[] = [];
   const excluded: Exclusion[] = [];
   const points: { sigma: number; gammaStar: number }[] = [];
+  let excludedCollapsed = 0;
   for (const s of sigmas) {
     const row = gammas.map((g) => ({ gamma: g, cell: gridCells.find((c) => numKey(c.sigma) === numKey(s) && numKey(c.gamma) === numKey(g)) }));
     const r = zeroCrossing(row.map((p) => ({ gamma: p.gamma, alignment: p.cell?.alignment ?? null })));
@@ -113,7 +116,14 @@ export function aggregateNoiseGrid(cells: readonly CellRecord[], spec: NoiseGrid
     if (cr.kind === 'between' || cr.kind === 'at-point') {
       // Training broke at or below the crossing: the crossing would be an artefact.
       const b = brokenUpTo(cr.kind === 'between' ? cr.upper : cr.gammaStar);
+      // A crossing between (or at) collapsed cells measures weights decayed to nothing, not a boundary.
+      const bracket = cr.kind === 'between' ? [cr.lower, cr.upper] : [cr.gammaStar];
+      const collapsedAt = row.filter((p) => p.cell && p.cell.nCollapsed > 0 && bracket.some((g) => numKey(g) === numKey(p.gamma)));
       if (b.length) reason = `training diverged at γ = ${b.map(short).join(', ')} (at or below the crossing)`;
+      else if (collapsedAt.length) {
+        reason = `the crossing lands on collapsed cells (γ = ${collapsedAt.map((p) => `${short(p.gamma)}: ${p.cell!.nCollapsed}/${p.cell!.n} collapsed`).join(', ')})`;
+        excludedCollapsed++;
+      }
     } else if (cr.kind === 'below-grid') {
       const b = brokenUpTo(firstUsable);
       reason = b.length
@@ -141,6 +151,7 @@ export function aggregateNoiseGrid(cells: readonly CellRecord[], spec: NoiseGrid
     missing,
     rows,
     excluded,
+    excludedCollapsed,
     fit,
     loglog,
     fitError: fit ? null : `${points.length} usable boundary point(s); the fit needs ≥ 4 with ≥ 3 at σ > 0`,

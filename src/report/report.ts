@@ -11,7 +11,7 @@ import type { NoiseGrid, NoiseGrids } from './noise-grid.ts';
 import type { ReportProvenance } from './provenance.ts';
 import type { Block } from './report-doc.ts';
 import { fmt, type Table1 } from './table1.ts';
-import { fmtGamma, mismatch, paperDisplay } from './table1-render.ts';
+import { fmtGamma, mismatch, paperDisplay, pct, sig2 } from './table1-render.ts';
 
 /** Everything the report is built from; all but the title and profile may be absent. */
 export interface ReportInputs {
@@ -103,21 +103,23 @@ function table1Section(inp: ReportInputs, shown: readonly string[] = []): Block[
   const out: Block[] = [{ kind: 'h', level: 2, text: 'Table 1: Hebbian alignment at convergence, paper vs ours' }];
   if (!t || t.entries.length === 0) return [...out, { kind: 'p', text: 'No Table 1 cells in this run.' }];
   const tol = inp.mismatchTol ?? 0.1;
-  out.push({ kind: 'p', text: `Mean ± SD over seeds of the reported layer's alignment. "–" means the weights collapsed (docs/definitions.md §Collapse). A difference above ${tol} or a collapse on one side only is flagged as a **mismatch**. "stationary" counts the cells whose layer norm drifted < 2% over the last K iterations.` });
+  out.push({ kind: 'p', text: `Mean ± SD over seeds of the reported layer's alignment. "–" means the weights collapsed (docs/definitions.md §Collapse). A difference above ${tol} or a collapse on one side only is flagged as a **mismatch**. "stationary" counts the cells whose layer norm drifted < 2% over the last K iterations and, for γ > 0, whose balance residual ‖mean_K(g) − γW‖ / (‖mean_K(g)‖ + ‖γW‖) (Eq. 9 of the paper) is at most the table's threshold; "drift" and "balance" are their means over seeds. For DFA and RandomNN the note says how often the rule's norm clip bound.` });
   for (const v of t.variants) {
     const es = t.entries.filter((e) => e.variant === v);
     out.push({ kind: 'h', level: 3, text: `Variant \`${v}\`` });
     if (inp.variantNotes?.[v]) out.push({ kind: 'p', text: inp.variantNotes[v]! });
     const full: Block = {
       kind: 'table',
-      head: ['model', 'rule', 'γ', 'paper', 'ours', 'ours − paper', 'n', 'stationary', 'note'],
+      head: ['model', 'rule', 'γ', 'paper', 'ours', 'ours − paper', 'n', 'stationary', 'drift', 'balance', 'note'],
       rows: es.map((e) => {
         const mm = mismatch(e, tol);
+        const notes = [mm ? `**mismatch**: ${mm}` : '', e.clip ? `clip bound in ${pct(e.clip.fractionClipped)} of ${e.clip.scope} norms (max ${sig2(e.clip.maxNorm)}, limit ${e.clip.limit})` : ''].filter(Boolean);
         return [
           e.model, e.rule, fmtGamma(e.gamma), paperDisplay(e), e.display, e.diff === null ? '' : fmt(e.diff),
           e.nExpected !== null ? `${e.n}/${e.nExpected}` : String(e.n),
           e.stationary.of ? `${e.stationary.yes}/${e.stationary.of}` : '–',
-          mm ? `**mismatch**: ${mm}` : '',
+          sig2(e.stationary.drift), sig2(e.stationary.balance),
+          notes.join('; '),
         ];
       }),
     };
@@ -172,16 +174,20 @@ function gridBlocks(g: NoiseGrid, inp: ReportInputs, shown: readonly string[]): 
   out.push({ kind: 'p', text: `${g.nCells} cells over ${g.sigmas.length} σ × ${g.gammas.length} γ${g.missing.length ? `; **${g.missing.length} (σ, γ) points missing**` : ''}.` });
   const f = g.fit;
   const ll = g.loglog;
+  const pct = Math.round((f?.level ?? 0.95) * 100);
+  const ci = (xs: readonly [number, number] | undefined, fmt: (x: number) => string): string => (xs ? ` [${fmt(xs[0])}, ${fmt(xs[1])}]` : '');
   out.push({
     kind: 'table',
-    head: ['fit', 'b', `b ${Math.round((f?.level ?? 0.95) * 100)}% CI`, 'γ₀', 'c', 'R² (log γ*)', 'points'],
+    head: ['fit', 'b', `b ${pct}% CI (profile)`, `γ₀ (${pct}% bootstrap CI)`, `c (${pct}% bootstrap CI)`, 'R² (log γ*)', 'points'],
     rows: [
       f
-        ? ['γ* = γ₀ + c·σ^b', r2(f.b), `[${f.bCI[0] === null ? '< range' : r2(f.bCI[0])}, ${f.bCI[1] === null ? '> range' : r2(f.bCI[1])}]`, sci(f.gamma0) + (f.gamma0AtBound ? ' (at bound)' : ''), sci(f.c), r2(f.r2), String(f.n)]
+        ? ['γ* = γ₀ + c·σ^b', r2(f.b), `[${f.bCI[0] === null ? '< range' : r2(f.bCI[0])}, ${f.bCI[1] === null ? '> range' : r2(f.bCI[1])}]`, sci(f.gamma0) + (f.gamma0AtBound ? ' (at bound)' : '') + ci(f.bootstrap?.gamma0CI, sci), sci(f.c) + ci(f.bootstrap?.cCI, sci), r2(f.r2), String(f.n)]
         : ['γ* = γ₀ + c·σ^b', 'n/a', '', '', '', '', g.fitError ?? ''],
+      ...(f ? [['γ* = γ₀ + c·σ² (b fixed at 2: the paper\'s claim)', '2', '', sci(f.atB2.gamma0), sci(f.atB2.c), r2(f.atB2.r2), String(f.n)]] : []),
       ll ? ['straight log-log over σ > 0 (not gated; biased low by γ₀)', r2(ll.b), ll.bCI ? `[${r2(ll.bCI[0])}, ${r2(ll.bCI[1])}]` : 'n/a', '', sci(Math.exp(ll.logA)), r2(ll.r2), String(ll.n)] : ['straight log-log', 'n/a', '', '', '', '', ''],
     ],
   });
+  if (f?.bootstrap) out.push({ kind: 'p', text: `Intervals of γ₀ and c: percentiles of ${f.bootstrap.fitted} case-resampling bootstrap fits (seeded; ${f.bootstrap.resamples - f.bootstrap.fitted} resamples had too few distinct σ); b's bootstrap interval is [${r2(f.bootstrap.bCI[0])}, ${r2(f.bootstrap.bCI[1])}].` });
   const used = g.rows.filter((r) => r.used);
   if (used.length) {
     out.push({
@@ -190,7 +196,7 @@ function gridBlocks(g: NoiseGrid, inp: ReportInputs, shown: readonly string[]): 
     });
   }
   if (g.excluded.length) {
-    out.push({ kind: 'p', text: `**Excluded from the fit** (${g.excluded.length} σ):` });
+    out.push({ kind: 'p', text: `**Excluded from the fit** (${g.excluded.length} σ${g.excludedCollapsed ? `, ${g.excludedCollapsed} of them because the crossing lands on collapsed cells` : ''}):` });
     out.push({ kind: 'list', items: g.excluded.map((e) => `σ = ${shortNum(e.sigma)}: ${e.reason}`) });
   }
   if (g.sigmas.includes(0)) out.push({ kind: 'p', text: 'σ = 0 has no place on a log axis: the figures put it at the left end of a symlog axis, the straight log-log fit leaves it out, and the γ₀ + c·σ^b fit uses it (it pins γ₀).' });
