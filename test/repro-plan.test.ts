@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Cell } from '../src/pipeline/expand.ts';
 import type { StatusEntry } from '../src/engine/run.ts';
-import { CONFIRM_ABOVE_MS, DEFAULT_SECONDS, describePlan, estimateCell, FALLBACK_SECONDS, fmtDuration, listSchedule, planRepro, shouldConfirm, type RunHistory } from '../src/cli/repro-plan.ts';
+import { CONFIRM_ABOVE_MS, DEFAULT_MS_PER_STEP, DEFAULT_SECONDS, describePlan, estimateCell, FALLBACK_SECONDS, fmtDuration, listSchedule, planRepro, shouldConfirm, stepsOf, type RunHistory } from '../src/cli/repro-plan.ts';
 import { Rig } from './rig.ts';
 
 const cell = (name: string, module: string, deps: string[] = []): Cell => ({
@@ -32,6 +32,12 @@ describe('the estimate', () => {
     expect(estimateCell(cell('train@b', 'stages/train-sre.ts'), 'smoke', none)).toEqual({ ms: 1000 * DEFAULT_SECONDS['stages/train-sre.ts']!.smoke, source: 'default' });
     expect(estimateCell(cell('train@b', 'stages/train-sre.ts'), 'paper', none)).toEqual({ ms: 1000 * DEFAULT_SECONDS['stages/train-sre.ts']!.paper, source: 'default' });
     expect(estimateCell(cell('x', 'stages/unknown.ts'), 'paper', none)).toEqual({ ms: 1000 * FALLBACK_SECONDS, source: 'fallback' });
+    // A training cell whose params give its steps: steps × the benchmarked cost per step (scaled by batch) + start-up.
+    const sre = DEFAULT_MS_PER_STEP['stages/train-sre.ts']!;
+    expect(estimateCell({ ...cell('t@a', 'stages/train-sre.ts'), params: { steps: 8000 } }, 'paper', none)).toEqual({ ms: sre.startupMs + 8000 * sre.ms, source: 'default' });
+    expect(estimateCell({ ...cell('t@a', 'stages/train-sre.ts'), params: { epochs: 50, n_train: 20000, batch: 256 } }, 'paper', none).ms).toBe(sre.startupMs + 50 * 79 * sre.ms);
+    expect(stepsOf({ epochs: 2, batch: 64 }, 1000)).toBe(32);
+    expect(stepsOf({ lr: 1 }, 1000)).toBeUndefined();
   });
 
   it('counts cached cells as free and schedules the rest on N workers after their upstream', () => {

@@ -7,7 +7,8 @@
  * Where each cell's estimate comes from, best first:
  *  1. the last run of the same cell in the same profile (its run record's `durationMs`);
  *  2. the median `durationMs` of the store's run records of the same stage in the same profile;
- *  3. DEFAULT_SECONDS below, per stage module and profile, from the measurements in the README
+ *  3. for a training stage, its steps (from the cell's params) × DEFAULT_MS_PER_STEP; else
+ *     DEFAULT_SECONDS, per stage module and profile; both from the measurements in the README
  *     ("Benchmarks" and "Results");
  *  4. FALLBACK_SECONDS.
  * The plan says how many cells each source covered, so a guess is never passed off as a record.
@@ -39,6 +40,28 @@ export const DEFAULT_SECONDS: Readonly<Record<string, { readonly paper: number; 
   'stages/figures.ts': { paper: 20, smoke: 10 },
   'stages/report.ts': { paper: 5, smoke: 3 },
 };
+/**
+ * The training stages' cost per step at batch 256 (ms; scaled linearly with the batch), plus a
+ * fixed start-up per cell, from the README's benchmarks (2 cores, wasm): SRE MLP 2.5 ms, SCE 28 ms
+ * (with alignment), transformer 45 ms (with H of every matrix). Used instead of DEFAULT_SECONDS
+ * when a cell's params give its number of steps (`steps`, or `epochs` × the batches per epoch).
+ */
+export const DEFAULT_MS_PER_STEP: Readonly<Record<string, { readonly ms: number; readonly startupMs: number; readonly nTrain: number }>> = {
+  'stages/train-sre.ts': { ms: 2.5, startupMs: 2000, nTrain: 20000 },
+  'stages/train-sce.ts': { ms: 28, startupMs: 3000, nTrain: 50000 },
+  'stages/train-transformer.ts': { ms: 45, startupMs: 3000, nTrain: 20000 },
+};
+
+/** A training cell's steps from its params (`steps`, else `epochs` × ⌈n_train / batch⌉), or undefined. */
+export function stepsOf(params: Readonly<Record<string, unknown>>, nTrainDefault: number): number | undefined {
+  const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : undefined);
+  const steps = num(params.steps);
+  if (steps) return steps;
+  const epochs = num(params.epochs);
+  if (!epochs) return undefined;
+  return epochs * Math.ceil((num(params.n_train) ?? nTrainDefault) / (num(params.batch) ?? 256));
+}
+
 /** Seconds per cell of a stage module that is in no table and has no record. */
 export const FALLBACK_SECONDS = 10;
 /** Above this estimated wall time, `repro` asks before starting (on a terminal, without --yes). */
@@ -118,12 +141,19 @@ const median = (xs: readonly number[]): number => {
 };
 
 /** One cell's estimate (ms) and where it came from. */
-export function estimateCell(cell: Pick<Cell, 'name' | 'stage' | 'module'>, profile: string, history: RunHistory): { ms: number; source: EstimateSource } {
+export function estimateCell(cell: Pick<Cell, 'name' | 'stage' | 'module'> & { readonly params?: Cell['params'] }, profile: string, history: RunHistory): { ms: number; source: EstimateSource } {
   const last = history.lastOfCell(cell.name);
   if (last !== undefined) return { ms: last, source: 'cell' };
   const stage = history.ofStage(cell.stage);
   if (stage.length) return { ms: median(stage), source: 'stage' };
-  const d = DEFAULT_SECONDS[cell.module.replace(/^\.\//, '')];
+  const module = cell.module.replace(/^\.\//, '');
+  const perStep = DEFAULT_MS_PER_STEP[module];
+  const steps = perStep && cell.params ? stepsOf(cell.params, perStep.nTrain) : undefined;
+  if (perStep && steps) {
+    const batch = typeof cell.params?.batch === 'number' ? cell.params.batch : 256;
+    return { ms: perStep.startupMs + steps * perStep.ms * (batch / 256), source: 'default' };
+  }
+  const d = DEFAULT_SECONDS[module];
   if (d) return { ms: 1000 * (profile === 'smoke' ? d.smoke : d.paper), source: 'default' };
   return { ms: 1000 * FALLBACK_SECONDS, source: 'fallback' };
 }
