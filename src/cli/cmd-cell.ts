@@ -44,7 +44,7 @@ export async function workerLoop(o: CliOptions): Promise<void> {
   await new Promise<void>(() => {
     process.on('message', (m: WorkerRequest) => {
       if (m.type !== 'run') return;
-      void runCell(store, m.key, { progress: (done, total) => send({ type: 'progress', key: m.key, done, total }) }, shared).then(
+      void runCell(store, m.key, { progress: (done, total) => send({ type: 'progress', key: m.key, done, total }), waiting: (line) => send({ type: 'waiting', key: m.key, line }) }, shared).then(
         (result) => send({ type: 'result', key: m.key, result }),
         (e: unknown) => send({ type: 'result', key: m.key, result: { ok: false, error: { reason: 'stage-error', message: e instanceof Error ? e.message : String(e) } } }),
       );

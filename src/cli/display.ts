@@ -24,6 +24,8 @@ function lineFor(e: EngineEvent, finished: number, total: number): string | unde
       return `${n} skipped ${e.cell} (upstream ${e.because} failed)`;
     case 'corrupt':
       return `          corrupt ${e.cell}: ${e.message}`;
+    case 'waiting':
+      return `          waiting ${e.cell}: ${e.message}`;
     default:
       return undefined;
   }
@@ -100,6 +102,7 @@ export function liveDisplay(out: NodeJS.WriteStream): EventSink {
         out.write(`${lineFor(e, finished, total)}\n`);
         break;
       case 'corrupt':
+      case 'waiting':
         clear();
         out.write(`${lineFor(e, finished, total)}\n`);
         break;

@@ -16,6 +16,8 @@ export type EngineEvent =
   | { readonly type: 'failed'; readonly cell: string; readonly key: string; readonly message: string; readonly log?: string }
   /** A cell did not run because an upstream cell failed. */
   | { readonly type: 'skipped'; readonly cell: string; readonly because: string }
+  /** A cell waits for another process that holds its lock (`message` says who, and since when). */
+  | { readonly type: 'waiting'; readonly cell: string; readonly message: string }
   /** A stored object was bad; the cell that made it runs again. */
   | { readonly type: 'corrupt'; readonly cell: string; readonly message: string }
   /** The run is over. */

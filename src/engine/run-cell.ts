@@ -18,6 +18,7 @@ import { pullFromShared, pushToShared } from '../store/shared.ts';
 import { err, ok, type Result } from '../util/result.ts';
 import { writeFileAtomic } from '../util/fs-atomic.ts';
 import type { Fingerprint } from './fingerprint.ts';
+import { describeWait, type LockWait } from '../store/lock.ts';
 import { droppedWarning, dropUndeclared } from './outputs.ts';
 import { inputsChanged, snapshotInputs, type GivenInput } from './input-guard.ts';
 import { cellSpecSchema, isHex64, parseStoreJson } from '../store/schemas.ts';
@@ -70,6 +71,8 @@ export interface CellSuccess {
 /** Hooks for a caller that wants progress while the stage runs. */
 export interface RunCellHooks {
   progress?(done: number, total: number): void;
+  /** Called when the cell's lock is held by another live process (a line saying who, and since when). */
+  waiting?(line: string): void;
   /** Whether to echo stage log lines (e.g. to stderr for a cluster task's log). */
   echo?(line: string): void;
 }
@@ -120,8 +123,14 @@ export async function runCell(store: Store, key: string, hooks: RunCellHooks = {
   const existing = store.readRecord(key);
   if (existing && !(await store.verifyRecord(existing))) return ok({ record: existing, reused: true });
 
-  const lock = await store.lock(key);
-  const sharedLock = shared ? await shared.lock(key) : undefined;
+  // Another process runs this key: say so (what, who, since when) instead of waiting silently.
+  const onWait = (where: string) => (w: LockWait): void => {
+    const line = describeWait(`${spec.cell.name} (${where})`, w);
+    hooks.waiting?.(line);
+    hooks.echo?.(`# ${line}`);
+  };
+  const lock = await store.lock(key, { onWait: onWait('this store') });
+  const sharedLock = shared ? await shared.lock(key, { onWait: onWait('the shared cache') }) : undefined;
   try {
     const done = store.readRecord(key);
     if (done && !(await store.verifyRecord(done))) return ok({ record: done, reused: true });

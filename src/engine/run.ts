@@ -83,7 +83,7 @@ export async function runCells(cells: readonly Cell[], planner: Planner, store: 
       writeSpec(store, state.spec);
       emit({ type: 'start', cell: name, key: state.key, reasons: state.reasons });
       const job = executor
-        .run({ key: state.key, cell: name, onProgress: (d, t) => emit({ type: 'progress', cell: name, done: d, total: t }), ...(cell.timeoutMs !== undefined ? { timeoutMs: cell.timeoutMs } : {}) })
+        .run({ key: state.key, cell: name, onProgress: (d, t) => emit({ type: 'progress', cell: name, done: d, total: t }), onWait: (line) => emit({ type: 'waiting', cell: name, message: line }), ...(cell.timeoutMs !== undefined ? { timeoutMs: cell.timeoutMs } : {}) })
         .then((result) => {
           running.delete(name);
           if (result.ok) {

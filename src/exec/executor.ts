@@ -8,6 +8,8 @@ export interface CellJob {
   readonly cell: string;
   /** Progress callback for live displays. */
   readonly onProgress?: (done: number, total: number) => void;
+  /** Called when the cell waits for another process that holds its lock (a line saying who, since when). */
+  readonly onWait?: (line: string) => void;
   /** Stop the cell and fail it after this many ms (the stage's `timeout:`); executors that have their own limit (Slurm's --time) may ignore it. */
   readonly timeoutMs?: number;
 }

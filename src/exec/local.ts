@@ -13,6 +13,7 @@ import { timedOut } from './timeout.ts';
 /** Messages a worker sends back. */
 export type WorkerMessage =
   | { readonly type: 'progress'; readonly key: string; readonly done: number; readonly total: number }
+  | { readonly type: 'waiting'; readonly key: string; readonly line: string }
   | { readonly type: 'result'; readonly key: string; readonly result: Result<CellSuccess, CellFailure> };
 
 /** Messages a worker receives. */
@@ -90,6 +91,7 @@ export class LocalExecutor implements Executor {
       const busy = worker.busy;
       if (!busy || m.key !== busy.job.key) return;
       if (m.type === 'progress') busy.job.onProgress?.(m.done, m.total);
+      else if (m.type === 'waiting') busy.job.onWait?.(m.line);
       else {
         worker.busy = undefined;
         clearTimeout(busy.timer);
