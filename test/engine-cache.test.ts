@@ -137,6 +137,32 @@ describe('caching and invalidation (real CLI on a toy project)', () => {
     expect(JSON.parse(rig.read('reports/full/sum.json'))).toEqual({ total: 180, n: 6 });
   });
 
+  it('--without leaves cells out on purpose: optional dependents run without them, others are skipped, and it exits 0 only when nothing needed is missing', async () => {
+    // A required dep: sum cannot run without the left-out cells, so it is skipped (exit 1), and says why.
+    const strict = await rig.hebb(['repro', '-j', '2', '--without', 'gen@b-s2']);
+    expect(strict.code).toBe(1);
+    expect(rig.runs()).not.toContain('gen@b-s2');
+    expect(strict.stderr).toMatch(/skipped sum \(upstream gen@b-s2 left out by --without\)/);
+    expect(strict.stderr).toMatch(/5 ran, 0 cached, 0 failed, 1 skipped, 1 left out \(--without\)/);
+    // An optional dep: sum runs on what is there, and the run is a success.
+    rig.edit('pipeline.yaml', 'values: gen@*', 'values: gen@*?');
+    rig.clearRuns();
+    const partial = await rig.hebb(['repro', '-j', '2', '--without', 'gen@b-s2']);
+    expect(partial.code).toBe(0);
+    expect(rig.runs()).toEqual(['sum']);
+    expect(JSON.parse(rig.read('reports/full/sum.json'))).toEqual({ total: 120, n: 5 });
+    // Without --without the left-out cell runs, and sum again with all six.
+    rig.clearRuns();
+    expect((await rig.hebb(['repro', '-j', '2'])).code).toBe(0);
+    expect(rig.runs().sort()).toEqual(['gen@b-s2', 'sum']);
+    // A whole stage can be named; an unknown name is bad input (exit 2), nothing runs.
+    rig.clearRuns();
+    const bad = await rig.hebb(['repro', '--without', 'nope']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--without nope: no such stage or cell/);
+    expect(rig.runs()).toEqual([]);
+  });
+
   it('profiles expand to different grids and cache separately', async () => {
     const r = await rig.hebb(['repro', '--profile', 'small']);
     expect(r.code).toBe(0);

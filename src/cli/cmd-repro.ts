@@ -13,7 +13,7 @@ import { openProject, projectOptions, reportDiagnostics } from './project.ts';
 import { makeDisplay } from './display.ts';
 import type { CliOptions } from './main.ts';
 import { printStatus } from './cmd-status.ts';
-import { selectTargets } from './targets.ts';
+import { leftOutCells, selectTargets } from './targets.ts';
 
 /** Runs `repro`; returns the exit code. */
 export async function repro(o: CliOptions, targets: readonly string[]): Promise<number> {
@@ -26,6 +26,13 @@ export async function repro(o: CliOptions, targets: readonly string[]): Promise<
     return 2;
   }
   const cells = selected.value;
+  const without = leftOutCells(cells, (o.without as string[] | undefined) ?? []);
+  if (!without.ok) {
+    process.stderr.write(`hebb: ${without.error}\n`);
+    return 2;
+  }
+  const leftOut = without.value;
+  const planned = leftOut.size ? cells.filter((c) => !leftOut.has(c.name)) : cells;
   // A publish target that could delete the project, the store or code is refused before anything runs.
   const unsafe = checkPublishTargets(p.pipeline, p.store.dir, cells);
   if (unsafe.length > 0) return reportDiagnostics(unsafe);
@@ -37,11 +44,12 @@ export async function repro(o: CliOptions, targets: readonly string[]): Promise<
   const entries = await statusOf(cells, p.previewPlanner());
   if (o.dryRun) {
     printStatus(entries, p.profile, Boolean(o.json), 'would run');
-    if (!o.json) await printPlan(o, p, cells, entries, jobs);
+    if (!o.json) await printPlan(o, p, planned, entries.filter((e) => !leftOut.has(e.cell)), jobs);
     return 0;
   }
   // The plan and its estimate first; a long run on a terminal asks before it starts.
-  const plan = await printPlan(o, p, cells, entries, jobs);
+  const plan = await printPlan(o, p, planned, entries.filter((e) => !leftOut.has(e.cell)), jobs);
+  if (leftOut.size) process.stderr.write(`hebb: leaving out ${leftOut.size} cells (--without ${(o.without as string[]).join(' ')}); cells that need them through an optional dep run without them\n`);
   if (shouldConfirm({ wallMs: plan.wallMs, yes: Boolean(o.yes), stdinTTY: Boolean(process.stdin.isTTY), stdoutTTY: Boolean(process.stdout.isTTY), env: process.env })) {
     if (!(await confirm(`hebb: start ${plan.toRun} cells, about ${fmtDuration(plan.wallMs)} at -j ${jobs}? [y/N] `))) {
       process.stderr.write(`hebb: not started (--yes or HEBB_YES=1 skips this question)\n`);
@@ -65,7 +73,7 @@ export async function repro(o: CliOptions, targets: readonly string[]): Promise<
   const display = makeDisplay(process.stderr, { verbose: Boolean(o.verbose), forcePlain: Boolean(o.plain) });
   try {
     const startedAt = new Date();
-    const result = await runCells(cells, p.planner(), p.store, executor, display, { keepGoing: o.keepGoing !== false, signal: abort.signal });
+    const result = await runCells(cells, p.planner(), p.store, executor, display, { keepGoing: o.keepGoing !== false, signal: abort.signal, leftOut });
     const { summary } = result;
     await publish(p, cells, result, startedAt);
     if (interrupted) return 130;

@@ -21,7 +21,7 @@ function lineFor(e: EngineEvent, finished: number, total: number): string | unde
     case 'failed':
       return `${n} FAILED  ${e.cell}: ${e.message.split('\n').slice(0, 12).join('\n          ')}${e.log ? `\n          log: ${e.log}` : ''}`;
     case 'skipped':
-      return `${n} skipped ${e.cell} (upstream ${e.because} failed)`;
+      return `${n} skipped ${e.cell} (upstream ${e.because} ${e.leftOut ? 'left out by --without' : 'failed'})`;
     case 'corrupt':
       return `          corrupt ${e.cell}: ${e.message}`;
     case 'waiting':
@@ -117,7 +117,7 @@ export function liveDisplay(out: NodeJS.WriteStream): EventSink {
 
 /** The closing summary of a run. */
 export function summaryText(s: import('../engine/events.ts').RunSummary): string {
-  const lines = [`hebb: ${s.total} cells: ${s.ran} ran, ${s.cached} cached${s.shared ? ` (${s.shared} from the shared cache)` : ''}${s.reused ? `, ${s.reused} reused from another process` : ''}, ${s.failed.length} failed, ${s.skipped} skipped in ${secs(s.wallMs)}`];
+  const lines = [`hebb: ${s.total} cells: ${s.ran} ran, ${s.cached} cached${s.shared ? ` (${s.shared} from the shared cache)` : ''}${s.reused ? `, ${s.reused} reused from another process` : ''}, ${s.failed.length} failed, ${s.skipped} skipped${s.leftOut ? `, ${s.leftOut} left out (--without)` : ''} in ${secs(s.wallMs)}`];
   if (s.interrupted) lines.push(`hebb: interrupted: ${s.interrupted.stopped} running cells stopped, ${s.interrupted.notStarted} not started; finished cells are kept — run the same command to carry on`);
   for (const f of s.failed) lines.push(`  FAILED ${f.cell}: ${f.message.split('\n')[0]}${f.log ? ` (log: ${f.log})` : ''}`);
   return `${lines.join('\n')}\n`;

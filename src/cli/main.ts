@@ -5,6 +5,7 @@
 import { Command, Option } from 'commander';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
+import { formatIoFailure, ioFailure } from '../util/io-error.ts';
 
 /** Runs the CLI with `argv` (without node and script); resolves with the exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
@@ -26,6 +27,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   common(program.command('repro').description('run the pipeline: every stale cell, in dependency order').argument('[targets...]', 'stages or cells to bring up to date (with their upstream); default: all'))
     .option('-j, --jobs <n>', 'cells run in parallel', String(availableParallelism()))
     .option('--no-keep-going', 'stop starting cells after the first failure')
+    .option('--without <stage|cell>', 'leave these cells out of this run (repeatable); a cell needing one through an optional dep (stage?) runs without it, others are skipped', collect, [] as string[])
     .option('-n, --dry-run', 'say what would run and why, run nothing')
     .option('--json', 'with --dry-run: machine-readable output')
     .option('--isolate', 'one fresh process per cell (default: reuse worker processes)')
@@ -76,6 +78,14 @@ export async function main(argv: readonly string[]): Promise<number> {
     .action(async (o) => {
       exitCode = await (await import('./cmd-gc.ts')).gc(globalOpts(program, o));
     });
+  program
+    .command('fsck')
+    .description('re-verify the whole store: re-hash every object, check every record, spec, view, index entry and cache; exit 1 with a list when anything is wrong')
+    .option('--repair', 'quarantine bad objects, records and specs; remove bad views, index entries and caches (their cells run again)')
+    .option('--force', 'repair even while a hebb repro uses the store')
+    .action(async (o) => {
+      exitCode = await (await import('./cmd-fsck.ts')).fsck(globalOpts(program, o));
+    });
   const bundle = program.command('bundle').description('share cached results as one self-checking .tar.gz');
   bundle
     .command('export')
@@ -120,6 +130,12 @@ export async function main(argv: readonly string[]): Promise<number> {
     const code = (e as { code?: string; exitCode?: number }).code;
     if (code === 'commander.helpDisplayed' || code === 'commander.version' || code === 'commander.help') return 0;
     if (code?.startsWith('commander.')) return 2;
+    // The filesystem refused (disk full, read-only store, ...): say where and what to do; exit 1.
+    const io = ioFailure(e);
+    if (io) {
+      process.stderr.write(`hebb: ${formatIoFailure(io)}\n`);
+      return 1;
+    }
     process.stderr.write(`hebb: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
     return 70;
   }

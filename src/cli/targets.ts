@@ -22,3 +22,18 @@ export function selectTargets(cells: readonly Cell[], targets: readonly string[]
   }
   return { ok: true, value: cells.filter((c) => want.has(c.name)) };
 }
+
+/**
+ * The cells named by `--without` (stage, stage@*, or cell names): the run leaves them out. Only
+ * the named cells, not their upstream; an unknown name is an error.
+ */
+export function leftOutCells(cells: readonly Cell[], names: readonly string[]): { ok: true; value: Set<string> } | { ok: false; error: string } {
+  const out = new Set<string>();
+  for (const t of names) {
+    const stage = t.endsWith('@*') ? t.slice(0, -2) : t;
+    const hits = cells.some((c) => c.name === t) ? [t] : cells.filter((c) => c.stage === stage).map((c) => c.name);
+    if (hits.length === 0) return { ok: false, error: `--without ${t}: no such stage or cell in this profile (see 'hebb dag' or 'hebb status')` };
+    hits.forEach((h) => out.add(h));
+  }
+  return { ok: true, value: out };
+}

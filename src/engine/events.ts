@@ -14,8 +14,8 @@ export type EngineEvent =
   | { readonly type: 'done'; readonly cell: string; readonly key: string; readonly durationMs: number; readonly reused: boolean; readonly dropped?: readonly string[] }
   /** A cell failed; `log` is the path of its log, when there is one. */
   | { readonly type: 'failed'; readonly cell: string; readonly key: string; readonly message: string; readonly log?: string }
-  /** A cell did not run because an upstream cell failed. */
-  | { readonly type: 'skipped'; readonly cell: string; readonly because: string }
+  /** A cell did not run because an upstream cell failed (or was left out of the run: `leftOut`). */
+  | { readonly type: 'skipped'; readonly cell: string; readonly because: string; readonly leftOut?: boolean }
   /** A cell waits for another process that holds its lock (`message` says who, and since when). */
   | { readonly type: 'waiting'; readonly cell: string; readonly message: string }
   /** A stored object was bad; the cell that made it runs again. */
@@ -33,6 +33,8 @@ export interface RunSummary {
   readonly reused: number;
   readonly failed: readonly { readonly cell: string; readonly message: string; readonly log?: string }[];
   readonly skipped: number;
+  /** Cells left out of this run on purpose (`--without`): neither run nor counted as skipped. */
+  readonly leftOut?: number;
   /** Set when the run was interrupted: cells stopped mid-way and cells never started. */
   readonly interrupted?: { readonly stopped: number; readonly notStarted: number };
   readonly wallMs: number;

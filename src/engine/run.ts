@@ -17,6 +17,11 @@ export interface RunOptions {
   readonly keepGoing: boolean;
   /** Set to stop starting new cells (Ctrl-C). */
   readonly signal?: AbortSignal;
+  /**
+   * Cells this run leaves out on purpose (`--without`): they do not run; a cell that needs one
+   * through an optional dep (`stage?`) runs without it, any other cell that needs one is skipped.
+   */
+  readonly leftOut?: ReadonlySet<string>;
 }
 
 /** What a run produced. */
@@ -44,10 +49,11 @@ export async function runCells(cells: readonly Cell[], planner: Planner, store: 
   let reused = 0;
   let stop = false;
   let stopped = 0;
-  emit({ type: 'plan', total: cells.length });
+  const left = new Set(cells.filter((c) => opts.leftOut?.has(c.name)).map((c) => c.name));
+  emit({ type: 'plan', total: cells.length - left.size });
 
-  const pending = new Set(cells.map((c) => c.name));
-  const isGone = (u: string): boolean => failed.has(u) || skipped.has(u);
+  const pending = new Set(cells.map((c) => c.name).filter((n) => !left.has(n)));
+  const isGone = (u: string): boolean => failed.has(u) || skipped.has(u) || left.has(u);
   const blockedBy = (c: Cell): string | undefined => c.deps.filter((d) => !d.optional).flatMap((d) => d.cells).find(isGone);
   const ready = (c: Cell): boolean => c.deps.every((d) => d.cells.every((u) => done.has(u) || !byName.has(u) || (d.optional === true && isGone(u))));
   const gone = { has: isGone } as ReadonlySet<string>;
@@ -61,7 +67,7 @@ export async function runCells(cells: readonly Cell[], planner: Planner, store: 
       if (bad) {
         pending.delete(name);
         skipped.add(name);
-        emit({ type: 'skipped', cell: name, because: bad });
+        emit({ type: 'skipped', cell: name, because: bad, ...(left.has(bad) ? { leftOut: true } : {}) });
         progressed = true;
         continue;
       }
@@ -120,13 +126,14 @@ export async function runCells(cells: readonly Cell[], planner: Planner, store: 
   planner.save();
   const aborted = opts.signal?.aborted === true;
   const summary: RunSummary = {
-    total: cells.length,
+    total: cells.length - left.size,
     cached,
     shared: fromShared,
     ran,
     reused,
     failed: [...failed.values()],
     skipped: skipped.size + (aborted ? 0 : pending.size),
+    ...(left.size ? { leftOut: left.size } : {}),
     ...(aborted ? { interrupted: { stopped, notStarted: pending.size } } : {}),
     wallMs: Date.now() - started,
   };
