@@ -137,19 +137,21 @@ describe('caching and invalidation (real CLI on a toy project)', () => {
     expect(JSON.parse(rig.read('reports/full/sum.json'))).toEqual({ total: 180, n: 6 });
   });
 
-  it('--without leaves cells out on purpose: optional dependents run without them, others are skipped, and it exits 0 only when nothing needed is missing', async () => {
-    // A required dep: sum cannot run without the left-out cells, so it is skipped (exit 1), and says why.
+  it('--without leaves cells out on purpose: optional dependents run without them, cells that need them are left out too, nothing counts as failed', async () => {
+    // A required dep: sum cannot run without the left-out cell, so it is left out too, says why, and nothing failed.
     const strict = await rig.hebb(['repro', '-j', '2', '--without', 'gen@b-s2']);
-    expect(strict.code).toBe(1);
+    expect(strict.code).toBe(0);
     expect(rig.runs()).not.toContain('gen@b-s2');
+    expect(rig.runs()).not.toContain('sum');
     expect(strict.stderr).toMatch(/skipped sum \(upstream gen@b-s2 left out by --without\)/);
-    expect(strict.stderr).toMatch(/5 ran, 0 cached, 0 failed, 1 skipped, 1 left out \(--without\)/);
+    expect(strict.stderr).toMatch(/5 ran, 0 cached, 0 failed, 0 skipped, 2 left out \(--without\)/);
     // An optional dep: sum runs on what is there, and the run is a success.
     rig.edit('pipeline.yaml', 'values: gen@*', 'values: gen@*?');
     rig.clearRuns();
     const partial = await rig.hebb(['repro', '-j', '2', '--without', 'gen@b-s2']);
     expect(partial.code).toBe(0);
     expect(rig.runs()).toEqual(['sum']);
+    expect(partial.stderr).toMatch(/0 skipped, 1 left out/);
     expect(JSON.parse(rig.read('reports/full/sum.json'))).toEqual({ total: 120, n: 5 });
     // Without --without the left-out cell runs, and sum again with all six.
     rig.clearRuns();

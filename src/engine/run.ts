@@ -19,7 +19,8 @@ export interface RunOptions {
   readonly signal?: AbortSignal;
   /**
    * Cells this run leaves out on purpose (`--without`): they do not run; a cell that needs one
-   * through an optional dep (`stage?`) runs without it, any other cell that needs one is skipped.
+   * through an optional dep (`stage?`) runs without it, any other cell that needs one is left out
+   * too (reported, not counted as skipped: nothing failed).
    */
   readonly leftOut?: ReadonlySet<string>;
 }
@@ -50,7 +51,8 @@ export async function runCells(cells: readonly Cell[], planner: Planner, store: 
   let stop = false;
   let stopped = 0;
   const left = new Set(cells.filter((c) => opts.leftOut?.has(c.name)).map((c) => c.name));
-  emit({ type: 'plan', total: cells.length - left.size });
+  const leftAtStart = left.size;
+  emit({ type: 'plan', total: cells.length - leftAtStart });
 
   const pending = new Set(cells.map((c) => c.name).filter((n) => !left.has(n)));
   const isGone = (u: string): boolean => failed.has(u) || skipped.has(u) || left.has(u);
@@ -66,7 +68,9 @@ export async function runCells(cells: readonly Cell[], planner: Planner, store: 
       const bad = blockedBy(cell);
       if (bad) {
         pending.delete(name);
-        skipped.add(name);
+        // A cell that needs a left-out cell is left out with it: nothing failed.
+        if (left.has(bad)) left.add(name);
+        else skipped.add(name);
         emit({ type: 'skipped', cell: name, because: bad, ...(left.has(bad) ? { leftOut: true } : {}) });
         progressed = true;
         continue;
@@ -126,7 +130,7 @@ export async function runCells(cells: readonly Cell[], planner: Planner, store: 
   planner.save();
   const aborted = opts.signal?.aborted === true;
   const summary: RunSummary = {
-    total: cells.length - left.size,
+    total: cells.length - leftAtStart,
     cached,
     shared: fromShared,
     ran,
