@@ -101,7 +101,7 @@ describe('hebb bundle', () => {
     expect(r.stdout).toMatch(/1 records, 2 objects, 0 report files/);
     const v = await a.hebb(['bundle', 'verify', bundle]);
     expect(v.code, v.stderr).toBe(0);
-    expect(v.stdout).toMatch(/OK/);
+    expect(v.stdout).toMatch(/intact and self-consistent/);
     expect(v.stdout).toMatch(/profile full; made from pipeline\.yaml/);
     expect(v.stdout).toMatch(/7 cells, 14 objects, 2 report files/);
     expect(v.stdout).toMatch(/\n {2}sum +[0-9a-f]{12} {2}2 files/);

@@ -59,11 +59,24 @@ export async function bundleImport(o: CliOptions, file: string): Promise<number>
     );
   }
   const local = resolve(o.pipeline);
+  if (existsSync(local)) await pointIndexAtCurrent(o, b.manifest.profile);
   if (existsSync(local) && sha256(readFileSync(local, 'utf8')) !== b.lock.pipeline.sha256) {
     process.stdout.write(`note: ${o.pipeline} differs from the ${b.lock.pipeline.path} the bundle was made from; cells whose keys changed will still run ('hebb status' says which)\n`);
   }
   process.stdout.write(`next: hebb repro --profile ${b.manifest.profile}${b.lock.targets.length ? ` ${b.lock.targets.join(' ')}` : ''}   (reuses the imported cells${b.reports.length ? ' and publishes the report' : ''})\n`);
   return 0;
+}
+
+/**
+ * After an import: plans the bundle's profile for this checkout (as `repro` would), which points
+ * index/ at each cell's current record, imported or local. Imported records that are not current
+ * here are left out of the index (and `hebb gc` may drop them); the user's own current records
+ * stay current. A project that does not load is left alone (the import itself stands).
+ */
+async function pointIndexAtCurrent(o: CliOptions, profile: string): Promise<void> {
+  const project = await openProject(projectOptions({ pipeline: o.pipeline, ...(o.artifacts ? { artifacts: o.artifacts } : {}) }, { profile, set: [] }));
+  if (!project.ok) return;
+  await statusOf(project.value.cells, project.value.planner());
 }
 
 /** `bundle verify file`: the import's checks without importing; prints what the bundle claims. */
@@ -76,7 +89,14 @@ export async function bundleVerify(_o: CliOptions, file: string): Promise<number
 
 function printClaims(file: string, b: CheckedBundle): void {
   const out = (s: string): boolean => process.stdout.write(`${s}\n`);
-  out(`${file}: OK — every member matches its SHA-256 and size, every record its fingerprint and objects`);
+  out(`${file}: intact and self-consistent`);
+  out('  proved: every member matches the SHA-256 and size the manifest lists; every object hashes to its name;');
+  out('    every record\'s key is the SHA-256 of its fingerprint and its tree the digest of its outputs; every');
+  out('    report file is the output of the cell that publishes it');
+  out('  not proved: that the outputs are what the code computes. The bundle is unsigned: whoever made it chose');
+  out('    the outputs, and a record with a correct key can carry any outputs (same-key poisoning). Import');
+  out('    bundles only from people you trust; to check a cell, run it in an empty store and compare its tree');
+  out('    (hebb --artifacts /tmp/check repro <cell>, then hebb --artifacts /tmp/check show <cell>)');
   out(`  profile ${b.manifest.profile}${b.lock.targets.length ? `, targets ${b.lock.targets.join(' ')}` : ''}; made from ${b.lock.pipeline.path} (sha256 ${b.lock.pipeline.sha256.slice(0, 12)})`);
   out(`  ${b.lock.cells.length} cells, ${b.objects.length} objects, ${b.reports.length} report files; ${bytes(b.archiveBytes)} packed, ${bytes(b.contentBytes)} unpacked`);
   const records = new Map(b.records.map((r) => [r.key, r]));

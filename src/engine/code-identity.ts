@@ -12,6 +12,7 @@ import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { sha256 } from '../util/hash.ts';
 import { writeFileAtomic } from '../util/fs-atomic.ts';
+import { codeCacheSchema, parseStoreJson } from '../store/schemas.ts';
 
 /** What goes into a cell's fingerprint under `code`. */
 export interface CodeIdentity {
@@ -41,7 +42,9 @@ export class CodeIdentityResolver {
 
   /** `root`: project root; `cacheFile`: where per-file results persist between runs (optional). */
   constructor(private readonly root: string, private readonly cacheFile?: string) {
-    this.cache = cacheFile && existsSync(cacheFile) ? safeJson(readFileSync(cacheFile, 'utf8')) ?? {} : {};
+    // A malformed cache ({}, [], null, wrong entries) is dropped and rebuilt: it only saves hashing.
+    const cached = cacheFile && existsSync(cacheFile) ? parseStoreJson(readFileSync(cacheFile, 'utf8'), codeCacheSchema) : undefined;
+    this.cache = cached?.ok ? cached.value : {};
     const lockPath = join(root, 'package-lock.json');
     this.lock = existsSync(lockPath) ? ((safeJson(readFileSync(lockPath, 'utf8')) as { packages?: Record<string, { version?: string }> } | undefined)?.packages ?? {}) : {};
   }

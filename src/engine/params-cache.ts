@@ -4,6 +4,7 @@ import { canonicalJson, sha256 } from '../util/hash.ts';
 import { writeFileAtomic } from '../util/fs-atomic.ts';
 import type { ParamsCache } from '../pipeline/stage-modules.ts';
 import type { CodeIdentityResolver } from './code-identity.ts';
+import { paramsCacheSchema, parseStoreJson } from '../store/schemas.ts';
 
 /** Accepted params per (stage module identity, params digest); entries of older identities are dropped on save. */
 export class FileParamsCache implements ParamsCache {
@@ -13,9 +14,12 @@ export class FileParamsCache implements ParamsCache {
   private dirty = false;
 
   constructor(private readonly file: string, private readonly code: CodeIdentityResolver) {
-    let loaded = {};
+    let loaded: Record<string, Record<string, Record<string, unknown>>> = {};
     try {
-      if (existsSync(file)) loaded = JSON.parse(readFileSync(file, 'utf8')) as typeof this.entries;
+      // A malformed cache ({}, [], null, truncated) is dropped: it is rewritten on save.
+      const parsed = existsSync(file) ? parseStoreJson(readFileSync(file, 'utf8'), paramsCacheSchema) : undefined;
+      if (parsed?.ok) loaded = parsed.value;
+      else if (parsed) this.dirty = true;
     } catch {
       loaded = {};
     }

@@ -12,6 +12,7 @@
  * streams by, so nothing unlisted, oversized or of the wrong kind is ever written anywhere.
  */
 import { posix } from 'node:path';
+import { isCellName, isProfileName } from './schemas.ts';
 
 /** Name of the first member. */
 export const MANIFEST = 'manifest.json';
@@ -208,9 +209,9 @@ export function parseManifest(value: unknown): BundleManifest | BundleProblem {
   const bad = (message: string): BundleProblem => ({ reason: 'bad-manifest', entry: MANIFEST, message });
   if (!isObject(value)) return bad('expected a JSON object');
   if (value.schema !== 1 || value.kind !== 'hebb-bundle') return bad(`expected {"schema": 1, "kind": "hebb-bundle"}, got schema ${JSON.stringify(value.schema)}, kind ${JSON.stringify(value.kind)}`);
-  if (typeof value.profile !== 'string') return bad('expected a string "profile"');
-  if (!Array.isArray(value.cells) || !value.cells.every((c) => isObject(c) && typeof c.cell === 'string' && typeof c.stage === 'string' && typeof c.key === 'string' && HEX64.test(c.key))) {
-    return bad('expected "cells": [{cell, stage, key}] with 64-hex keys');
+  if (!isProfileName(value.profile)) return bad(`expected "profile" to be a profile name (letters, digits, _ . -, not starting with a dot), got ${JSON.stringify(value.profile)?.slice(0, 80)}`);
+  if (!Array.isArray(value.cells) || !value.cells.every((c) => isObject(c) && isCellName(c.cell) && typeof c.stage === 'string' && typeof c.key === 'string' && HEX64.test(c.key))) {
+    return bad('expected "cells": [{cell, stage, key}] with cell names (stage or stage@suffix) and 64-hex keys');
   }
   if (!Array.isArray(value.files)) return bad('expected a "files" list');
   const seen = new Set<string>();

@@ -5,8 +5,8 @@
  *   1. every object already in the store is checked to hold the same bytes (else: refuse, and
  *      change nothing);
  *   2. objects go in by hard link (fails if the name exists, so nothing is ever overwritten);
- *   3. records go in last, each under its key's lock, through Store.writeRecord (which points
- *      index/<profile>/ at it); a record the store already holds is kept.
+ *   3. records go in last, each under its key's lock; a record the store already holds is kept;
+ *      index/<profile>/ is pointed at a record only where the cell has no current local record.
  *
  * A kill at any point leaves objects that hash to their names and records whose objects exist;
  * importing again finishes the job. Two importers at once both succeed.
@@ -15,7 +15,7 @@ import { chmodSync, existsSync, linkSync, mkdirSync, renameSync, rmSync } from '
 import { dirname } from 'node:path';
 import { sha256File } from '../util/hash.ts';
 import { err, ok, type Result } from '../util/result.ts';
-import type { Store } from './store.ts';
+import type { RunRecord, Store } from './store.ts';
 import type { BundleProblem } from './bundle-format.ts';
 import { readBundle, type CheckedBundle } from './bundle-read.ts';
 
@@ -61,9 +61,10 @@ export async function importBundle(store: Store, file: string): Promise<Result<I
         const existing = store.readRecord(record.key);
         if (existing && !(await store.verifyRecord(existing))) {
           // Same key, same computation: the store's own record stands (it may differ in timings).
-          store.writeIndex(existing.profile, existing.cell, existing.key);
+          pointIndexIfFree(store, existing);
         } else {
-          store.writeRecord(record);
+          store.writeRecord(record, { index: false });
+          pointIndexIfFree(store, record);
           recordsAdded++;
         }
       } finally {
@@ -83,6 +84,17 @@ export async function importBundle(store: Store, file: string): Promise<Result<I
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
+}
+
+/**
+ * Points index/<profile>/<cell> at an imported record only when the cell has no current local
+ * record (no entry, or one naming a key with no valid record): an import never moves the index
+ * away from the user's own results, so `hebb gc` cannot drop them. Which imported records are
+ * current for this checkout is for the planner to say (the CLI re-plans after an import).
+ */
+function pointIndexIfFree(store: Store, record: RunRecord): void {
+  const current = store.readIndex(record.profile, record.cell);
+  if (current === undefined || current === record.key || !store.readRecord(current)) store.writeIndex(record.profile, record.cell, record.key);
 }
 
 /** Moves a checked object into cas/ unless its name is taken; whether it was added. */

@@ -9,9 +9,10 @@ import { createHash } from 'node:crypto';
 import { closeSync, createReadStream, openSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { Parser, type ReadEntry } from 'tar';
-import { canonicalJson, sha256 } from '../util/hash.ts';
+import { sha256 } from '../util/hash.ts';
 import { err, ok, type Result } from '../util/result.ts';
-import { treeDigest, type RunRecord } from './store.ts';
+import type { RunRecord } from './store.ts';
+import { recordIntegrityProblem, runRecordSchema } from './schemas.ts';
 import {
   LOCK, MANIFEST, MAX_JSON_BYTES, isProblem, parseLock, parseManifest, roleOf, typeProblem, unsafePath,
   type BundleLock, type BundleManifest, type BundleProblem, type ManifestFile,
@@ -209,21 +210,20 @@ function checkContents(s: Scanned): Result<Omit<CheckedBundle, 'archiveBytes'>, 
   return ok({ manifest: s.manifest, lock, records, objects: [...s.objects].sort((a, b) => (a.digest < b.digest ? -1 : 1)), reports, contentBytes });
 }
 
-/** A record's shape, and that its key and tree are the hashes they claim to be. */
+/** A record's shape (the store's own schema), and that its key and tree are the hashes they claim to be. */
 function checkRecord(v: unknown, key: string, path: string, profile: string): Result<RunRecord, BundleProblem> {
   const bad = (message: string): Result<RunRecord, BundleProblem> => err({ reason: 'bad-record', entry: path, message });
-  const r = v as Partial<RunRecord> | null;
-  if (r === null || typeof r !== 'object' || r.schema !== 1) return bad('expected a run record with "schema": 1');
-  if (typeof r.cell !== 'string' || typeof r.stage !== 'string' || typeof r.tree !== 'string' || r.fingerprint === null || typeof r.fingerprint !== 'object') return bad('expected cell, stage, tree and fingerprint');
-  if (r.key !== key) return bad(`its key ${String(r.key)} differs from its file name`);
-  if (r.profile !== profile) return bad(`its profile ${String(r.profile)} differs from the bundle's ${profile}`);
-  if (sha256(canonicalJson(r.fingerprint)) !== key) return bad('its key is not the SHA-256 of its fingerprint (the record was altered)');
-  if (!Array.isArray(r.outputs) || !r.outputs.every((o) => o !== null && typeof o === 'object' && typeof o.path === 'string' && /^[0-9a-f]{64}$/.test(String(o.digest)) && Number.isSafeInteger(o.size))) {
-    return bad('expected outputs as [{path, digest, size}]');
+  const parsed = runRecordSchema.safeParse(v);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    return bad(`not a valid run record (${issue.path.length ? `at ${issue.path.join('.')}: ` : ''}${issue.message})`);
   }
+  const r = parsed.data;
+  if (r.key !== key) return bad(`its key ${r.key} differs from its file name`);
+  if (r.profile !== profile) return bad(`its profile ${r.profile} differs from the bundle's ${profile}`);
   if (r.outputs.some((o) => unsafePath(o.path))) return bad('an output path is absolute, or contains `..` or empty segments');
-  if (treeDigest(r.outputs) !== r.tree) return bad('its tree is not the digest of its outputs list (the record was altered)');
-  if (r.log !== undefined && !/^[0-9a-f]{64}$/.test(String(r.log))) return bad('its log is not an object digest');
+  const integrity = recordIntegrityProblem(r, key);
+  if (integrity) return bad(`${integrity} (the record was altered)`);
   return ok(r as RunRecord);
 }
 

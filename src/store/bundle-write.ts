@@ -1,16 +1,18 @@
 /**
  * Writes a bundle (see bundle-format.ts) from records already in the store: their objects are
- * verified, staged under artifacts/tmp (hard links, no copies, for objects), listed with their
- * digests in the manifest, and packed in path order with fixed metadata, so the same records
+ * verified, staged under artifacts/tmp (hard links, no copies, for objects), hashed again as
+ * staged (so a changed object is never packed under its old name), listed with their digests in
+ * the manifest, and packed in path order with fixed metadata, so the same records
  * always give the same bytes. The output appears whole or not at all (temp file + rename).
  */
-import { chmodSync, copyFileSync, linkSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, linkSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { create } from 'tar';
 import { sha256, sha256File } from '../util/hash.ts';
 import { tempSibling } from '../util/fs-atomic.ts';
 import { err, ok, type Result } from '../util/result.ts';
 import type { RunRecord, Store } from './store.ts';
+import { parseStoreJson, recordIntegrityProblem, runRecordSchema } from './schemas.ts';
 import { LOCK, MANIFEST, normalizePublish, type BundleLock, type BundleManifest, type BundleProblem, type LockCell, type ManifestFile } from './bundle-format.ts';
 
 /** A cell to export: its current key, and where `repro` publishes it (if it does). */
@@ -70,18 +72,31 @@ export async function writeBundle(req: ExportRequest): Promise<Result<ExportSumm
   const stage = store.makeTempDir('bundle-export');
   try {
     const files: ManifestFile[] = [];
-    const add = async (path: string, fill: (target: string) => void, digest?: string): Promise<void> => {
+    // Every member is hashed as staged, whatever the verification cache says: what is packed is
+    // what the manifest claims, and an object must still hash to its name.
+    const add = async (path: string, fill: (target: string) => void, digest?: string): Promise<BundleProblem | undefined> => {
       const target = join(stage, ...path.split('/'));
       mkdirSync(dirname(target), { recursive: true });
       fill(target);
-      const size = statSync(target).size;
-      files.push({ path, sha256: digest ?? (await sha256File(target)).digest, size });
+      const hashed = await sha256File(target);
+      if (digest !== undefined && hashed.digest !== digest) {
+        return { reason: 'not-cached', entry: path, message: `the stored object ${digest.slice(0, 12)} hashes to ${hashed.digest.slice(0, 12)}: it was changed in place; nothing was exported (run \`hebb fsck --repair\`, then \`hebb repro\`)` };
+      }
+      files.push({ path, sha256: hashed.digest, size: hashed.size });
+      return undefined;
     };
     for (const digest of [...objects.keys()].sort()) {
-      // Objects are verified above; a hard link costs nothing (copy where links are not allowed).
-      await add(`cas/${digest.slice(0, 2)}/${digest.slice(2)}`, (t) => linkOrCopy(store.objectPath(digest), t), digest);
+      // A hard link costs nothing (copy where links are not allowed); it is hashed as packed.
+      const bad = await add(`cas/${digest.slice(0, 2)}/${digest.slice(2)}`, (t) => linkOrCopy(store.objectPath(digest), t), digest);
+      if (bad) return err(bad);
     }
-    for (const r of records) await add(`runs/${r.key}.json`, (t) => copyFileSync(store.recordPath(r.key), t));
+    for (const r of records) {
+      await add(`runs/${r.key}.json`, (t) => copyFileSync(store.recordPath(r.key), t));
+      // The copy is what is packed: it must still be the record that was checked.
+      const copy = parseStoreJson(readFileSync(join(stage, 'runs', `${r.key}.json`), 'utf8'), runRecordSchema);
+      const problem = copy.ok ? recordIntegrityProblem(copy.value, r.key) : copy.problem;
+      if (problem) return err({ reason: 'not-cached', entry: `runs/${r.key}.json`, message: `the record changed while it was exported (${problem})` });
+    }
     const lockCells: LockCell[] = [];
     for (const [i, c] of req.cells.entries()) {
       const r = records[i]!;
@@ -90,7 +105,12 @@ export async function writeBundle(req: ExportRequest): Promise<Result<ExportSumm
       lockCells.push({ cell: c.cell, stage: c.stage, key: c.key, module: String(fp.module), params: fp.params, code: fp.code, ...(publish ? { publish } : {}) });
       // The report as `repro` publishes it, taken from the record so it always matches it.
       // Copies, not links: an inode packed twice would become a hard-link member.
-      if (publish) for (const o of r.outputs) await add(`${publish}/${o.path}`, (t) => copyFileSync(store.objectPath(o.digest), t), o.digest);
+      if (publish) {
+        for (const o of r.outputs) {
+          const bad = await add(`${publish}/${o.path}`, (t) => copyFileSync(store.objectPath(o.digest), t), o.digest);
+          if (bad) return err(bad);
+        }
+      }
     }
     const lock: BundleLock = {
       schema: 1,

@@ -270,10 +270,10 @@ export class Store {
     return { problem: `runs/${key.slice(0, 12)}….json is not a valid run record (${problem})${moved ? `; moved to ${relative(this.dir, moved)}` : ''}` };
   }
 
-  /** Writes a record (last step of a cell) and points the index at it. */
-  writeRecord(record: RunRecord): void {
+  /** Writes a record (last step of a cell) and points the index at it (unless `index: false`). */
+  writeRecord(record: RunRecord, opts: { index?: boolean } = {}): void {
     writeFileAtomic(this.recordPath(record.key), JSON.stringify(record, null, 1));
-    this.writeIndex(record.profile, record.cell, record.key);
+    if (opts.index !== false) this.writeIndex(record.profile, record.cell, record.key);
   }
 
   /** Forgets a record whose objects are bad, so the cell runs again (a read-only store keeps it). */
@@ -379,8 +379,33 @@ export class Store {
       delete verified[digest];
       this.verifiedDirty = true;
     }
+    let ino: number | undefined;
+    try {
+      ino = lstatSync(path).ino;
+    } catch {
+      ino = undefined;
+    }
     const quarantined = this.setAside(path, 'object', digest);
+    if (quarantined && ino !== undefined) this.dropViewsLinking(ino, digest);
     return { digest, reason: 'corrupt', detail, ...(quarantined ? { quarantined } : {}) };
+  }
+
+  /** Removes every view holding a hard link to the (now quarantined) inode `ino`: none may serve its bytes. */
+  private dropViewsLinking(ino: number, digest: string): void {
+    const views = join(this.dir, 'views');
+    const links = (dir: string): boolean =>
+      readdirSync(dir, { withFileTypes: true }).some((e) => (e.isDirectory() ? links(join(dir, e.name)) : lstatSync(join(dir, e.name)).ino === ino));
+    for (const tree of existsSync(views) ? readdirSync(views) : []) {
+      try {
+        if (!links(join(views, tree))) continue;
+        const aside = this.makeTempDir(`stale-view-${tree.slice(0, 12)}`);
+        renameSync(join(views, tree), join(aside, 'v'));
+        rmSync(aside, { recursive: true, force: true });
+        this.setAsideLog.push(`views/${tree.slice(0, 12)}… linked quarantined object ${digest.slice(0, 12)}; removed`);
+      } catch {
+        /* a view another process is replacing: materialize checks it before use anyway */
+      }
+    }
   }
 
   private loadVerified(): Record<string, string> {
