@@ -152,6 +152,10 @@ describe('caching and invalidation (real CLI on a toy project)', () => {
     expect(partial.code).toBe(0);
     expect(rig.runs()).toEqual(['sum']);
     expect(partial.stderr).toMatch(/0 skipped, 1 left out/);
+    // status plans the same way: with the same --without, everything is up to date; without it, sum is stale.
+    const st = await rig.hebb(['status', '--without', 'gen@b-s2']);
+    expect(st.stdout).toMatch(/profile full: 6 cells, 6 up to date, 0 to run/);
+    expect((await rig.hebb(['status'])).stdout).toMatch(/7 cells, 5 up to date, 2 to run/);
     expect(JSON.parse(rig.read('reports/full/sum.json'))).toEqual({ total: 120, n: 5 });
     // Without --without the left-out cell runs, and sum again with all six.
     rig.clearRuns();

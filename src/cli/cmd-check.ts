@@ -15,7 +15,17 @@ export async function check(o: CliOptions): Promise<number> {
     process.stderr.write(`hebb check: profile ${p.profile} has no stage '${stage}'\n`);
     return 2;
   }
-  const entry = (await cellStatus(p, cell.name))!;
+  const { leftOutCells } = await import('./targets.ts');
+  const without = leftOutCells(p.cells, (o.without as string[] | undefined) ?? []);
+  if (!without.ok) {
+    process.stderr.write(`hebb check: ${without.error}\n`);
+    return 2;
+  }
+  const entry = await cellStatus(p, cell.name, without.value);
+  if (!entry) {
+    process.stderr.write(`hebb check: cell ${cell.name} needs cells left out by --without; nothing to check\n`);
+    return 2;
+  }
   const record = entry.state === 'cached' && entry.key ? p.store.readRecord(entry.key) : undefined;
   if (!record) {
     process.stderr.write(`hebb check: the checks of profile ${p.profile} are not up to date (${entry.reasons[0] ?? entry.state}); run 'hebb repro --profile ${p.profile}' first\n`);

@@ -41,14 +41,14 @@ export async function repro(o: CliOptions, targets: readonly string[]): Promise<
     process.stderr.write(`hebb: --jobs must be a positive integer, got '${String(o.jobs)}'\n`);
     return 2;
   }
-  const entries = await statusOf(cells, p.previewPlanner());
+  const entries = await statusOf(cells, p.previewPlanner(), leftOut);
   if (o.dryRun) {
     printStatus(entries, p.profile, Boolean(o.json), 'would run');
-    if (!o.json) await printPlan(o, p, planned, entries.filter((e) => !leftOut.has(e.cell)), jobs);
+    if (!o.json) await printPlan(o, p, planned, entries, jobs);
     return 0;
   }
   // The plan and its estimate first; a long run on a terminal asks before it starts.
-  const plan = await printPlan(o, p, planned, entries.filter((e) => !leftOut.has(e.cell)), jobs);
+  const plan = await printPlan(o, p, planned, entries, jobs);
   if (leftOut.size) process.stderr.write(`hebb: leaving out ${leftOut.size} cells (--without ${(o.without as string[]).join(' ')}); cells that need them through an optional dep run without them\n`);
   if (shouldConfirm({ wallMs: plan.wallMs, yes: Boolean(o.yes), stdinTTY: Boolean(process.stdin.isTTY), stdoutTTY: Boolean(process.stdout.isTTY), env: process.env })) {
     if (!(await confirm(`hebb: start ${plan.toRun} cells, about ${fmtDuration(plan.wallMs)} at -j ${jobs}? [y/N] `))) {

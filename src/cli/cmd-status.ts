@@ -7,7 +7,13 @@ import type { CliOptions } from './main.ts';
 export async function status(o: CliOptions): Promise<number> {
   const project = await openProject(projectOptions(o, { readOnly: true }));
   if (!project.ok) return reportDiagnostics(project.error);
-  const entries = await statusOf(project.value.cells, project.value.planner());
+  const { leftOutCells } = await import('./targets.ts');
+  const without = leftOutCells(project.value.cells, (o.without as string[] | undefined) ?? []);
+  if (!without.ok) {
+    process.stderr.write(`hebb status: ${without.error}\n`);
+    return 2;
+  }
+  const entries = await statusOf(project.value.cells, project.value.planner(), without.value);
   printStatus(entries, project.value.profile, Boolean(o.json), 'stale');
   return 0;
 }

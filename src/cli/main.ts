@@ -50,6 +50,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     });
   common(program.command('status').description('what is stale, and why'))
     .option('--json', 'machine-readable output')
+    .option('--without <stage|cell>', 'as with repro --without: plan without these cells (repeatable)', collect, [] as string[])
     .action(async (o) => {
       exitCode = await (await import('./cmd-status.ts')).status(globalOpts(program, o));
     });
@@ -67,6 +68,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option('--require-all', 'a SKIPPED gating check (missing cells) counts as a failure')
     .option('--junit <file>', 'also write the checks as JUnit XML')
     .option('--stage <name>', 'the stage that evaluates the checks', 'check')
+    .option('--without <stage|cell>', 'as with repro --without: plan without these cells (repeatable)', collect, [] as string[])
     .action(async (o) => {
       exitCode = await (await import('./cmd-check.ts')).check(globalOpts(program, o));
     });
@@ -100,15 +102,17 @@ export async function main(argv: readonly string[]): Promise<number> {
     .command('import')
     .description('check a bundle, then add its objects and records to the store')
     .argument('<file>')
-    .action(async (file: string) => {
-      exitCode = await (await import('./cmd-bundle.ts')).bundleImport(globalOpts(program, {}), file);
+    .option('--max-bytes <size>', 'refuse a bundle that declares more unpacked bytes (e.g. 200G; default 64G or $HEBB_BUNDLE_MAX_BYTES)')
+    .action(async (file: string, o) => {
+      exitCode = await (await import('./cmd-bundle.ts')).bundleImport(globalOpts(program, o), file);
     });
   bundle
     .command('verify')
     .description('check a bundle without importing it, and print what it claims')
     .argument('<file>')
-    .action(async (file: string) => {
-      exitCode = await (await import('./cmd-bundle.ts')).bundleVerify(globalOpts(program, {}), file);
+    .option('--max-bytes <size>', 'refuse a bundle that declares more unpacked bytes (e.g. 200G; default 64G or $HEBB_BUNDLE_MAX_BYTES)')
+    .action(async (file: string, o) => {
+      exitCode = await (await import('./cmd-bundle.ts')).bundleVerify(globalOpts(program, o), file);
     });
   program
     .command('run-cell')

@@ -97,10 +97,10 @@ export function artifactsDir(pipeline: string, artifacts?: string): string {
 }
 
 /** The status of one cell (planning only it and its upstream), or undefined if the profile has no such cell. */
-export async function cellStatus(p: Project, cell: string): Promise<StatusEntry | undefined> {
+export async function cellStatus(p: Project, cell: string, leftOut: ReadonlySet<string> = new Set()): Promise<StatusEntry | undefined> {
   const sel = selectTargets(p.cells, [cell]);
   if (!sel.ok) return undefined;
-  return (await statusOf(sel.value, p.planner())).find((e) => e.cell === cell);
+  return (await statusOf(sel.value, p.planner(), leftOut)).find((e) => e.cell === cell);
 }
 
 /** The project root for a pipeline path. */

@@ -154,23 +154,32 @@ export interface StatusEntry {
   readonly reasons: readonly string[];
 }
 
-/** What would run and why, without running anything. */
-export async function statusOf(cells: readonly Cell[], planner: Planner): Promise<StatusEntry[]> {
+/**
+ * What would run and why, without running anything. `leftOut`: cells a run leaves out
+ * (`--without`), planned as `runCells` plans them: optional dependents without them, required
+ * dependents left out too (and absent from the result).
+ */
+export async function statusOf(cells: readonly Cell[], planner: Planner, leftOut: ReadonlySet<string> = new Set()): Promise<StatusEntry[]> {
   const done = new Map<string, { record: RunRecord; cell: Cell }>();
   const out: StatusEntry[] = [];
   const states = new Map<string, CellState>();
+  const left = new Set(leftOut);
   // Cells arrive in pipeline order; upstream stages may be declared later, so iterate to a fixpoint.
   const names = new Set(cells.map((c) => c.name));
-  let remaining = [...cells];
+  let remaining = cells.filter((c) => !left.has(c.name));
   while (remaining.length) {
     const next: Cell[] = [];
     for (const cell of remaining) {
-      const upstream = cell.deps.flatMap((d) => d.cells);
+      if (cell.deps.some((d) => !d.optional && d.cells.some((u) => left.has(u)))) {
+        left.add(cell.name);
+        continue;
+      }
+      const upstream = cell.deps.flatMap((d) => d.cells).filter((u) => !left.has(u));
       if (upstream.some((u) => !states.has(u) && names.has(u))) {
         next.push(cell);
         continue;
       }
-      const s = await planner.state(cell, done);
+      const s = await planner.state(cell, done, left);
       states.set(cell.name, s);
       if (s.kind === 'cached') done.set(cell.name, { record: s.record, cell });
       out.push({ cell: cell.name, stage: cell.stage, state: s.kind, ...(s.kind !== 'blocked' ? { key: s.key } : {}), reasons: s.kind === 'cached' ? [] : s.reasons });
