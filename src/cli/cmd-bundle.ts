@@ -5,6 +5,7 @@ import { statusOf } from '../engine/run.ts';
 import { Store } from '../store/store.ts';
 import { formatProblem, type BundleProblem } from '../store/bundle-format.ts';
 import { importBundle } from '../store/bundle-import.ts';
+import { bundleLimits } from '../store/bundle-limits.ts';
 import { readBundle, type CheckedBundle } from '../store/bundle-read.ts';
 import { writeBundle } from '../store/bundle-write.ts';
 import { sha256 } from '../util/hash.ts';
@@ -46,8 +47,10 @@ export async function bundleExport(o: CliOptions, targets: readonly string[]): P
 export async function bundleImport(o: CliOptions, file: string): Promise<number> {
   const started = Date.now();
   const store = new Store(artifactsDir(o.pipeline, o.artifacts));
-  const result = await importBundle(store, resolve(file));
-  if (!result.ok) return fail('import', result.error, 'nothing was imported; the store is unchanged');
+  const limits = bundleLimits(o.maxBytes as string | undefined);
+  if (!limits.ok) return usage(limits.error);
+  const result = await importBundle(store, resolve(file), limits.value);
+  if (!result.ok) return fail('import', result.error, result.error.reason === 'io-error' ? undefined : 'nothing was imported; the store is unchanged');
   const r = result.value;
   const b = r.bundle;
   if (r.objectsAdded === 0 && r.recordsAdded === 0) {
@@ -80,8 +83,10 @@ async function pointIndexAtCurrent(o: CliOptions, profile: string): Promise<void
 }
 
 /** `bundle verify file`: the import's checks without importing; prints what the bundle claims. */
-export async function bundleVerify(_o: CliOptions, file: string): Promise<number> {
-  const result = await readBundle(resolve(file));
+export async function bundleVerify(o: CliOptions, file: string): Promise<number> {
+  const limits = bundleLimits(o.maxBytes as string | undefined);
+  if (!limits.ok) return usage(limits.error);
+  const result = await readBundle(resolve(file), { limits: limits.value });
   if (!result.ok) return fail('verify', result.error);
   printClaims(file, result.value);
   return 0;
@@ -107,6 +112,12 @@ function printClaims(file: string, b: CheckedBundle): void {
     out(`  ${c.cell.padEnd(width)}  ${c.key.slice(0, 12)}  ${r.outputs.length} file${r.outputs.length === 1 ? '' : 's'}, ${bytes(r.outputs.reduce((a, x) => a + x.size, 0))}  (ran ${r.finishedAt} on ${r.host})`);
   }
   for (const f of b.reports) out(`  report ${f.path}  ${bytes(f.size)}  sha256 ${f.sha256.slice(0, 12)}`);
+}
+
+/** A bad flag: exit 2. */
+function usage(message: string): number {
+  process.stderr.write(`hebb bundle: ${message}\n`);
+  return 2;
 }
 
 function fail(verb: string, p: BundleProblem, after?: string): number {

@@ -5,6 +5,7 @@ import { runCell } from '../engine/run-cell.ts';
 import { isHex64 } from '../store/schemas.ts';
 import type { WorkerMessage, WorkerRequest } from '../exec/local.ts';
 import { artifactsDir } from './project.ts';
+import { formatIoFailure, ioFailure } from '../util/io-error.ts';
 import type { CliOptions } from './main.ts';
 
 function storeOf(o: CliOptions): Store {
@@ -46,7 +47,11 @@ export async function workerLoop(o: CliOptions): Promise<void> {
       if (m.type !== 'run') return;
       void runCell(store, m.key, { progress: (done, total) => send({ type: 'progress', key: m.key, done, total }), waiting: (line) => send({ type: 'waiting', key: m.key, line }) }, shared).then(
         (result) => send({ type: 'result', key: m.key, result }),
-        (e: unknown) => send({ type: 'result', key: m.key, result: { ok: false, error: { reason: 'stage-error', message: e instanceof Error ? e.message : String(e) } } }),
+        (e: unknown) => {
+          // Storing the outputs failed (disk full, read-only store): the store is unchanged, the cell failed.
+          const io = ioFailure(e);
+          send({ type: 'result', key: m.key, result: { ok: false, error: { reason: 'stage-error', message: io ? `storing the outputs: ${formatIoFailure(io, 'cannot write', store.dir)}` : e instanceof Error ? e.message : String(e) } } });
+        },
       );
     });
   });

@@ -20,6 +20,7 @@ import { writeFileAtomic } from '../util/fs-atomic.ts';
 import type { Fingerprint } from './fingerprint.ts';
 import { describeWait, type LockWait } from '../store/lock.ts';
 import { droppedWarning, dropUndeclared } from './outputs.ts';
+import { formatIoFailure, ioFailure } from '../util/io-error.ts';
 import { inputsChanged, snapshotInputs, type GivenInput } from './input-guard.ts';
 import { cellSpecSchema, isHex64, parseStoreJson } from '../store/schemas.ts';
 import { canonicalJson, sha256 } from '../util/hash.ts';
@@ -196,7 +197,8 @@ async function runLocked(store: Store, spec: CellSpec, hooks: RunCellHooks): Pro
       const message = e instanceof Error ? (e.stack ?? e.message) : String(e);
       log(`# FAILED: ${message}`);
       keepLog(store, spec.key, logFile);
-      return err({ reason: 'stage-error', message: e instanceof Error ? e.message : String(e) });
+      const io = ioFailure(e);
+      return err({ reason: 'stage-error', message: io ? `the stage ${formatIoFailure(io, 'cannot write', outDir)}` : e instanceof Error ? e.message : String(e) });
     }
     const tampered = await inputsChanged(store, snapshot);
     if (tampered !== undefined) {

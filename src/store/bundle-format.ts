@@ -108,7 +108,15 @@ export type BundleReason =
   /** Export: a selected cell is not in the store (or its objects are gone). */
   | 'not-cached'
   /** Export: a target names no stage or cell. */
-  | 'unknown-target';
+  | 'unknown-target'
+  /** The manifest declares more bytes than the cap (--max-bytes), or more JSON than a reader holds in memory. */
+  | 'too-large'
+  /** The manifest declares more unpacked bytes per archive byte than gzip can produce (bundle-limits.ts). */
+  | 'too-compressed'
+  /** Import: the store's filesystem has less free space than the bundle's objects need (checked before writing). */
+  | 'no-space'
+  /** Import: the filesystem refused a write (disk full, read-only, permissions) part-way. */
+  | 'io-error';
 
 /** A refusal: the reason, the member it concerns (if one), and what went wrong in words. */
 export interface BundleProblem {
@@ -140,6 +148,10 @@ const FIX: Record<BundleReason, string> = {
   'store-conflict': 'your local object is corrupt: run `hebb repro` (it quarantines bad objects) or remove the file named, then import again',
   'not-cached': 'run `hebb repro` (with the same targets and --profile) first, then export',
   'unknown-target': 'name a stage or cell (see `hebb status`)',
+  'too-large': 'if you trust the sender and have the space, raise the cap: hebb bundle import --max-bytes 200G (or $HEBB_BUNDLE_MAX_BYTES); otherwise ask for a smaller export (fewer targets)',
+  'too-compressed': 'do not import this bundle: its manifest claims more data than the archive can hold; ask the sender to export it again with `hebb bundle export`',
+  'no-space': 'free space on that filesystem (df -h), or import into a larger one (--artifacts <dir>), then import again',
+  'io-error': 'fix the filesystem problem named (free space, permissions, a writable --artifacts), then run the same import again: it finishes the job',
 };
 
 /** A problem as people read it: "entry: what went wrong" and the fix on the next line. */

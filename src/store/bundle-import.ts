@@ -18,6 +18,8 @@ import { err, ok, type Result } from '../util/result.ts';
 import type { RunRecord, Store } from './store.ts';
 import type { BundleProblem } from './bundle-format.ts';
 import { readBundle, type CheckedBundle } from './bundle-read.ts';
+import type { BundleLimits } from './bundle-limits.ts';
+import { ioFailure } from '../util/io-error.ts';
 
 /** What an import did. */
 export interface ImportSummary {
@@ -33,10 +35,10 @@ export interface ImportSummary {
 const STEP_MS = Number(process.env.HEBB_BUNDLE_IMPORT_STEP_MS ?? 0);
 
 /** Imports the bundle at `file` into `store`; the first problem found, if any (the store is then unchanged). */
-export async function importBundle(store: Store, file: string): Promise<Result<ImportSummary, BundleProblem>> {
+export async function importBundle(store: Store, file: string, limits?: BundleLimits): Promise<Result<ImportSummary, BundleProblem>> {
   const work = store.makeTempDir('bundle-import');
   try {
-    const read = await readBundle(file, { extractTo: work });
+    const read = await readBundle(file, { extractTo: work, storeDir: store.dir, ...(limits ? { limits } : {}) });
     if (!read.ok) return read;
     const bundle = read.value;
     for (const o of bundle.objects) {
@@ -81,6 +83,11 @@ export async function importBundle(store: Store, file: string): Promise<Result<I
       recordsAdded,
       recordsPresent: bundle.records.length - recordsAdded,
     });
+  } catch (e) {
+    // Disk full, read-only store, permissions: a value with the path, not an uncaught exception.
+    const io = ioFailure(e);
+    if (!io) throw e;
+    return err({ reason: 'io-error', entry: io.path ?? store.dir, message: `${io.code} (${io.meaning}) part-way through the import; the store is consistent (objects go in whole, each record after its objects), and some objects or records may already be in it` });
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

@@ -11,6 +11,8 @@ import { join } from 'node:path';
 import { Parser, type ReadEntry } from 'tar';
 import { sha256 } from '../util/hash.ts';
 import { err, ok, type Result } from '../util/result.ts';
+import { ioFailure } from '../util/io-error.ts';
+import { DEFAULT_MAX_BUNDLE_BYTES, MAX_MANIFEST_BYTES, MAX_RATIO, manifestProblem, type BundleLimits } from './bundle-limits.ts';
 import type { RunRecord } from './store.ts';
 import { recordIntegrityProblem, runRecordSchema } from './schemas.ts';
 import {
@@ -41,14 +43,16 @@ export interface CheckedBundle {
 }
 
 /** Reads and checks the bundle at `file`; the first problem found, if any. */
-export async function readBundle(file: string, opts: { extractTo?: string } = {}): Promise<Result<CheckedBundle, BundleProblem>> {
+export async function readBundle(file: string, opts: { extractTo?: string; limits?: BundleLimits; storeDir?: string } = {}): Promise<Result<CheckedBundle, BundleProblem>> {
   let archiveBytes: number;
   try {
     archiveBytes = statSync(file).size;
   } catch (e) {
     return err({ reason: 'bad-archive', entry: file, message: `cannot read the bundle: ${(e as Error).message}` });
   }
-  const members = await scan(file, opts.extractTo);
+  // The manifest's figures are checked before any other member is read (bundle-limits.ts).
+  const limits = opts.limits ?? { maxBytes: DEFAULT_MAX_BUNDLE_BYTES };
+  const members = await scan(file, opts.extractTo, (m) => manifestProblem(m, archiveBytes, limits, opts.storeDir));
   if (!members.ok) return members;
   const checked = checkContents(members.value);
   if (!checked.ok) return checked;
@@ -63,7 +67,7 @@ interface Scanned {
 }
 
 /** Streams the archive once, vetting each member against the manifest as it goes by. */
-function scan(file: string, extractTo: string | undefined): Promise<Result<Scanned, BundleProblem>> {
+function scan(file: string, extractTo: string | undefined, vetManifest: (m: BundleManifest) => BundleProblem | undefined): Promise<Result<Scanned, BundleProblem>> {
   return new Promise((resolve) => {
     let manifest: BundleManifest | undefined;
     let listed = new Map<string, ManifestFile>();
@@ -75,7 +79,8 @@ function scan(file: string, extractTo: string | undefined): Promise<Result<Scann
     let settled = false;
     let openFd: number | undefined;
     const input = createReadStream(file);
-    const parser = new Parser({ strict: true });
+    // The same ratio limit as export (bundle-limits.ts), not tar's 1000:1, which refused hebb's own exports.
+    const parser = new Parser({ strict: true, maxDecompressionRatio: MAX_RATIO });
     const settle = (): void => {
       if (settled) return;
       settled = true;
@@ -105,7 +110,7 @@ function scan(file: string, extractTo: string | undefined): Promise<Result<Scann
       if (first) {
         first = false;
         if (path !== MANIFEST) return fail({ reason: 'manifest-not-first', entry: path, message: `the first member is ${path}, not ${MANIFEST}` });
-        if (entry.size > MAX_JSON_BYTES) return fail({ reason: 'bad-manifest', entry: path, message: `${entry.size} bytes is too large for a manifest` });
+        if (entry.size > MAX_MANIFEST_BYTES) return fail({ reason: 'too-large', entry: path, message: `${entry.size} bytes is too large for a manifest (the limit is ${MAX_MANIFEST_BYTES})` });
         return readAll(entry, (buf) => {
           let parsed: unknown;
           try {
@@ -117,6 +122,8 @@ function scan(file: string, extractTo: string | undefined): Promise<Result<Scann
           if (isProblem(m)) return fail(m);
           manifest = m;
           listed = new Map(m.files.map((f) => [f.path, f]));
+          const over = vetManifest(m);
+          if (over) return fail(over);
         });
       }
       const want = listed.get(path);
@@ -135,11 +142,27 @@ function scan(file: string, extractTo: string | undefined): Promise<Result<Scann
       const target = role.kind === 'object' && extractTo ? join(extractTo, `m${String(objects.length).padStart(6, '0')}`) : undefined;
       const hash = createHash('sha256');
       let size = 0;
-      if (target) openFd = openSync(target, 'wx', 0o600);
+      // A refused write (disk full, read-only) fails the read with its path and code, never an uncaught throw.
+      const ioFail = (e: unknown, at: string): void => {
+        const io = ioFailure(e);
+        fail({ reason: 'io-error', entry: at, message: io ? `${io.code} (${io.meaning}) while extracting ${path}; nothing was imported, the store is unchanged` : `cannot extract ${path}: ${(e as Error).message}` });
+      };
+      if (target) {
+        try {
+          openFd = openSync(target, 'wx', 0o600);
+        } catch (e) {
+          return ioFail(e, target);
+        }
+      }
       entry.on('data', (chunk: Buffer) => {
         hash.update(chunk);
         size += chunk.length;
-        if (openFd !== undefined) writeSync(openFd, chunk);
+        if (openFd === undefined) return;
+        try {
+          writeSync(openFd, chunk);
+        } catch (e) {
+          ioFail(e, target!);
+        }
       });
       entry.on('end', () => {
         if (openFd !== undefined) closeSync(openFd);

@@ -11,6 +11,7 @@ import { create } from 'tar';
 import { sha256, sha256File } from '../util/hash.ts';
 import { tempSibling } from '../util/fs-atomic.ts';
 import { err, ok, type Result } from '../util/result.ts';
+import { ratioProblem } from './bundle-limits.ts';
 import type { RunRecord, Store } from './store.ts';
 import { parseStoreJson, recordIntegrityProblem, runRecordSchema } from './schemas.ts';
 import { LOCK, MANIFEST, normalizePublish, type BundleLock, type BundleManifest, type BundleProblem, type LockCell, type ManifestFile } from './bundle-format.ts';
@@ -130,6 +131,12 @@ export async function writeBundle(req: ExportRequest): Promise<Result<ExportSumm
     const tmp = tempSibling(req.out);
     try {
       await create({ file: tmp, cwd: stage, gzip: true, portable: true, mtime: new Date(0), noDirRecurse: true }, [MANIFEST, ...files.map((f) => f.path)]);
+      // The importer's own test (bundle-limits.ts): export never writes a bundle import would refuse.
+      const tooCompressed = ratioProblem(files.reduce((a, f) => a + f.size, 0), statSync(tmp).size, req.out);
+      if (tooCompressed) {
+        rmSync(tmp, { force: true });
+        return err(tooCompressed);
+      }
       renameSync(tmp, req.out);
     } catch (e) {
       rmSync(tmp, { force: true });

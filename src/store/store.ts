@@ -15,7 +15,7 @@
 import { chmodSync, existsSync, copyFileSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, type Stats } from 'node:fs';
 import { basename, dirname, join, relative, sep } from 'node:path';
 import { sha256File } from '../util/hash.ts';
-import { tempSibling, writeFileAtomic } from '../util/fs-atomic.ts';
+import { mkdirp, tempSibling, writeFileAtomic } from '../util/fs-atomic.ts';
 import { acquireLock, pidAlive, type HeldLock, type LockOptions } from './lock.ts';
 import { hostname } from 'node:os';
 import { indexEntrySchema, isCellName, isHex64, isProfileName, parseStoreJson, recordIntegrityProblem, runRecordSchema, treeDigestOf, verifiedStateSchema } from './schemas.ts';
@@ -132,7 +132,7 @@ export class Store {
   /** A fresh private directory under tmp/ (same filesystem as cas/, so renames are atomic). */
   makeTempDir(label: string): string {
     const dir = tempSibling(join(this.dir, 'tmp', label.replace(/[^\w.-]/g, '_')));
-    mkdirSync(dir, { recursive: true });
+    mkdirp(dir); // a read-only or forbidden store is reported as EROFS/EACCES, not ENOENT
     return dir;
   }
 
