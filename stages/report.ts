@@ -4,7 +4,10 @@
  * (learning-sweep), `checks` (check), `figures` (figures). Also copies the figures to figures/
  * so report.md's links work once `repro` publishes the outputs to reports/<profile>/.
  *
- * The cached report is deterministic (no run-specific facts); it also writes report-inputs.json.
+ * The cached report is deterministic (no run-specific facts); it also writes report-inputs.json
+ * (everything the document was built from) and copies table1.csv, noise.json, checks.json and
+ * checks.junit.xml from its deps (empty when a dep is absent), so the published directory is a
+ * self-contained reference (`hebb compare`).
  * The `publish` hook re-renders the published copy with the run's provenance (cells, cache hits,
  * times, commit, machine), which only the run that publishes knows.
  */
@@ -77,6 +80,13 @@ export default defineStage({
     };
     const blocks = buildReport(inputs);
     await writeFile(join(ctx.outDir, 'report-inputs.json'), JSON.stringify({ ...inputs, svgs: undefined }));
+    // The machine-readable results beside the document, so a published report is a reference a later
+    // run can be compared with (`hebb compare`): Table 1 as CSV, the noise grids with their fits, the checks.
+    for (const [dep, file] of [['table', 'table1.csv'], ['noise', 'noise.json'], ['checks', 'checks.json'], ['checks', 'checks.junit.xml']] as const) {
+      const src = ctx.inputs[dep]?.[0];
+      if (src) await copyFile(join(src.path, file), join(ctx.outDir, file));
+      else await writeFile(join(ctx.outDir, file), '');
+    }
     await writeFile(join(ctx.outDir, 'report.md'), toMarkdown(blocks));
     await writeFile(join(ctx.outDir, 'report.html'), toHtml(p.title, blocks));
     ctx.log(`report: ${blocks.length} blocks, ${Object.keys(svgs).length} figures`);

@@ -73,6 +73,18 @@ export async function main(argv: readonly string[]): Promise<number> {
       exitCode = await (await import('./cmd-check.ts')).check(globalOpts(program, o));
     });
   program
+    .command('compare')
+    .description('compare a later run with a reference report (e.g. reports/paper): Table 1 entries, check verdicts, boundary fits; exit 1 when something moved')
+    .argument('<reference>', 'a report directory (holding report-inputs.json)')
+    .argument('[current]', 'another report directory (default: the last report this store built for the reference\'s profile)')
+    .option('--profile <name>', 'the profile of the current report (default: the reference\'s)')
+    .option('--tol <x>', 'smallest change of a Table 1 mean that counts', '0.01')
+    .option('--fit-tol <x>', 'smallest change of the boundary exponent b or R² that counts', '0.01')
+    .option('--json', 'machine-readable output')
+    .action(async (reference: string, current: string | undefined, o) => {
+      exitCode = await (await import('./cmd-compare.ts')).compare(globalOpts(program, o), reference, current);
+    });
+  program
     .command('gc')
     .description('drop cache objects and records that no profile\'s current cells refer to')
     .option('-n, --dry-run', 'say what would be removed')
