@@ -143,3 +143,29 @@ describe('variants from the upstream stage name', () => {
     expect(v.variants).toEqual(['paper', 'stationary']);
   });
 });
+
+describe('the report says what did not run', () => {
+  it('lists Table 1 rows without cells, empty noise grids and the SCE part, right under the verdict', async () => {
+    const { notRun, buildReport } = await import('../src/report/report.ts');
+    const cs = [0, 5e-3].map((gamma) => syntheticCell({ rule: 'sgd', gamma, seed: 0, alignment: 0.1 }, {}));
+    const table1 = aggregateTable1(cs, { expect: { models: ['mlp', 'transformer'], rules: ['sgd'], gammas: [0, 5e-3], seeds: 1 } });
+    const inp = {
+      title: 't', profile: 'paper', table1, noise: { schema: 1 as const, grids: [{ name: 'adam', description: 'Adam (Fig. 10).', nCells: 0 } as never] },
+      sce: null, sceMissing: 'CIFAR-10 could not be fetched',
+      provenance: { command: 'hebb repro --profile paper --without transformer-table1-raw' } as never,
+    };
+    const blocks = notRun(inp);
+    const items = (blocks.find((b) => b.kind === 'list') as { items: string[] }).items;
+    expect(items).toEqual([
+      'Table 1, transformer rows of variant `default`: no cells (2 entries missing); the checks on them are SKIPPED.',
+      'Noise grid `adam`: no cells (Adam (Fig. 10)).',
+      'The classification experiments (SCE figures): CIFAR-10 could not be fetched.',
+    ]);
+    expect(JSON.stringify(blocks)).toContain('leaves those stages out on purpose');
+    const doc = buildReport(inp as never);
+    const h = doc.filter((b) => b.kind === 'h').map((b) => (b as { text: string }).text);
+    expect(h.indexOf('Not run in this reproduction')).toBe(h.indexOf('Verdict') + 1);
+    // Nothing missing: no section.
+    expect(notRun({ title: 't', profile: 'p', table1: aggregateTable1(cs) } as never)).toEqual([]);
+  });
+});

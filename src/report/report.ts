@@ -45,6 +45,7 @@ const sci = (x: number | null | undefined): string => (x === null || x === undef
 export function buildReport(inp: ReportInputs): Block[] {
   const b: Block[] = [{ kind: 'h', level: 1, text: inp.title }, { kind: 'p', text: `Profile: \`${inp.profile}\`.` }, { kind: 'toc' }];
   b.push(...verdict(inp.checks ?? null));
+  b.push(...notRun(inp));
   const key = keyFigures(inp);
   b.push(...key.blocks);
   b.push(...table1Section(inp, key.names));
@@ -53,6 +54,34 @@ export function buildReport(inp: ReportInputs): Block[] {
   b.push(...sceSection(inp));
   b.push(...provenanceSection(inp));
   return b;
+}
+
+/**
+ * What this reproduction did not run, said right under the verdict: Table 1 rows without any cell
+ * (per variant and model), noise grids without cells, the classification experiments. A reader
+ * must never take a missing part for a passing one.
+ */
+export function notRun(inp: ReportInputs): Block[] {
+  const items: string[] = [];
+  const t = inp.table1;
+  for (const v of t?.variants ?? []) {
+    const es = t!.entries.filter((e) => e.variant === v);
+    for (const m of [...new Set(es.map((e) => e.model))]) {
+      const row = es.filter((e) => e.model === m);
+      const missing = row.filter((e) => e.state === 'missing');
+      if (missing.length === row.length) items.push(`Table 1, ${m} rows of variant \`${v}\`: no cells (${row.length} entries missing); the checks on them are SKIPPED.`);
+      else if (missing.length) items.push(`Table 1, ${m} rows of variant \`${v}\`: ${missing.length} of ${row.length} entries have no cells.`);
+    }
+  }
+  for (const g of inp.noise?.grids ?? []) if (g.nCells === 0) items.push(`Noise grid \`${g.name}\`: no cells${g.description ? ` (${g.description.replace(/\.$/, '')})` : ''}.`);
+  if (!inp.sce && inp.sceMissing !== undefined) items.push(`The classification experiments (SCE figures): ${inp.sceMissing ?? 'not part of this run'}.`);
+  if (!items.length) return [];
+  const cmd = inp.provenance?.command;
+  return [
+    { kind: 'h', level: 2, text: 'Not run in this reproduction' },
+    { kind: 'list', items },
+    { kind: 'p', text: `${cmd && cmd.includes('--without') ? `This run was made with \`${cmd}\`, which leaves those stages out on purpose. ` : ''}\`hebb repro --profile ${inp.profile}\` without \`--without\` runs them (on a machine that can: see the README for their cost).` },
+  ];
 }
 
 function verdict(c: ChecksFile | null): Block[] {
