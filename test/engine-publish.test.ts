@@ -59,4 +59,21 @@ describe('publish targets (issue 11, item 5)', () => {
     expect(second.code, second.stderr).toBe(0);
     expect(second.stderr).toMatch(/published sum/);
   });
+
+  it('a committed reference report (tracked, with the mark) is replaced by a re-run, and git shows what moved', async () => {
+    rig.write('pipeline.yaml', original);
+    execFileSync('rm', ['-rf', rig.path('reports/full')]);
+    expect((await rig.hebb(['repro'])).code).toBe(0);
+    const git = (...args: string[]): string => execFileSync('git', ['-C', rig.dir, '-c', 'user.email=t@t', '-c', 'user.name=t', ...args], { encoding: 'utf8' });
+    git('add', '-f', 'reports/full');
+    git('commit', '-q', '-m', 'reference');
+    rig.edit('pipeline.yaml', 'label: total', 'label: sum');
+    const r = await rig.hebb(['repro']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(rig.read('reports/full/sum.json'))).toEqual({ sum: 180, n: 6 });
+    expect(git('status', '--porcelain', 'reports/full')).toMatch(/M reports\/full\/sum\.json/);
+    // A tracked directory without the mark is still refused.
+    rig.write('pipeline.yaml', original.replace('publish: reports/${profile.name}/', 'publish: docs'));
+    expect((await rig.hebb(['repro'])).code).toBe(2);
+  });
 });

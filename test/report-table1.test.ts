@@ -155,7 +155,7 @@ describe('the report says what did not run', () => {
       provenance: { command: 'hebb repro --profile paper --without transformer-table1-raw' } as never,
     };
     const blocks = notRun(inp);
-    const items = (blocks.find((b) => b.kind === 'list') as { items: string[] }).items;
+    const items = (blocks.find((b) => b.kind === 'list') as { readonly items: readonly string[] }).items;
     expect(items).toEqual([
       'Table 1, transformer rows of variant `default`: no cells (2 entries missing); the checks on them are SKIPPED.',
       'Noise grid `adam`: no cells (Adam (Fig. 10)).',

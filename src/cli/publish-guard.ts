@@ -1,7 +1,9 @@
 /**
  * Where `publish:` may write. Publishing replaces a directory, so a target is refused (before
  * anything runs) when it is or holds something hebb must never delete: the project root, the
- * store, `.git`, pipeline.yaml, a stage or environment module, or a file git tracks. And hebb only
+ * store, `.git`, pipeline.yaml, a stage or environment module, or a file git tracks (unless the
+ * directory carries hebb's publish mark: a committed reference report is meant to be replaced by a
+ * re-run, and git shows the difference). And hebb only
  * ever deletes a directory it created and marked itself (the `.hebb-published` file); an existing
  * directory without the mark is refused, not replaced.
  */
@@ -45,7 +47,9 @@ export function checkPublishTargets(p: LoadedPipeline, storeDir: string, cells: 
       at(within(target, hit[0]) ? `${hit[0] === target ? 'is' : 'contains'} ${hit[1]}: publishing would delete it` : `lies inside ${hit[1]}`, move);
       continue;
     }
-    const tracked = trackedFiles(root, target);
+    // A directory hebb published and marked may be tracked (a committed reference report such as
+    // reports/paper): replacing it is what a re-run is for, and git shows what moved.
+    const tracked = existsSync(join(target, PUBLISH_MARKER)) ? [] : trackedFiles(root, target);
     if (tracked.length > 0) {
       at(`contains ${tracked.length} file${tracked.length === 1 ? '' : 's'} tracked by git (${tracked.slice(0, 3).join(', ')}${tracked.length > 3 ? ', …' : ''}): publishing would delete them`, move);
       continue;

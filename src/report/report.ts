@@ -10,6 +10,7 @@ import type { LearningSweep } from './learning-sweep.ts';
 import type { NoiseGrid, NoiseGrids } from './noise-grid.ts';
 import type { ReportProvenance } from './provenance.ts';
 import type { Block } from './report-doc.ts';
+import { readingsSection } from './readings-section.ts';
 import { fmt, type Table1 } from './table1.ts';
 import { fmtGamma, mismatch, paperDisplay, pct, sig2 } from './table1-render.ts';
 
@@ -49,6 +50,7 @@ export function buildReport(inp: ReportInputs): Block[] {
   const key = keyFigures(inp);
   b.push(...key.blocks);
   b.push(...table1Section(inp, key.names));
+  b.push(...readingsSection(inp.table1, inp.mismatchTol ?? 0.1));
   b.push(...boundarySection(inp, key.names));
   b.push(...otherFigures(inp));
   b.push(...sceSection(inp));

@@ -5,6 +5,7 @@
  */
 import { cellFields, DEFAULT_STATIONARITY, numKey, reportedAlignment, reportedStationarity, reportedStationary, type CellRecord, type StationarityRule } from './cells.ts';
 import type { ClipSummary } from '../metrics.ts';
+import { entryReadings, type Readings } from './readings.ts';
 import { matches, type Selector } from './select.ts';
 import { mean, sd } from './stats.ts';
 
@@ -92,6 +93,8 @@ export interface Table1Entry {
   readonly stationary: { readonly yes: number; readonly of: number; readonly drift: number | null; readonly balance: number | null };
   /** Rules with a norm clip only: how often it bound. */
   readonly clip: EntryClip | null;
+  /** Other readings of the same cells (every layer, the full update, the last iteration): readings.ts. */
+  readonly readings: Readings;
   readonly paper: { readonly mean: number | null; readonly sd: number | null } | null;
   /** ours − paper (null when either side is "–" or missing). */
   readonly diff: number | null;
@@ -178,6 +181,7 @@ function entryOf(
   const drifts: number[] = [];
   const balances: number[] = [];
   const clips: ClipSummary[] = [];
+  const usable: CellRecord['metrics'][] = [];
   let nCollapsed = 0;
   let nDiverged = 0;
   let nUnreadable = 0;
@@ -211,7 +215,10 @@ function entryOf(
     }
     const a = reportedAlignment(m);
     if (a === null) nDiverged++; // a non-finite alignment is a broken run, whatever its status says
-    else used.push(a);
+    else {
+      used.push(a);
+      usable.push(m);
+    }
   }
   const n = g.cells.length;
   const readable = n - nUnreadable;
@@ -240,6 +247,7 @@ function entryOf(
     sd: s,
     stationary: { yes: statYes, of: statOf, drift: drifts.length ? mean(drifts) : null, balance: balances.length ? mean(balances) : null },
     clip: clipOf(clips),
+    readings: entryReadings(usable.filter((m) => m !== null)),
     paper: p,
     diff,
     display: displayOf(state, mu, s, readable, nCollapsed, nDiverged),
