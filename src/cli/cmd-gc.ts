@@ -10,8 +10,9 @@ import type { CliOptions } from './main.ts';
 
 /** Runs `gc`; returns the exit code. Do not run it while a `repro` uses the same store. */
 export async function gc(o: CliOptions): Promise<number> {
-  const store = new Store(artifactsDir(o.pipeline, o.artifacts));
   const dry = Boolean(o.dryRun);
+  // --dry-run is a read command: a bad file it meets is reported by fsck, never moved.
+  const store = new Store(artifactsDir(o.pipeline, o.artifacts), { readOnly: dry });
   const busy = store.activeUsers();
   if (busy.length > 0 && !o.force) {
     process.stderr.write(`hebb gc: a hebb repro (pid ${busy.join(', ')}) is using ${store.dir}; run gc when it has finished (or pass --force)\n`);
@@ -19,9 +20,19 @@ export async function gc(o: CliOptions): Promise<number> {
   }
   const keepKeys = new Set<string>();
   const indexDir = join(store.dir, 'index');
-  for (const profile of existsSync(indexDir) ? readdirSync(indexDir) : []) {
+  // Names that do not decode, entries that are not directories or not valid index entries keep
+  // nothing (`hebb fsck` reports them); they never stop gc.
+  const decode = (s: string): string | undefined => {
+    try {
+      return decodeURIComponent(s);
+    } catch {
+      return undefined;
+    }
+  };
+  for (const profile of existsSync(indexDir) ? readdirSync(indexDir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name) : []) {
     for (const f of readdirSync(join(indexDir, profile))) {
-      const key = store.readIndex(decodeURIComponent(profile), decodeURIComponent(f.replace(/\.json$/, '')));
+      const [p, c] = [decode(profile), decode(f.replace(/\.json$/, ''))];
+      const key = p !== undefined && c !== undefined ? store.readIndex(p, c) : undefined;
       if (key) keepKeys.add(key);
     }
   }

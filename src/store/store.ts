@@ -19,7 +19,8 @@ import { mkdirp, tempSibling, writeFileAtomic } from '../util/fs-atomic.ts';
 import { acquireLock, pidAlive, type HeldLock, type LockOptions } from './lock.ts';
 import { hostname } from 'node:os';
 import { indexEntrySchema, isCellName, isHex64, isProfileName, parseStoreJson, recordIntegrityProblem, runRecordSchema, treeDigestOf, verifiedStateSchema } from './schemas.ts';
-import { ensureView, viewProblem } from './views.ts';
+import { dropViewsLinking, ensureView, viewProblem } from './views.ts';
+import { walkFiles } from './walk.ts';
 
 /** One output file of a cell. */
 export interface OutputEntry {
@@ -386,26 +387,10 @@ export class Store {
       ino = undefined;
     }
     const quarantined = this.setAside(path, 'object', digest);
-    if (quarantined && ino !== undefined) this.dropViewsLinking(ino, digest);
-    return { digest, reason: 'corrupt', detail, ...(quarantined ? { quarantined } : {}) };
-  }
-
-  /** Removes every view holding a hard link to the (now quarantined) inode `ino`: none may serve its bytes. */
-  private dropViewsLinking(ino: number, digest: string): void {
-    const views = join(this.dir, 'views');
-    const links = (dir: string): boolean =>
-      readdirSync(dir, { withFileTypes: true }).some((e) => (e.isDirectory() ? links(join(dir, e.name)) : lstatSync(join(dir, e.name)).ino === ino));
-    for (const tree of existsSync(views) ? readdirSync(views) : []) {
-      try {
-        if (!links(join(views, tree))) continue;
-        const aside = this.makeTempDir(`stale-view-${tree.slice(0, 12)}`);
-        renameSync(join(views, tree), join(aside, 'v'));
-        rmSync(aside, { recursive: true, force: true });
-        this.setAsideLog.push(`views/${tree.slice(0, 12)}… linked quarantined object ${digest.slice(0, 12)}; removed`);
-      } catch {
-        /* a view another process is replacing: materialize checks it before use anyway */
-      }
+    if (quarantined && ino !== undefined) {
+      for (const tree of dropViewsLinking(join(this.dir, 'views'), ino, (l) => this.makeTempDir(l))) this.setAsideLog.push(`views/${tree.slice(0, 12)}… linked quarantined object ${digest.slice(0, 12)}; removed`);
     }
+    return { digest, reason: 'corrupt', detail, ...(quarantined ? { quarantined } : {}) };
   }
 
   private loadVerified(): Record<string, string> {
@@ -425,14 +410,5 @@ export class Store {
   }
 }
 
-/** Every regular file under `dir`, recursively, in sorted order. */
-export function walkFiles(dir: string): string[] {
-  const out: string[] = [];
-  for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
-    const p = join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...walkFiles(p));
-    else if (entry.isFile()) out.push(p);
-    else throw new Error(`${p}: only regular files and directories can be outputs (found a ${entry.isSymbolicLink() ? 'symlink' : 'special file'})`);
-  }
-  return out;
-}
+/** Every regular file under `dir`, recursively, in sorted order (re-exported from walk.ts). */
+export { walkFiles } from './walk.ts';

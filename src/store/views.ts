@@ -108,3 +108,25 @@ export function ensureView(viewsDir: string, spec: ViewSpec, objectPath: (digest
   }
   return { path: view, ...(stale !== undefined ? { rebuilt: stale } : {}) };
 }
+
+/**
+ * Removes every view under `viewsDir` that holds a hard link to inode `ino` (an object just
+ * quarantined), so none can serve its bytes; returns the trees removed. Each view is renamed
+ * aside first, so a reader never sees a half-removed view.
+ */
+export function dropViewsLinking(viewsDir: string, ino: number, makeTemp: (label: string) => string): string[] {
+  const removed: string[] = [];
+  const links = (dir: string): boolean => readdirSync(dir, { withFileTypes: true }).some((e) => (e.isDirectory() ? links(join(dir, e.name)) : lstatSync(join(dir, e.name)).ino === ino));
+  for (const tree of existsSync(viewsDir) ? readdirSync(viewsDir) : []) {
+    try {
+      if (!links(join(viewsDir, tree))) continue;
+      const aside = makeTemp(`stale-view-${tree.slice(0, 12)}`);
+      renameSync(join(viewsDir, tree), join(aside, 'v'));
+      rmSync(aside, { recursive: true, force: true });
+      removed.push(tree);
+    } catch {
+      /* a view another process is replacing: it is checked before use anyway */
+    }
+  }
+  return removed;
+}
