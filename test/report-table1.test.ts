@@ -169,3 +169,25 @@ describe('the report says what did not run', () => {
     expect(notRun({ title: 't', profile: 'p', table1: aggregateTable1(cs) } as never)).toEqual([]);
   });
 });
+
+describe('readings of a Table 1 entry', () => {
+  it('holds every layer, the full update and the last iteration, and names the readings that reach the paper', async () => {
+    const { readingsSection } = await import('../src/report/readings-section.ts');
+    const paper: PaperTable = { gammas: [5e-3], rows: [{ model: 'mlp', rule: 'randomnn', mean: [0.5], sd: [0] }] };
+    const cs = [0, 1].map((seed) => {
+      const c = syntheticCell({ rule: 'randomnn', gamma: 5e-3, seed, alignment: 0.06 }, {});
+      const m = c.metrics!;
+      const W2 = m.alignment.W2!;
+      return { ...c, metrics: { ...m, alignment: { W1: { signal: 0.44 + 0.02 * seed, full: 0.3, window: [0.4] }, W2: { ...W2, window: [...W2.window.slice(0, -1), 0.1] } } } };
+    });
+    const t = aggregateTable1(cs, { paper });
+    const e = t.entries[0]!;
+    expect(e.readings['layer W1']).toBeCloseTo(0.45, 12);
+    expect(e.readings['layer W2']).toBeCloseTo(0.06, 12);
+    expect(e.readings['full update g − γW']).toBeCloseTo(0.054, 12);
+    expect(e.readings['last iteration']).toBeCloseTo(0.1, 12);
+    const text = JSON.stringify(readingsSection(t, 0.1));
+    expect(text).toContain('default mlp randomnn γ = 5e-3: paper 0.50 ± 0.00, ours 0.06 ± 0.00 — within tolerance under: layer W1 (0.45).');
+    expect(text).toContain('Every reading\\u2019s whole row'.replace('\\u2019', "'"));
+  });
+});
