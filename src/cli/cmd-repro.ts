@@ -93,7 +93,7 @@ async function printPlan(o: CliOptions, p: Project, cells: readonly Cell[], entr
   // What a quick look costs: the whole smoke profile, when this is another profile with work to do.
   if (plan.toRun > 0 && p.profile !== QUICK_PROFILE && p.pipeline.raw.profiles[QUICK_PROFILE]) {
     const q = await openProject(projectOptions(o, { profile: QUICK_PROFILE, set: [], readOnly: true }));
-    if (q.ok) quick = planRepro(q.value.cells, await statusOf(q.value.cells, q.value.planner()), QUICK_PROFILE, jobs, storeHistory(q.value.store.dir, QUICK_PROFILE));
+    if (q.ok) quick = planRepro(q.value.cells, await statusOf(q.value.cells, q.value.previewPlanner()), QUICK_PROFILE, jobs, storeHistory(q.value.store.dir, QUICK_PROFILE));
   }
   for (const line of describePlan(plan, quick, String(o.executor ?? 'local'))) process.stderr.write(`${line}\n`);
   return plan;
