@@ -10,12 +10,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Rig } from './rig.ts';
 
-/** Every path under `dir` with its kind, inode, size and mtime: any change to the store shows. */
+/** Every path under `dir` (but tmp/, where a command may stage and remove its own files) with its kind, inode, size and mtime. */
 function storeState(dir: string): Record<string, string> {
   const out: Record<string, string> = {};
   const walk = (d: string, rel: string): void => {
     if (!existsSync(d)) return;
     for (const e of readdirSync(d, { withFileTypes: true })) {
+      if (rel === '' && e.name === 'tmp') continue;
       const st = lstatSync(join(d, e.name));
       out[`${rel}${e.name}`] = `${e.isDirectory() ? 'd' : 'f'}:${st.ino}:${st.size}:${st.mtimeMs}:${st.mode}`;
       if (e.isDirectory()) walk(join(d, e.name), `${rel}${e.name}/`);
@@ -202,7 +203,7 @@ describe('the store at its trust boundaries', () => {
     }
   });
 
-  it('read commands (status, show, check, dag, --dry-run, bundle export) change nothing in the store', async () => {
+  it('read commands (status, show, dag, repro --dry-run, gc --dry-run, fsck, bundle export) change nothing in the store', async () => {
     expect((await rig.hebb(['repro', '-j', '2'])).code).toBe(0);
     const gen = await recordOf(rig, 'gen@b-s2');
     overwrite(rig.path('artifacts', 'cas', gen.outputs[0]!.digest.slice(0, 2), gen.outputs[0]!.digest.slice(2)), '{"v":90}');
@@ -213,7 +214,7 @@ describe('the store at its trust boundaries', () => {
     expect(status.code, status.stderr).toBe(0);
     expect(status.stdout).toMatch(/output object [0-9a-f]{12} corrupt/);
     expect(status.stdout).toMatch(/not a valid run record/);
-    for (const cmd of [['status', '--json'], ['show', 'sum'], ['show', 'gen@b-s2', '--json'], ['dag'], ['repro', '--dry-run'], ['bundle', 'export', '-o', join(tmpdir(), `hebb-ro-${process.pid}.tar.gz`)]]) {
+    for (const cmd of [['status', '--json'], ['show', 'sum'], ['show', 'gen@b-s2', '--json'], ['dag'], ['repro', '--dry-run'], ['gc', '--dry-run'], ['fsck'], ['bundle', 'export', '-o', join(tmpdir(), `hebb-ro-${process.pid}.tar.gz`)]]) {
       const r = await rig.hebb(cmd);
       expect(r.code === 0 || r.code === 1, `${cmd.join(' ')}: ${r.stderr}`).toBe(true);
     }
