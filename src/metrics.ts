@@ -4,10 +4,10 @@
  * Bump `schema` on any incompatible change.
  */
 
-/** How a cell ended. `collapsed`/`diverged` are results, not crashes (SPEC §1). */
+/** How a cell ended. `collapsed`/`diverged` are results, not crashes (docs/definitions.md §Collapse). */
 export type CellStatus = 'ok' | 'collapsed' | 'diverged';
 
-/** Stationarity measures of one weight matrix over the last K iterations (SPEC §1). */
+/** Stationarity measures of one weight matrix over the last K iterations (docs/definitions.md §Stationarity). */
 export interface Stationarity {
   /** |‖W_T‖ − ‖W_{T−K}‖| / ‖W_T‖ */
   readonly drift: number;

@@ -1,5 +1,5 @@
 /**
- * Stage: the SRE teacher (SPEC §2). One cell: a teacher MLP from its own seed, inputs
+ * Stage: the SRE teacher (docs/definitions.md §Setups). One cell: a teacher MLP from its own seed, inputs
  * x ~ N(0, I), targets y = teacher(x); writes the train/validation sets as .npy (float32,
  * [n, d]) so a Python user can np.load them, and teacher.json (config + parameters in PyTorch's
  * [out][in] layout).

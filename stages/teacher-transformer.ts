@@ -1,7 +1,7 @@
 /**
- * Stage: the SRE transformer teacher (SPEC §2). One cell: a teacher transformer from its own
+ * Stage: the SRE transformer teacher (docs/definitions.md §Setups). One cell: a teacher transformer from its own
  * seed, token sequences uniform over the vocabulary, targets = teacher(tokens), standardised per
- * output over the training set (SPEC decision `standardize_targets`). Writes the sequences as
+ * output over the training set (the decision `standardize_targets` (docs/definitions.md §Setups)). Writes the sequences as
  * int32 .npy [n, T], the targets as float32 .npy [n, d_out], and teacher.json (config, the
  * standardisation, the target variance and the parameters).
  */
@@ -26,7 +26,7 @@ const params = z
     init_scale: z.number().positive().default(1),
     /** Decision: token and position embeddings ~ N(0, embed_init_std²) (1 = torch.nn.Embedding). */
     embed_init_std: z.number().positive().default(1),
-    /** SPEC §2 decision: zero mean, unit variance per output over the training set. */
+    /** Zero mean, unit variance per output over the training set (docs/definitions.md §Setups; the paper's setup is false). */
     standardize_targets: z.boolean().default(true),
   })
   .strict();

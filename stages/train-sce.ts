@@ -1,5 +1,5 @@
 /**
- * Stage: one SCE training cell (SPEC §2: CIFAR-10 MLP 3072 → 128 → 128 → 10, tanh, softmax
+ * Stage: one SCE training cell (docs/definitions.md §Setups: CIFAR-10 MLP 3072 → 128 → 128 → 10, tanh, softmax
  * cross-entropy, batch 256, η = 0.01, 50 epochs) and every variant the SCE figures need, as
  * params: activation, hidden sizes, batch, η, L2 γ, L1, batch norm, init scale, and the Hebbian
  * rules of Fig. 4. Reads the `cifar10` stage's outputs from the `data` dep; writes metrics.json

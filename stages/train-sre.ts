@@ -1,8 +1,8 @@
 /**
- * Stage: one SRE MLP training cell (SPEC §1-3): a learning rule × γ × σ × seed × the profile's
+ * Stage: one SRE MLP training cell (docs/definitions.md §Alignment to §Learning rules): a learning rule × γ × σ × seed × the profile's
  * other params. Reads the teacher data from the `data` dep, trains the student, writes
  * metrics.json (src/metrics.ts) and weights.json (final parameters + the config that made them).
- * Every SPEC "Decision" is a param here, with the SPEC's value as default.
+ * Every decision of docs/definitions.md is a param here, with its value as default.
  */
 import { z } from 'zod';
 import { batchesPerEpoch, exactlyOneLength, lengthParams, loopConfig, ruleParams, statusParams, trainingSteps, windowParams } from '../src/ml/cell-params.ts';
@@ -30,7 +30,7 @@ const params = z
     /** Collapsed when ‖W‖ < collapse_norm_ratio × initial and val MSE > collapse_loss_ratio × Var(y). */
     ...statusParams(0.5),
     ...ruleParams,
-    /** Decision: RandomNN drives biases with their own W* (SPEC: "per parameter"); false: biases only decay. */
+    /** Decision: RandomNN drives biases with their own W* (docs/definitions.md §Learning rules: "per parameter"); false: biases only decay. */
     randomnn_drive_biases: z.boolean().default(true),
     /** The matrix Table 1 reports; default W1 for DFA, W2 otherwise. */
     reported_layer: z.string().regex(/^W[1-9][0-9]*$/).nullish(),

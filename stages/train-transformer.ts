@@ -1,8 +1,8 @@
 /**
- * Stage: one SRE transformer training cell (SPEC §2-3): a learning rule × γ × seed × the
+ * Stage: one SRE transformer training cell (docs/definitions.md §Setups, §Learning rules): a learning rule × γ × seed × the
  * profile's other params. Reads the teacher's sequences and targets from the `data` dep, trains
  * the student, writes metrics.json (src/metrics.ts, model 'transformer', every weight matrix)
- * and weights.json. Every decision is a param with the SPEC's (or docs/transformer.md's) default.
+ * and weights.json. Every decision is a param with docs/definitions.md's (or docs/transformer.md's) default.
  */
 import { z } from 'zod';
 import { batchesPerEpoch, exactlyOneLength, lengthParams, loopConfig, ruleParams, statusParams, trainingSteps, windowParams } from '../src/ml/cell-params.ts';

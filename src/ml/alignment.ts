@@ -1,5 +1,5 @@
 /**
- * Hebbian alignment and the end-of-run measures of SPEC §1: cosines, the last-K window,
+ * Hebbian alignment and the end-of-run measures of docs/definitions.md §Alignment: cosines, the last-K window,
  * stationarity (drift, balance residual) and the collapse rule. Plain loops, no tfjs.
  */
 
@@ -58,7 +58,7 @@ export function hebbianRef(ha: ArrayLike<number>, hb: ArrayLike<number>, B: numb
   return H;
 }
 
-/** The default K of SPEC §1: min(200, ⌈T/5⌉). */
+/** The default K (docs/definitions.md §Alignment): min(200, ⌈T/5⌉). */
 export function defaultWindow(steps: number): number {
   return Math.max(1, Math.min(200, Math.ceil(steps / 5)));
 }
@@ -100,7 +100,7 @@ export function balance(gMean: ArrayLike<number>, W: ArrayLike<number>, gamma: n
   return Math.sqrt(dd) / (Math.sqrt(gg) + Math.sqrt(ww));
 }
 
-/** The collapse rule's thresholds (SPEC §1 decision). */
+/** The collapse rule's thresholds (docs/definitions.md §Collapse, a decision). */
 export interface CollapseRule {
   /** Collapsed needs ‖W_final‖ < normRatio × ‖W_initial‖ (0.2) ... */
   readonly normRatio: number;

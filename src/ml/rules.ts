@@ -1,5 +1,5 @@
 /**
- * The learning rules' parameter updates, in plain loops over Float32Arrays (SPEC §1, §3).
+ * The learning rules' parameter updates, in plain loops over Float32Arrays (docs/definitions.md §Training, §Learning rules).
  *
  * Convention: every rule first produces, per parameter, a descent direction G (the negated
  * learning signal: g = −G). SGD/Adam: G = ∂L/∂θ; DFA: the (clipped) DFA pseudo-gradient;
@@ -86,7 +86,7 @@ export function clipGlobalNorm(Gs: readonly Float32Array[], maxNorm: number): nu
   return total;
 }
 
-/** RandomNN's fixed constants (SPEC §3, Appendix B.3). */
+/** RandomNN's fixed constants (docs/definitions.md §Learning rules; the paper's Appendix B.3). */
 export interface RandomNNConfig {
   /** The norm the sign logic steers ‖W‖ towards (100). */
   readonly targetNorm: number;

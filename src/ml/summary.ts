@@ -1,6 +1,6 @@
 /**
  * What every training loop (SRE MLP, transformer, SCE) records about its weight matrices, and
- * the end-of-run assembly of metrics.json from it (SPEC §1): the last-K alignment means, the
+ * the end-of-run assembly of metrics.json from it (docs/definitions.md §Alignment, §Stationarity): the last-K alignment means, the
  * stationarity (drift, balance residual), the collapse rule on the reported layer, the trajectory.
  * The loops own their steps and losses; this module owns the bookkeeping they had in common.
  */

@@ -1,5 +1,5 @@
 /**
- * The SRE teacher (SPEC §2): an MLP of the student's architecture with its own random
+ * The SRE teacher (docs/definitions.md §Setups): an MLP of the student's architecture with its own random
  * parameters (PyTorch-style init from its own seed), inputs x ~ N(0, I), targets y = teacher(x)
  * (raw, not standardised). Plain float64 loops: the data do not depend on the compute backend.
  */

@@ -1,6 +1,6 @@
 /**
  * Trains one SRE MLP cell with one learning rule and measures its Hebbian alignment
- * (SPEC §1, §3). The loop: [noise] → step on a batch (G and, when needed, H) → measure →
+ * (docs/definitions.md §Alignment, §Learning rules). The loop: [noise] → step on a batch (G and, when needed, H) → measure →
  * rule update → record. Measurement happens only on the iterations that need it: the last K
  * (the convergence window) and every `trajectoryEvery`-th (the plotted trajectory).
  */
@@ -32,7 +32,7 @@ export const RULES = ['sgd', 'adam', 'dfa', 'randomnn'] as const;
 /** A learning rule of Table 1. */
 export type RuleName = (typeof RULES)[number];
 
-/** Where the noise σ goes (SPEC §1 decision: persistent). */
+/** Where the noise σ goes (docs/definitions.md §Noise, a decision: persistent). */
 export type NoiseMode =
   /** θ ← θ + σξ at the start of every iteration; the noise stays in the weights. */
   | 'persistent'
@@ -53,7 +53,7 @@ export interface TrainConfig extends LoopConfig {
   readonly randomnn: RandomNNConfig & {
     readonly hidden: readonly number[];
     readonly outputs: number;
-    /** Drive biases with their own W* too (SPEC: every parameter); false: biases get g = 0 (decay only). */
+    /** Drive biases with their own W* too (docs/definitions.md §Learning rules: every parameter); false: biases get g = 0 (decay only). */
     readonly driveBiases: boolean;
   };
   /** The weight matrix Table 1 reports ('W2'; 'W1' for DFA). */

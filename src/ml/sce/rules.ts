@@ -5,7 +5,7 @@
  */
 
 /**
- * θ ← θ − η(G + γθ + λ₁ sign θ) (coupled L2 as SPEC §1, L1 the subgradient of λ₁‖θ‖₁).
+ * θ ← θ − η(G + γθ + λ₁ sign θ) (coupled L2 as in docs/definitions.md §Training, L1 the subgradient of λ₁‖θ‖₁).
  * Returns ‖θ‖² after the update (NaN/Inf when it diverged).
  */
 export function sgdDecayUpdate(theta: Float32Array, G: Float32Array, lr: number, l2: number, l1: number): number {

@@ -1,6 +1,6 @@
 /**
  * Trains one SCE cell (CIFAR-10 MLP, softmax cross-entropy) and measures its Hebbian alignment
- * with the SRE cells' metrics (SPEC §1): per layer cos(g, H) over the last K iterations, the full
+ * with the SRE cells' metrics (docs/definitions.md §Alignment): per layer cos(g, H) over the last K iterations, the full
  * update's alignment, stationarity, collapse. The loop: batch → step (G; H on measured
  * iterations) → measure → update (SGD, or a Hebbian rule) → record.
  */

@@ -1,5 +1,5 @@
 /**
- * The SRE transformer (SPEC §2): its config, its parameters as named Float32Arrays, their
+ * The SRE transformer (docs/definitions.md §Setups): its config, its parameters as named Float32Arrays, their
  * initialisation and their JSON form. No tfjs here; the compute lives in step.ts (fast),
  * twin.ts (plain tfjs) and ref64.ts (float64 loops).
  *
@@ -35,7 +35,7 @@ export interface TransformerConfig {
   readonly head: readonly number[];
 }
 
-/** SPEC §2's transformer. */
+/** The transformer of docs/definitions.md §Setups. */
 export const SRE_TRANSFORMER: TransformerConfig = { vocab: 16, seqLen: 32, dModel: 32, heads: 4, dFF: 32, layers: 2, head: [32, 128, 128, 32] };
 
 /** What a parameter is (decides its init and whether alignment is measured on it). */
@@ -110,7 +110,7 @@ export function numel(shape: readonly number[]): number {
   return shape.reduce((a, b) => a * b, 1);
 }
 
-/** Initialisation choices (SPEC §1: PyTorch-style; the embedding scale is ours, a param). */
+/** Initialisation choices (docs/definitions.md §Training: PyTorch-style; the embedding scale is ours, a param). */
 export interface InitOptions {
   /** Multiplies the uniform(±1/√fan_in) bound of every linear weight and bias (1 = PyTorch). */
   readonly scale: number;
@@ -120,7 +120,7 @@ export interface InitOptions {
 
 /**
  * Draws the parameters from `rng`: embeddings N(0, embedStd²); every linear layer's weight and
- * bias uniform(±scale/√fan_in) (SPEC §1's rule, applied to the attention projections too); LayerNorm
+ * bias uniform(±scale/√fan_in) (docs/definitions.md §Training's rule, applied to the attention projections too); LayerNorm
  * gain 1, bias 0. The head is drawn by mlp.ts's `initMlp` (the SRE MLP's init) after the encoder.
  */
 export function initTransformer(c: TransformerConfig, rng: Rng, opt: InitOptions): TransformerParams {

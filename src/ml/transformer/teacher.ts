@@ -1,8 +1,8 @@
 /**
- * The SRE transformer teacher (SPEC §2): the student's architecture with its own random
+ * The SRE transformer teacher (docs/definitions.md §Setups): the student's architecture with its own random
  * parameters (stream 'teacher' of its seed), token sequences uniform over the vocabulary
  * (streams 'x-train', 'x-val'), targets = teacher(tokens) in float64 loops (ref64.ts), so the
- * data do not depend on the compute backend. SPEC decision `standardize_targets`: each output is
+ * data do not depend on the compute backend. the decision `standardize_targets` (docs/definitions.md §Setups): each output is
  * shifted and scaled to zero mean and unit variance over the training set (the same affine map
  * is applied to the validation targets); mean-pooling over 32 random tokens otherwise leaves the
  * raw outputs almost constant.
@@ -18,7 +18,7 @@ export interface TransformerTeacherConfig {
   readonly nTrain: number;
   readonly nVal: number;
   readonly init: InitOptions;
-  /** Standardise each output over the training set (SPEC §2 decision: true). */
+  /** Standardise each output over the training set (docs/definitions.md §Setups; the paper's raw targets: false). */
   readonly standardize: boolean;
 }
 

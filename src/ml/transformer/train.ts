@@ -1,6 +1,6 @@
 /**
  * Trains one SRE transformer cell with one learning rule and measures the Hebbian alignment of
- * every weight matrix (SPEC §1-3). The same loop as the MLP's (src/ml/train.ts): [noise] → step
+ * every weight matrix (docs/definitions.md §Alignment to §Learning rules). The same loop as the MLP's (src/ml/train.ts): [noise] → step
  * (G and, on measured iterations, H) → measure → rule update → record, with the rules, cosines,
  * stationarity and collapse rule imported from src/ml. Metrics follow src/metrics.ts with
  * model 'transformer'; matrices are named 'emb', 'pos', 'enc1.qkv', ..., 'W1', 'W2', 'W3'.
