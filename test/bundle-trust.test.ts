@@ -95,7 +95,7 @@ describe('bundles and the trust they need', () => {
     expect((await c.hebb(['gc'])).code).toBe(0);
     c.clearRuns();
     expect((await c.hebb(['repro'])).stderr).toMatch(/0 ran, 7 cached/);
-  });
+  }, 600_000);
 
   it("item 10: a bundle whose profile is '..' or '.', or a cell name that is a path, is refused; nothing is written", async () => {
     const members = await membersOf(a.path('results.tar.gz'));
@@ -120,5 +120,5 @@ describe('bundles and the trust they need', () => {
       expect(existsSync(c.path('artifacts', 'sum.json')), name).toBe(false);
       expect((await c.hebb(['gc'])).code, name).toBe(0);
     }
-  });
+  }, 600_000);
 });

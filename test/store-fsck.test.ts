@@ -74,7 +74,7 @@ describe('hebb fsck', () => {
     expect(JSON.parse(rig.read('reports/full/sum.json'))).toEqual({ total: 180, n: 6 });
     expect(readdirSync(art('quarantine')).length).toBeGreaterThanOrEqual(3);
     expect((await rig.hebb(['fsck'])).code).toBe(0);
-  });
+  }, 600_000);
 
   it('bundle export hashes what it packs: an object changed in place (mtime kept) is refused, not packed under its name', async () => {
     expect((await rig.hebb(['repro', '-j', '2'])).code).toBe(0);

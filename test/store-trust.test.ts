@@ -69,7 +69,7 @@ describe('the store at its trust boundaries', () => {
     const again = await rig.hebb(['repro']);
     expect(again.code, again.stderr).toBe(0);
     expect(JSON.parse(rig.read('reports/full/sum.json'))).toEqual({ last: 180, n: 6 });
-  });
+  }, 600_000);
 
   it('item 1: a stage that writes into its inputs fails, the damaged object is quarantined and rebuilt', async () => {
     expect((await rig.hebb(['repro', '-j', '2'])).code).toBe(0);
@@ -126,7 +126,7 @@ describe('the store at its trust boundaries', () => {
       other.dispose();
       rmSync(shared, { recursive: true, force: true });
     }
-  });
+  }, 600_000);
 
   it('item 3: an object changed in place with its mtime kept is re-hashed, not served', async () => {
     expect((await rig.hebb(['repro', '-j', '2'])).code).toBe(0);
@@ -191,7 +191,7 @@ describe('the store at its trust boundaries', () => {
     // The bad files were kept for inspection, out of the way.
     expect(readdirSync(art('quarantine')).some((f) => f.startsWith('record-'))).toBe(true);
     expect(readdirSync(art('quarantine')).some((f) => f.startsWith('spec-'))).toBe(true);
-  });
+  }, 600_000);
 
   it('item 10: run-cell refuses a key that is not 64 hex digits (no path is built from it)', async () => {
     expect((await rig.hebb(['repro'])).code).toBe(0);
@@ -224,5 +224,5 @@ describe('the store at its trust boundaries', () => {
     const r = await rig.hebb(['repro', '-j', '2']);
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(rig.read('reports/full/sum.json'))).toEqual({ changed: 180, n: 6 });
-  });
+  }, 600_000);
 });
