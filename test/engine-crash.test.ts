@@ -78,6 +78,30 @@ describe('crashes and concurrency', () => {
     expect(rig.runs()).toHaveLength(7 - finished);
   });
 
+  it('Ctrl-C stops a cell stuck in a synchronous loop too: its worker is killed, not orphaned', async () => {
+    // A stage that never yields (like a training loop) cannot run the worker's SIGTERM handler.
+    rig.edit('stages/gen.ts', "appendFileSync(join(process.cwd(), 'runs.log'), `${ctx.cell}\\n`);", "appendFileSync(join(process.cwd(), 'runs.log'), `${ctx.cell}\\n`); writeFileSync(join(process.cwd(), `pid-${process.pid}`), ''); for (const end = Date.now() + 120_000; Date.now() < end; );");
+    const child = rig.spawn(['repro', '-j', '2', '--plain']);
+    const out = collect(child);
+    await waitFor(() => readdirSync(rig.dir).filter((f) => f.startsWith('pid-')).length >= 2);
+    const started = Date.now();
+    child.kill('SIGINT');
+    const r = await out;
+    expect(r.code).toBe(130);
+    expect(Date.now() - started).toBeLessThan(30_000);
+    const alive = (pid: number): boolean => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    const pids = readdirSync(rig.dir).filter((f) => f.startsWith('pid-')).map((f) => Number(f.slice(4)));
+    await waitFor(() => pids.every((p) => !alive(p)));
+    expect(pids.filter(alive)).toEqual([]);
+  });
+
   it('two concurrent repros on one store run each cell once', async () => {
     const a = collect(rig.spawn(['repro', '-j', '2', '--plain']));
     const b = collect(rig.spawn(['repro', '-j', '2', '--plain']));

@@ -40,6 +40,9 @@ export interface LocalOptions {
   readonly env?: NodeJS.ProcessEnv;
 }
 
+/** How long `close` lets a busy worker exit on SIGTERM before it is killed. */
+const CLOSE_GRACE_MS = 2000;
+
 /** Runs cells in up to `jobs` worker processes on this machine. */
 export class LocalExecutor implements Executor {
   readonly capacity: number;
@@ -70,11 +73,20 @@ export class LocalExecutor implements Executor {
   async close(): Promise<void> {
     this.closed = true;
     const exits = [...this.all].map((w) => new Promise<void>((r) => (w.proc.exitCode !== null || w.proc.signalCode !== null ? r() : w.proc.once('exit', () => r()))));
+    const busy: Worker[] = [];
     for (const w of this.all) {
-      if (w.busy) w.proc.kill('SIGTERM');
-      else if (w.proc.connected) w.proc.disconnect();
+      if (w.busy) {
+        w.proc.kill('SIGTERM');
+        busy.push(w);
+      } else if (w.proc.connected) w.proc.disconnect();
     }
+    // A stage in a synchronous loop (every training step) never runs the worker's SIGTERM
+    // handler: after a short grace, SIGKILL, so Ctrl-C stops running cells instead of orphaning them.
+    const grace = setTimeout(() => {
+      for (const w of busy) if (w.proc.exitCode === null && w.proc.signalCode === null) w.proc.kill('SIGKILL');
+    }, CLOSE_GRACE_MS);
     await Promise.all(exits);
+    clearTimeout(grace);
   }
 
   private spawn(): Worker {
