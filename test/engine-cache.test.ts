@@ -143,15 +143,15 @@ describe('caching and invalidation (real CLI on a toy project)', () => {
     expect(strict.code).toBe(0);
     expect(rig.runs()).not.toContain('gen@b-s2');
     expect(rig.runs()).not.toContain('sum');
-    expect(strict.stderr).toMatch(/skipped sum \(upstream gen@b-s2 left out by --without\)/);
-    expect(strict.stderr).toMatch(/5 ran, 0 cached, 0 failed, 0 skipped, 2 left out \(--without\)/);
+    expect(strict.stderr).toMatch(/leaving out 2 cells \(--without gen@b-s2, and what needs them\): gen ×1, sum ×1/);
+    expect(strict.stderr).toMatch(/5 cells: 5 ran, 0 cached, 0 failed, 0 skipped, 2 left out \(--without\)/);
     // An optional dep: sum runs on what is there, and the run is a success.
     rig.edit('pipeline.yaml', 'values: gen@*', 'values: gen@*?');
     rig.clearRuns();
     const partial = await rig.hebb(['repro', '-j', '2', '--without', 'gen@b-s2']);
     expect(partial.code).toBe(0);
     expect(rig.runs()).toEqual(['sum']);
-    expect(partial.stderr).toMatch(/0 skipped, 1 left out/);
+    expect(partial.stderr).toMatch(/6 cells: 1 ran, 5 cached, 0 failed, 0 skipped, 1 left out/);
     // status plans the same way: with the same --without, everything is up to date; without it, sum is stale.
     const st = await rig.hebb(['status', '--without', 'gen@b-s2']);
     expect(st.stdout).toMatch(/profile full: 6 cells, 6 up to date, 0 to run/);

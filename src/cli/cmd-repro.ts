@@ -4,7 +4,7 @@ import type { Cell } from '../pipeline/expand.ts';
 import { checkPublishTargets, replacePublished } from './publish-guard.ts';
 import { importStage } from '../pipeline/stage-modules.ts';
 import { buildProvenance } from './provenance.ts';
-import { runCells, statusOf, type RunResult, type StatusEntry } from '../engine/run.ts';
+import { leftOutClosure, runCells, statusOf, type RunResult, type StatusEntry } from '../engine/run.ts';
 import { confirm, describePlan, fmtDuration, planRepro, shouldConfirm, storeHistory, type ReproPlan } from './repro-plan.ts';
 import { LocalExecutor } from '../exec/local.ts';
 import type { Executor } from '../exec/executor.ts';
@@ -49,7 +49,13 @@ export async function repro(o: CliOptions, targets: readonly string[]): Promise<
   }
   // The plan and its estimate first; a long run on a terminal asks before it starts.
   const plan = await printPlan(o, p, planned, entries, jobs);
-  if (leftOut.size) process.stderr.write(`hebb: leaving out ${leftOut.size} cells (--without ${(o.without as string[]).join(' ')}); cells that need them through an optional dep run without them\n`);
+  if (leftOut.size) {
+    const all = leftOutClosure(cells, leftOut);
+    const byStage = new Map<string, number>();
+    for (const c of cells) if (all.has(c.name)) byStage.set(c.stage, (byStage.get(c.stage) ?? 0) + 1);
+    const stages = [...byStage].map(([s, n]) => `${s} ×${n}`);
+    process.stderr.write(`hebb: leaving out ${all.size} cells (--without ${(o.without as string[]).join(' ')}, and what needs them): ${stages.slice(0, 8).join(', ')}${stages.length > 8 ? `, … ${stages.length - 8} more stages` : ''}; optional dependents run without them\n`);
+  }
   if (shouldConfirm({ wallMs: plan.wallMs, yes: Boolean(o.yes), stdinTTY: Boolean(process.stdin.isTTY), stdoutTTY: Boolean(process.stdout.isTTY), env: process.env })) {
     if (!(await confirm(`hebb: start ${plan.toRun} cells, about ${fmtDuration(plan.wallMs)} at -j ${jobs}? [y/N] `))) {
       process.stderr.write(`hebb: not started (--yes or HEBB_YES=1 skips this question)\n`);

@@ -21,7 +21,7 @@ function lineFor(e: EngineEvent, finished: number, total: number): string | unde
     case 'failed':
       return `${n} FAILED  ${e.cell}: ${e.message.split('\n').slice(0, 12).join('\n          ')}${e.log ? `\n          log: ${e.log}` : ''}`;
     case 'skipped':
-      return `${n} skipped ${e.cell} (upstream ${e.because} ${e.leftOut ? 'left out by --without' : 'failed'})`;
+      return `${n} skipped ${e.cell} (upstream ${e.because} failed)`;
     case 'corrupt':
       return `          corrupt ${e.cell}: ${e.message}`;
     case 'waiting':

@@ -14,8 +14,8 @@ export type EngineEvent =
   | { readonly type: 'done'; readonly cell: string; readonly key: string; readonly durationMs: number; readonly reused: boolean; readonly dropped?: readonly string[] }
   /** A cell failed; `log` is the path of its log, when there is one. */
   | { readonly type: 'failed'; readonly cell: string; readonly key: string; readonly message: string; readonly log?: string }
-  /** A cell did not run because an upstream cell failed (or was left out of the run: `leftOut`). */
-  | { readonly type: 'skipped'; readonly cell: string; readonly because: string; readonly leftOut?: boolean }
+  /** A cell did not run because an upstream cell failed. */
+  | { readonly type: 'skipped'; readonly cell: string; readonly because: string }
   /** A cell waits for another process that holds its lock (`message` says who, and since when). */
   | { readonly type: 'waiting'; readonly cell: string; readonly message: string }
   /** A stored object was bad; the cell that made it runs again. */

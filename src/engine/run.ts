@@ -50,9 +50,8 @@ export async function runCells(cells: readonly Cell[], planner: Planner, store: 
   let reused = 0;
   let stop = false;
   let stopped = 0;
-  const left = new Set(cells.filter((c) => opts.leftOut?.has(c.name)).map((c) => c.name));
-  const leftAtStart = left.size;
-  emit({ type: 'plan', total: cells.length - leftAtStart });
+  const left = leftOutClosure(cells, opts.leftOut);
+  emit({ type: 'plan', total: cells.length - left.size });
 
   const pending = new Set(cells.map((c) => c.name).filter((n) => !left.has(n)));
   const isGone = (u: string): boolean => failed.has(u) || skipped.has(u) || left.has(u);
@@ -68,10 +67,8 @@ export async function runCells(cells: readonly Cell[], planner: Planner, store: 
       const bad = blockedBy(cell);
       if (bad) {
         pending.delete(name);
-        // A cell that needs a left-out cell is left out with it: nothing failed.
-        if (left.has(bad)) left.add(name);
-        else skipped.add(name);
-        emit({ type: 'skipped', cell: name, because: bad, ...(left.has(bad) ? { leftOut: true } : {}) });
+        skipped.add(name);
+        emit({ type: 'skipped', cell: name, because: bad });
         progressed = true;
         continue;
       }
@@ -130,7 +127,7 @@ export async function runCells(cells: readonly Cell[], planner: Planner, store: 
   planner.save();
   const aborted = opts.signal?.aborted === true;
   const summary: RunSummary = {
-    total: cells.length - leftAtStart,
+    total: cells.length - left.size,
     cached,
     shared: fromShared,
     ran,
@@ -143,6 +140,27 @@ export async function runCells(cells: readonly Cell[], planner: Planner, store: 
   };
   emit({ type: 'finish', summary });
   return { summary, done: new Map([...done].map(([k, v]) => [k, v.record])), cached: cachedCells };
+}
+
+/**
+ * The cells a run leaves out: those named (`--without`) and, transitively, every cell that needs
+ * one of them through a required dep (it cannot run, and nothing failed). Optional deps do not
+ * propagate: their cells run without the left-out input.
+ */
+export function leftOutClosure(cells: readonly Cell[], named: ReadonlySet<string> | undefined): Set<string> {
+  const left = new Set(cells.filter((c) => named?.has(c.name)).map((c) => c.name));
+  if (left.size === 0) return left;
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const c of cells) {
+      if (left.has(c.name)) continue;
+      if (c.deps.some((d) => !d.optional && d.cells.some((u) => left.has(u)))) {
+        left.add(c.name);
+        changed = true;
+      }
+    }
+  }
+  return left;
 }
 
 /** One line of `status` / `--dry-run`. */
