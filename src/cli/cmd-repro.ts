@@ -32,7 +32,8 @@ export async function repro(o: CliOptions, targets: readonly string[]): Promise<
     return 2;
   }
   const leftOut = without.value;
-  const planned = leftOut.size ? cells.filter((c) => !leftOut.has(c.name)) : cells;
+  const allLeft = leftOutClosure(cells, leftOut);
+  const planned = allLeft.size ? cells.filter((c) => !allLeft.has(c.name)) : cells;
   // A publish target that could delete the project, the store or code is refused before anything runs.
   const unsafe = checkPublishTargets(p.pipeline, p.store.dir, cells);
   if (unsafe.length > 0) return reportDiagnostics(unsafe);
@@ -50,11 +51,10 @@ export async function repro(o: CliOptions, targets: readonly string[]): Promise<
   // The plan and its estimate first; a long run on a terminal asks before it starts.
   const plan = await printPlan(o, p, planned, entries, jobs);
   if (leftOut.size) {
-    const all = leftOutClosure(cells, leftOut);
     const byStage = new Map<string, number>();
-    for (const c of cells) if (all.has(c.name)) byStage.set(c.stage, (byStage.get(c.stage) ?? 0) + 1);
+    for (const c of cells) if (allLeft.has(c.name)) byStage.set(c.stage, (byStage.get(c.stage) ?? 0) + 1);
     const stages = [...byStage].map(([s, n]) => `${s} ×${n}`);
-    process.stderr.write(`hebb: leaving out ${all.size} cells (--without ${(o.without as string[]).join(' ')}, and what needs them): ${stages.slice(0, 8).join(', ')}${stages.length > 8 ? `, … ${stages.length - 8} more stages` : ''}; optional dependents run without them\n`);
+    process.stderr.write(`hebb: leaving out ${allLeft.size} cells (--without ${(o.without as string[]).join(' ')}, and what needs them): ${stages.slice(0, 8).join(', ')}${stages.length > 8 ? `, … ${stages.length - 8} more stages` : ''}; optional dependents run without them\n`);
   }
   if (shouldConfirm({ wallMs: plan.wallMs, yes: Boolean(o.yes), stdinTTY: Boolean(process.stdin.isTTY), stdoutTTY: Boolean(process.stdout.isTTY), env: process.env })) {
     if (!(await confirm(`hebb: start ${plan.toRun} cells, about ${fmtDuration(plan.wallMs)} at -j ${jobs}? [y/N] `))) {
