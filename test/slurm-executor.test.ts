@@ -13,6 +13,21 @@ import { slurmSettings, type SlurmSettings } from '../src/exec/slurm-options.ts'
 import type { CommandOutput } from '../src/exec/slurm-commands.ts';
 import { Store, treeDigest, type RunRecord } from '../src/store/store.ts';
 import type { LoadedPipeline } from '../src/pipeline/load.ts';
+import { canonicalJson, sha256 } from '../src/util/hash.ts';
+
+/**
+ * Tests name cells by short names ('k1', 'flaky'); the store only takes a record whose key is the
+ * SHA-256 of its fingerprint, so each name's key is that of the fingerprint { test: name }, and the
+ * fake cluster maps keys back to names.
+ */
+const names = new Map<string, string>();
+const fingerprintOf = (name: string): Record<string, unknown> => ({ test: name });
+const K = (name: string): string => {
+  const key = sha256(canonicalJson(fingerprintOf(name)));
+  names.set(key, name);
+  return key;
+};
+const nameOf = (key: string): string => names.get(key) ?? key;
 
 /** What a fake task does when it runs: succeed (write a record) or fail with a log. */
 type Outcome = { ok: true } | { ok: false; state?: string; log: string };
@@ -52,7 +67,7 @@ class FakeSlurm {
 
   private sbatch(args: readonly string[]): CommandOutput {
     const script = args[args.length - 1]!;
-    const keys = readFileSync(script.replace(/\.sh$/, '.keys'), 'utf8').split('\n').filter(Boolean);
+    const keys = readFileSync(script.replace(/\.sh$/, '.keys'), 'utf8').split('\n').filter(Boolean).map(nameOf);
     const id = String(this.next++);
     this.jobs.set(id, { id, keys, args: [...args], ticks: keys.map(() => this.ticks), states: keys.map(() => 'PENDING') });
     return { code: 0, stdout: `${id}\n`, stderr: '' };
@@ -127,7 +142,7 @@ class FakeSlurm {
 
 function fakeRecord(key: string): RunRecord {
   const now = new Date().toISOString();
-  return { schema: 1, key, cell: `c-${key}`, stage: 'gen', profile: 'p', fingerprint: {}, outputs: [], tree: treeDigest([]), startedAt: now, finishedAt: now, durationMs: 1, host: 'node1', pid: 1 };
+  return { schema: 1, key: K(key), cell: `c-${key}`, stage: 'gen', profile: 'p', fingerprint: fingerprintOf(key), outputs: [], tree: treeDigest([]), startedAt: now, finishedAt: now, durationMs: 1, host: 'node1', pid: 1 };
 }
 
 const SETTINGS: SlurmSettings = { sbatchArgs: [], maxArray: 1000, retries: 0, pollMs: 5, batchWindowMs: 30 };
@@ -139,7 +154,7 @@ describe('SlurmExecutor with a fake cluster', () => {
   let events: SlurmEvent[];
   const make = (settings: Partial<SlurmSettings> = {}): SlurmExecutor =>
     new SlurmExecutor({ artifacts: dir, workdir: '/project', settings: { ...SETTINGS, ...settings }, runner: fake.runner, onEvent: (e) => events.push(e), cancelWaitMs: 2000 });
-  const job = (key: string, cell = `gen@${key}`) => ({ key, cell });
+  const job = (key: string, cell = `gen@${key}`) => ({ key: K(key), cell });
 
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'hebb-slurm-fake-'));
@@ -155,7 +170,7 @@ describe('SlurmExecutor with a fake cluster', () => {
     const results = await Promise.all(['k1', 'k2', 'k3'].map((k) => ex.run(job(k))));
     await ex.close();
     expect(results.map((r) => r.ok)).toEqual([true, true, true]);
-    expect(results.map((r) => (r.ok ? r.value.record.key : ''))).toEqual(['k1', 'k2', 'k3']);
+    expect(results.map((r) => (r.ok ? nameOf(r.value.record.key) : ''))).toEqual(['k1', 'k2', 'k3']);
     const jobs = fake.sbatchCalls();
     expect(jobs).toHaveLength(1);
     const args = jobs[0]!.args;
@@ -280,6 +295,14 @@ describe('SlurmExecutor with a fake cluster', () => {
     // After close, nothing new is accepted, and close is idempotent.
     expect((await ex.run(job('e'))).ok).toBe(false);
     await ex.close();
+  });
+
+  it('fails a malformed key at once instead of watching forever for a record the store cannot hold', async () => {
+    const ex = make();
+    const r = await ex.run({ key: 'k1', cell: 'gen@k1' });
+    await ex.close();
+    expect(!r.ok && r.error.message).toMatch(/not a cell key/);
+    expect(fake.sbatchCalls()).toHaveLength(0);
   });
 
   it('reports sbatch errors as cell failures', async () => {

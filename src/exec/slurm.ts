@@ -10,6 +10,7 @@
  * `close()` scancels what this executor submitted and waits for the tasks to end, so a second run
  * finds a consistent store (run-cell writes its record last) and reuses what finished.
  */
+import { isHex64 } from '../store/schemas.ts';
 import { hebbBin } from '../util/ts-loader.ts';
 import { mkdirSync, openSync, readSync, closeSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -93,6 +94,8 @@ export class SlurmExecutor implements Executor {
 
   run(job: CellJob): Promise<Result<CellSuccess, CellFailure>> {
     if (this.closing) return Promise.resolve(err(CANCELLED));
+    // The store never holds a record under a malformed key: watching for one would never end.
+    if (!isHex64(job.key)) return Promise.resolve(err({ reason: 'stage-error', message: `not a cell key (64 lower-case hex digits): ${JSON.stringify(job.key).slice(0, 80)}` }));
     return new Promise((resolve) => this.enqueue({ job, attempt: 0, resolve }));
   }
 
