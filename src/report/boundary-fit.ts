@@ -13,7 +13,7 @@
  * fit with b fixed at 2 (the paper's γ* ∝ σ² read literally) is reported beside the free one.
  * σ = 0 takes part (σ^b = 0 there: it pins γ₀).
  */
-import { tQuantile } from './stats.ts';
+import { mulberry32, tQuantile } from './stats.ts';
 
 /** One boundary point. */
 export interface BoundaryPoint {
@@ -140,18 +140,6 @@ function r2Log(pts: readonly BoundaryPoint[], gamma0: number, c: number, b: numb
   return ssTot > 0 ? 1 - ssRes / ssTot : NaN;
 }
 
-/** A small seeded PRNG (mulberry32) for the bootstrap: the same points give the same intervals. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** The q-quantile of sorted values (linear interpolation). */
 function quantileSorted(xs: readonly number[], q: number): number {
   const h = (xs.length - 1) * q;
@@ -161,7 +149,7 @@ function quantileSorted(xs: readonly number[], q: number): number {
 
 /** Case-resampling bootstrap of (γ₀, c, b): percentile intervals at `level`. */
 function bootstrapFit(pts: readonly BoundaryPoint[], lo: number, hi: number, level: number, resamples: number): BoundaryFit['bootstrap'] {
-  const rand = mulberry32(0x5eed);
+  const rand = mulberry32(0x5eed); // seeded: the same points give the same intervals
   const g0s: number[] = [];
   const cs: number[] = [];
   const bs: number[] = [];

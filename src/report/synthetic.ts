@@ -5,18 +5,10 @@
  */
 import type { CellMetrics, CellStatus } from '../metrics.ts';
 import type { CellRecord } from './cells.ts';
+import { mulberry32 } from './stats.ts';
 
-/** mulberry32: a small seeded generator. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A small seeded generator (mulberry32, shared with the bootstrap in boundary-fit.ts). */
+export const rng = mulberry32;
 
 /** A standard normal draw from a uniform generator (Box–Muller). */
 export function normal(u: () => number): number {
