@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import type { Cell } from '../pipeline/expand.ts';
 import { checkPublishTargets, replacePublished } from './publish-guard.ts';
 import { importStage } from '../pipeline/stage-modules.ts';
-import { buildProvenance } from './provenance.ts';
+import { buildProvenance, gitOf } from './provenance.ts';
 import { leftOutClosure, runCells, statusOf, type RunResult, type StatusEntry } from '../engine/run.ts';
 import { confirm, describePlan, fmtDuration, planRepro, shouldConfirm, storeHistory, type ReproPlan } from './repro-plan.ts';
 import { LocalExecutor } from '../exec/local.ts';
@@ -79,9 +79,10 @@ export async function repro(o: CliOptions, targets: readonly string[]): Promise<
   const display = makeDisplay(process.stderr, { verbose: Boolean(o.verbose), forcePlain: Boolean(o.plain) });
   try {
     const startedAt = new Date();
+    const git = gitOf(p.pipeline.root);
     const result = await runCells(cells, p.planner(), p.store, executor, display, { keepGoing: o.keepGoing !== false, signal: abort.signal, leftOut });
     const { summary } = result;
-    await publish(p, cells, result, startedAt);
+    await publish(p, cells, result, startedAt, git);
     if (interrupted) return 130;
     return summary.failed.length > 0 || summary.skipped > 0 ? 1 : 0;
   } finally {
@@ -112,7 +113,7 @@ const QUICK_PROFILE = 'smoke';
  * Copies the outputs of done cells that declare `publish:` to their place in the project, then
  * lets the stage add what only this run knows (its `publish` hook, given the run's provenance).
  */
-async function publish(p: Project, cells: readonly Cell[], result: RunResult, startedAt: Date): Promise<void> {
+async function publish(p: Project, cells: readonly Cell[], result: RunResult, startedAt: Date, git: ReturnType<typeof gitOf>): Promise<void> {
   for (const cell of cells) {
     const record = result.done.get(cell.name);
     if (!cell.publish || !record) continue;
@@ -126,7 +127,7 @@ async function publish(p: Project, cells: readonly Cell[], result: RunResult, st
     const stage = await importStage(p.pipeline.root, cell.module);
     if (stage.publish) {
       try {
-        await stage.publish({ dir: target, cell: cell.name, provenance: buildProvenance(p.pipeline.root, p.profile, cells, result, startedAt) });
+        await stage.publish({ dir: target, cell: cell.name, provenance: buildProvenance(p.pipeline.root, p.profile, cells, result, startedAt, git) });
       } catch (e) {
         process.stderr.write(`hebb: publishing ${cell.name}: ${e instanceof Error ? e.message : String(e)}\n`);
       }

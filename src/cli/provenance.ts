@@ -10,7 +10,7 @@ import type { RunProvenance } from '../stage-api.ts';
 const KEY_PACKAGES = ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu', 'vega', 'vega-lite', 'typescript', 'zod', 'yaml'];
 
 /** Provenance of a run over `cells` in the project at `root`. */
-export function buildProvenance(root: string, profile: string, cells: readonly Cell[], result: RunResult, startedAt: Date): RunProvenance {
+export function buildProvenance(root: string, profile: string, cells: readonly Cell[], result: RunResult, startedAt: Date, git = gitOf(root)): RunProvenance {
   const finishedAt = new Date();
   const versions: Record<string, string> = { node: process.versions.node };
   try {
@@ -42,7 +42,7 @@ export function buildProvenance(root: string, profile: string, cells: readonly C
     schema: 1,
     profile,
     command: ['hebb', ...process.argv.slice(2)].join(' '),
-    ...gitOf(root),
+    ...git,
     ...(backend ? { backend: at > 0 ? { name: backend.slice(0, at), version: backend.slice(at + 1) } : { name: backend } } : {}),
     versions,
     cells: { total: result.summary.total, cached: result.summary.cached, ran: result.summary.ran + result.summary.reused, failed: result.summary.failed.length },
@@ -54,7 +54,11 @@ export function buildProvenance(root: string, profile: string, cells: readonly C
   };
 }
 
-function gitOf(root: string): { git?: { commit: string; dirty: boolean } } {
+/**
+ * The commit and whether tracked files differ from it. Taken when the run starts: publishing
+ * rewrites a committed reference report (reports/paper), which must not make its own run look dirty.
+ */
+export function gitOf(root: string): { git?: { commit: string; dirty: boolean } } {
   try {
     const commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: root, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
     const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: root, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim() !== '';
