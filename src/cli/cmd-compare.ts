@@ -45,7 +45,7 @@ export async function compare(o: CliOptions, reference: string, current: string 
     const record = key ? p.store.readRecord(key) : undefined;
     const file = record ? p.store.outputPath(record, 'report-inputs.json') : undefined;
     if (!file) {
-      process.stderr.write(`hebb compare: this store has no report of profile ${p.profile} yet; run 'hebb repro --profile ${p.profile}' first, or name a second report directory\n`);
+      process.stderr.write(`hebb compare: the store ${p.store.dir} has no report of profile ${p.profile} yet; run 'hebb repro --profile ${p.profile}' first, point --artifacts at the store that has one, or name a second report directory\n`);
       return 2;
     }
     cur = loadReport(file);
