@@ -9,6 +9,7 @@
  * Everything is integer arithmetic on a seeded generator, so the bytes (and the archive's MD5, for
  * a given zlib) are the same on every machine.
  */
+import { mulberry32Uint } from '../util/prng.ts';
 import {
   CIFAR10_CLASSES, CIFAR10_DIR, CIFAR10_META_FILE, CIFAR10_RECORD_BYTES,
   CIFAR10_SIDE, CIFAR10_TEST_FILE, CIFAR10_TRAIN_FILES,
@@ -28,16 +29,7 @@ export interface SyntheticCifarOptions {
 }
 
 /** A 32-bit seeded generator (mulberry32): integers in [0, 2^32). No unseeded randomness. */
-export function seededUint32(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
-  };
-}
+export const seededUint32 = mulberry32Uint;
 
 /** An integer in [0, n) from a uint32 generator. */
 function below(next: () => number, n: number): number {

@@ -181,17 +181,13 @@ export async function statusOf(cells: readonly Cell[], planner: Planner, leftOut
   const done = new Map<string, { record: RunRecord; cell: Cell }>();
   const out: StatusEntry[] = [];
   const states = new Map<string, CellState>();
-  const left = new Set(leftOut);
+  const left = leftOutClosure(cells, leftOut);
   // Cells arrive in pipeline order; upstream stages may be declared later, so iterate to a fixpoint.
   const names = new Set(cells.map((c) => c.name));
   let remaining = cells.filter((c) => !left.has(c.name));
   while (remaining.length) {
     const next: Cell[] = [];
     for (const cell of remaining) {
-      if (cell.deps.some((d) => !d.optional && d.cells.some((u) => left.has(u)))) {
-        left.add(cell.name);
-        continue;
-      }
       const upstream = cell.deps.flatMap((d) => d.cells).filter((u) => !left.has(u));
       if (upstream.some((u) => !states.has(u) && names.has(u))) {
         next.push(cell);

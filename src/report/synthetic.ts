@@ -5,9 +5,9 @@
  */
 import type { CellMetrics, CellStatus } from '../metrics.ts';
 import type { CellRecord } from './cells.ts';
-import { mulberry32 } from './stats.ts';
+import { mulberry32 } from '../util/prng.ts';
 
-/** A small seeded generator (mulberry32, shared with the bootstrap in boundary-fit.ts). */
+/** A small seeded uniform generator (src/util/prng.ts). */
 export const rng = mulberry32;
 
 /** A standard normal draw from a uniform generator (Box–Muller). */
