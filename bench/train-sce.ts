@@ -28,7 +28,7 @@ export const benchmarks: Benchmark[] = [
       const images = new Uint8Array(n * IMAGE_DIM);
       for (let i = 0; i < images.length; i++) images[i] = rng.nextU32() & 255;
       const labels = Uint8Array.from({ length: n }, (_, i) => i % C);
-      const set = { images, labels, n };
+      const set = { images, labels, n, dim: IMAGE_DIM };
       const lut = standardiseTable([125.3, 123.0, 113.9], [63.0, 62.1, 66.7]);
       const x = new Float32Array(B * IMAGE_DIM);
       const y = new Float32Array(B * C);
@@ -59,7 +59,7 @@ export const benchmarks: Benchmark[] = [
         steps, batch: B, dropLast: false, windowK: 80, trajectoryEvery: 40, measureEvery: 5, curveWindow: 80,
         evalN: 2000, trainEvalN: 2000, stationaryThreshold: 0.02, collapse: { normRatio: 0.2, lossRatio: 0.9 },
         reportedLayer: 'W2', snapshot: { layer: 'W2', size: 20 },
-      }, { train: set, test: { images: images.subarray(0, 2000 * IMAGE_DIM), labels: labels.subarray(0, 2000), n: 2000 }, lut, classes: C });
+      }, { train: set, test: { images: images.subarray(0, 2000 * IMAGE_DIM), labels: labels.subarray(0, 2000), n: 2000, dim: IMAGE_DIM }, lut, classes: C });
       const run = (performance.now() - t0) / 1000;
       const msRun = (run * 1000) / steps;
       return {

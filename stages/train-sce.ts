@@ -2,7 +2,8 @@
  * Stage: one SCE training cell (docs/definitions.md §Setups: CIFAR-10 MLP 3072 → 128 → 128 → 10, tanh, softmax
  * cross-entropy, batch 256, η = 0.01, 50 epochs) and every variant the SCE figures need, as
  * params: activation, hidden sizes, batch, η, L2 γ, L1, batch norm, init scale, and the Hebbian
- * rules of Fig. 4. Reads the `cifar10` stage's outputs from the `data` dep; writes metrics.json
+ * rules of Fig. 4. Reads the `cifar10` (or, as its stand-in, the `fashion-mnist`) stage's outputs
+ * from the `data` dep, which must be the `dataset` param's; writes metrics.json
  * (src/metrics.ts, model 'sce') and sce.json (curves, accuracy, the Fig. 2 snapshot; see
  * docs/sce.md). Defaults are the paper's SCE.
  */
@@ -13,6 +14,8 @@ import { defineStage, single } from '../src/stage-api.ts';
 /** The stage's parameters. */
 export const trainSceParams = z
   .object({
+    /** Which data stage the `data` dep is: the paper's CIFAR-10 (input 3072) or the Fashion-MNIST stand-in (784). */
+    dataset: z.enum(['cifar10', 'fashion-mnist']).default('cifar10'),
     /** 'sgd', or a Hebbian rule of Fig. 4 (the SGD gradient is still computed, to measure alignment). */
     rule: z.enum(['sgd', 'hebbian_normalized', 'oja']).default('sgd'),
     /** Hebbian rules: h_b is the pre-activation ('pre') or the post-activation ('post'). */
@@ -24,7 +27,7 @@ export const trainSceParams = z
     activation: z.enum(['tanh', 'relu', 'sigmoid', 'gelu']).default('tanh'),
     /** A free label for the architecture (a matrix axis in Fig. 3 right; figures group by it). */
     arch: z.string().nullish(),
-    /** Hidden layer widths (input 3072 and output 10 are fixed by the data). */
+    /** Hidden layer widths (the input, 3072 or 784, and the 10 outputs are fixed by the data). */
     hidden: z.array(z.number().int().positive()).min(1).default([128, 128]),
     /** Coupled L2 weight decay γ (biases and BN parameters included). */
     gamma: z.number().nonnegative().default(0),
@@ -67,7 +70,7 @@ export default defineStage({
   async run(ctx) {
     const { join } = await import('node:path');
     const { writeFile } = await import('node:fs/promises');
-    const { readCifarOutputs } = await import('../src/data/cifar-files.ts');
+    const { readImageDataset } = await import('../src/data/image-dataset.ts');
     const { initBackend } = await import('../src/ml/backend.ts');
     const { backendNameFromFact } = await import('../src/ml/backend-fact.ts');
     const { defaultWindow } = await import('../src/ml/alignment.ts');
@@ -75,21 +78,26 @@ export default defineStage({
     const { trainSce } = await import('../src/ml/sce/train.ts');
     const p = ctx.params;
     const dir = single(ctx.inputs.data, 'data').path;
-    const { meta, train, test } = await readCifarOutputs(dir);
+    const ds = await readImageDataset(dir);
+    if (ds.dataset !== p.dataset) {
+      throw new Error(`the data dep holds ${ds.dataset} but the cell's dataset param is '${p.dataset}': set dataset: ${ds.dataset} on the stage, or point its data dep at the ${p.dataset} stage`);
+    }
+    const { train, test } = ds;
+    const dim = ds.imageShape[0] * ds.imageShape[1] * ds.imageShape[2];
     const n = p.n_train ?? train.count;
     if (n > train.count) throw new Error(`n_train ${n} exceeds the ${train.count} training images`);
     const perEpoch = batchesPerEpoch(n, p.batch, p.drop_last);
     if (perEpoch < 1) throw new Error(`batch ${p.batch} is larger than the ${n} training images with drop_last`);
     const steps = trainingSteps(p, perEpoch);
     const { tf, info } = await initBackend(backendNameFromFact(ctx.env.backend));
-    const classes = meta.classes.length;
-    const trainSet = headOf({ images: train.images, labels: train.labels, n: train.count }, n);
+    const classes = ds.classes.length;
+    const trainSet = headOf({ images: train.images, labels: train.labels, n: train.count, dim }, n);
     const result = trainSce(
       tf,
       info,
       {
         ...loopConfig(p, steps, 100),
-        sizes: [3072, ...p.hidden, classes],
+        sizes: [dim, ...p.hidden, classes],
         activation: p.activation,
         rule: p.rule,
         hebbSignal: p.hebb_signal,
@@ -107,18 +115,18 @@ export default defineStage({
         reportedLayer: p.reported_layer,
         snapshot: p.snapshot_size > 0 ? { layer: p.snapshot_layer, size: p.snapshot_size } : null,
       },
-      { train: trainSet, test: { images: test.images, labels: test.labels, n: test.count }, lut: standardiseTable(meta.channel_mean, meta.channel_std), classes },
+      { train: trainSet, test: { images: test.images, labels: test.labels, n: test.count, dim }, lut: standardiseTable(ds.channelMean, ds.channelStd), classes },
       { log: (msg) => ctx.log(msg), progress: (d, t) => ctx.progress(d, t) },
     );
     const m = result.metrics;
-    const synthetic = meta.synthetic !== null;
+    const synthetic = ds.synthetic !== null;
     await writeFile(join(ctx.outDir, 'metrics.json'), JSON.stringify(m));
-    await writeFile(join(ctx.outDir, 'sce.json'), JSON.stringify({ ...result.extras, config: p, synthetic, note: meta.note }));
+    await writeFile(join(ctx.outDir, 'sce.json'), JSON.stringify({ ...result.extras, config: p, dataset: ds.dataset, synthetic, note: ds.note }));
     const rep = m.alignment[m.reportedLayer];
     ctx.log(
       `${m.rule} ${p.activation} [${p.hidden.join(',')}] γ=${p.gamma} λ1=${p.l1}${p.batch_norm ? ' BN' : ''} η=${p.lr} B=${p.batch} seed=${p.seed}: ${m.status}, ` +
         `${m.reportedLayer} alignment ${rep?.signal.toFixed(3)} (full ${rep?.full.toFixed(3)}), test acc ${m.loss.valAcc?.toFixed(3)}, ` +
-        `${m.steps} steps, ${result.msPerStep.toFixed(1)} ms/step on ${info.name}${synthetic ? ` — ${meta.note}` : ''}`,
+        `${m.steps} steps, ${result.msPerStep.toFixed(1)} ms/step on ${info.name}${ds.note ? ` — ${ds.note}` : ''}`,
     );
   },
 });

@@ -272,7 +272,7 @@ describe('measurements', () => {
     images[2048] = 3; // B plane
     const x = new Float32Array(3072);
     const yv = new Float32Array(10);
-    assembleBatch({ images, labels: Uint8Array.from([7]), n: 1 }, [0], lut, x, yv, 10);
+    assembleBatch({ images, labels: Uint8Array.from([7]), n: 1, dim: 3072 }, [0], lut, x, yv, 10);
     expect([x[0], x[1024], x[2048], x[1]]).toEqual([1, -2, 3, -10]);
     expect(yv[7]).toBe(1);
   });

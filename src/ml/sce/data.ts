@@ -1,29 +1,32 @@
 /**
- * CIFAR-10 as the SCE training loop reads it: the cifar10 stage's uint8 images kept as they are
- * (154 MB for the full training set, not 614 MB of float32), standardised per channel while a
- * batch is assembled, through a 256-entry lookup table per channel. Preprocessing is done once
- * (the tables) and stays out of the training step.
+ * The images as the SCE training loop reads them (CIFAR-10, or Fashion-MNIST as its stand-in):
+ * the data stage's uint8 images kept as they are (154 MB for CIFAR-10's training set, not 614 MB
+ * of float32), standardised per channel while a batch is assembled, through a 256-entry lookup
+ * table per channel. Preprocessing is done once (the tables) and stays out of the training step.
  */
 
-/** Images (uint8, [n, 3072], CHW) and labels of one split. */
+/** Images (uint8, [n, dim], channel-major) and labels of one split. */
 export interface ImageSet {
   readonly images: Uint8Array;
   readonly labels: Uint8Array;
   readonly n: number;
+  /** Pixels per image, C·H·W: 3072 for CIFAR-10, 784 for Fashion-MNIST. */
+  readonly dim: number;
 }
 
-/** Pixels per image and per channel plane (3 × 32 × 32). */
+/** Pixels per CIFAR-10 image (3 × 32 × 32). */
 export const IMAGE_DIM = 3072;
-const PLANE = 1024;
 
 /**
- * Per-channel lookup tables: lut[c·256 + v] = (v − mean[c]) / std[c] (float32). `mean`/`std` are
- * cifar10.json's channel_mean/channel_std (pixel units), computed over the training images.
+ * Per-channel lookup tables: lut[c·256 + v] = (v − mean[c]) / std[c] (float32), one table per
+ * channel (3 for CIFAR-10, 1 for Fashion-MNIST). `mean`/`std` are the data stage's
+ * channel_mean/channel_std (pixel units), computed over the training images.
  */
 export function standardiseTable(mean: readonly number[], std: readonly number[]): Float32Array {
-  if (mean.length !== 3 || std.length !== 3) throw new Error(`expected 3 channel means/stds, got ${mean.length}/${std.length}`);
-  const lut = new Float32Array(3 * 256);
-  for (let c = 0; c < 3; c++) {
+  if (mean.length < 1 || mean.length !== std.length) throw new Error(`expected one mean and one std per channel, got ${mean.length}/${std.length}`);
+  const channels = mean.length;
+  const lut = new Float32Array(channels * 256);
+  for (let c = 0; c < channels; c++) {
     const s = std[c]!;
     if (!(s > 0)) throw new Error(`channel ${c} has std ${s}; cannot standardise`);
     for (let v = 0; v < 256; v++) lut[c * 256 + v] = (v - mean[c]!) / s;
@@ -32,8 +35,9 @@ export function standardiseTable(mean: readonly number[], std: readonly number[]
 }
 
 /**
- * Writes the standardised rows `idx` of `set` into `x` ([idx.length, 3072] row-major) and their
- * one-hot labels into `y` ([idx.length, classes]); returns the number of rows written.
+ * Writes the standardised rows `idx` of `set` into `x` ([idx.length, dim] row-major) and their
+ * one-hot labels into `y` ([idx.length, classes]); returns the number of rows written. The
+ * number of channels is the table's (lut.length / 256); each channel is a plane of dim / C pixels.
  */
 export function assembleBatch(
   set: ImageSet,
@@ -44,15 +48,19 @@ export function assembleBatch(
   classes: number,
 ): number {
   const n = idx.length;
+  const dim = set.dim;
+  const channels = lut.length / 256;
+  const plane = dim / channels;
+  if (!Number.isInteger(channels) || !Number.isInteger(plane)) throw new Error(`a ${lut.length}-entry table cannot standardise images of ${dim} pixels`);
   if (y) y.fill(0, 0, n * classes);
   for (let r = 0; r < n; r++) {
     const k = idx[r]!;
-    const src = k * IMAGE_DIM;
-    const dst = r * IMAGE_DIM;
-    for (let c = 0; c < 3; c++) {
+    const src = k * dim;
+    const dst = r * dim;
+    for (let c = 0; c < channels; c++) {
       const off = c * 256;
-      const base = c * PLANE;
-      for (let j = 0; j < PLANE; j++) x[dst + base + j] = lut[off + set.images[src + base + j]!]!;
+      const base = c * plane;
+      for (let j = 0; j < plane; j++) x[dst + base + j] = lut[off + set.images[src + base + j]!]!;
     }
     if (y) y[r * classes + set.labels[k]!] = 1;
   }
@@ -62,5 +70,5 @@ export function assembleBatch(
 /** The first `n` rows of a set (a view, no copy). */
 export function headOf(set: ImageSet, n: number): ImageSet {
   if (n > set.n) throw new Error(`asked for ${n} rows of a set of ${set.n}`);
-  return { images: set.images.subarray(0, n * IMAGE_DIM), labels: set.labels.subarray(0, n), n };
+  return { images: set.images.subarray(0, n * set.dim), labels: set.labels.subarray(0, n), n, dim: set.dim };
 }

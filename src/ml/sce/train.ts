@@ -11,7 +11,7 @@ import { upload, type Tf } from '../backend.ts';
 import { epochBatches } from '../batches.ts';
 import { finishCell, layerName, RunTrace, type TrainHooks } from '../summary.ts';
 import { ruleLabel, type SceConfig } from './config.ts';
-import { assembleBatch, IMAGE_DIM, type ImageSet } from './data.ts';
+import { assembleBatch, type ImageSet } from './data.ts';
 import { ceFromLogits, normalisedCrop, updateAlignment, windowCurve, type WindowCurve } from './measure.ts';
 import { initSceModel, type SceModel } from './model.ts';
 import { initStd, normalizedHebbianUpdate, ojaUpdate, sgdDecayUpdate } from './rules.ts';
@@ -74,7 +74,8 @@ export interface SceResult {
 
 /** Cross-entropy and accuracy of the model over the first `n` rows of `set`, in chunks. */
 export function evaluate(tf: Tf, net: SceNet, m: SceModel, set: ImageSet, n: number, lut: Float32Array, classes: number, chunk = 500): { loss: number; acc: number } {
-  const x = new Float32Array(Math.min(chunk, n) * IMAGE_DIM);
+  const D = set.dim;
+  const x = new Float32Array(Math.min(chunk, n) * D);
   const idx = new Int32Array(Math.min(chunk, n));
   let ce = 0;
   let correct = 0;
@@ -82,7 +83,7 @@ export function evaluate(tf: Tf, net: SceNet, m: SceModel, set: ImageSet, n: num
     const k = Math.min(chunk, n - s);
     for (let r = 0; r < k; r++) idx[r] = s + r;
     assembleBatch(set, idx.subarray(0, k), lut, x, null, classes);
-    const xt = upload(tf, x.subarray(0, k * IMAGE_DIM), [k, IMAGE_DIM]) as TF.Tensor2D;
+    const xt = upload(tf, x.subarray(0, k * D), [k, D]) as TF.Tensor2D;
     const logits = sceLogits(tf, net, m, xt);
     xt.dispose();
     const r = ceFromLogits(logits, set.labels.subarray(s, s + k), k, classes);
@@ -98,7 +99,9 @@ export function trainSce(tf: Tf, backend: { name: string; version: string }, cfg
   const sizes = cfg.sizes;
   const L = sizes.length - 1;
   const C = data.classes;
-  if (sizes[0] !== IMAGE_DIM || sizes[L] !== C) throw new Error(`sizes must run from ${IMAGE_DIM} to ${C}, got [${sizes.join(', ')}]`);
+  const D = data.train.dim;
+  if (data.test.dim !== D) throw new Error(`training images have ${D} pixels, test images ${data.test.dim}`);
+  if (sizes[0] !== D || sizes[L] !== C) throw new Error(`sizes must run from ${D} to ${C}, got [${sizes.join(', ')}]`);
   const m = initSceModel(sizes, cfg.seed, cfg.initScale, cfg.batchNorm);
   const net: SceNet = { activation: cfg.activation, bnEps: cfg.bnEps };
   const T = cfg.steps;
@@ -113,7 +116,7 @@ export function trainSce(tf: Tf, backend: { name: string; version: string }, cfg
 
   // Batches: a fresh permutation of the training set per epoch (stream 'shuffle').
   const nextBatch = epochBatches(cfg.seed, data.train.n, cfg.batch, cfg.dropLast);
-  const bx = new Float32Array(cfg.batch * IMAGE_DIM);
+  const bx = new Float32Array(cfg.batch * D);
   const by = new Float32Array(cfg.batch * C);
 
   // Measurements.
@@ -135,7 +138,7 @@ export function trainSce(tf: Tf, backend: { name: string; version: string }, cfg
     const measure = inWindow || onTraj || (t + 1) % Math.max(1, cfg.measureEvery) === 0;
     const idx = nextBatch();
     const B = assembleBatch(data.train, idx, data.lut, bx, by, C);
-    const xb = upload(tf, bx.subarray(0, B * IMAGE_DIM), [B, IMAGE_DIM]) as TF.Tensor2D;
+    const xb = upload(tf, bx.subarray(0, B * D), [B, D]) as TF.Tensor2D;
     const yb = upload(tf, by.subarray(0, B * C), [B, C]) as TF.Tensor2D;
     const r = sceStep(tf, net, m, xb, yb, { hebb: measure, rule: hebbRule ? cfg.hebbSignal : null, loss: onTraj }, bufs);
     tf.dispose([xb, yb]);
