@@ -34,6 +34,19 @@ const params = z
     randomnn_drive_biases: z.boolean().default(true),
     /** The matrix Table 1 reports; default W1 for DFA, W2 otherwise. */
     reported_layer: z.string().regex(/^W[1-9][0-9]*$/).nullish(),
+    // Readings of the conventions the paper leaves open (src/ml/readings.ts, docs/conventions.md); defaults are the paper's best-supported reading.
+    /** h_b in H: the pre-activation z or the post-activation f(z). */
+    h_b: z.enum(['pre', 'post']).default('pre'),
+    /** Whether the pre-activation h_b includes the bias. */
+    h_bias: z.boolean().default(true),
+    /** The loss differentiated: MSE averaged over batch × outputs, summed over outputs, or ½ · summed. */
+    loss_scale: z.enum(['mean', 'sum_outputs', 'half_sum_outputs']).default('mean'),
+    /** DFA's feedback entries: uniform(±s/√d_out), N(0, s²) or N(0, s²/d_out), s = dfa_feedback_scale. */
+    dfa_feedback: z.enum(['uniform', 'normal', 'normal_fan_out']).default('uniform'),
+    /** The signal measured against H: the rule's own direction, the true backprop gradient, or the step taken. */
+    alignment_signal: z.enum(['rule', 'gradient', 'step']).default('rule'),
+    /** RandomNN's update-norm clip: per parameter or over all parameters at once. */
+    randomnn_clip_mode: z.enum(['per_parameter', 'global']).default('per_parameter'),
   })
   .strict()
   .refine(...exactlyOneLength);
@@ -84,6 +97,9 @@ export default defineStage({
           driveBiases: p.randomnn_drive_biases,
         },
         reportedLayer: p.reported_layer ?? (p.rule === 'dfa' ? 'W1' : 'W2'),
+        readings: {
+          hb: p.h_b, hBias: p.h_bias, lossScale: p.loss_scale, dfaFeedback: p.dfa_feedback, signal: p.alignment_signal, randomnnClip: p.randomnn_clip_mode,
+        },
       },
       {
         x: (tx!.data as Float32Array).subarray(0, n * dIn),

@@ -27,6 +27,12 @@ export interface StepOptions {
   readonly feedback?: readonly TF.Tensor2D[];
   /** Compute H[l] = mean over the batch of h_b h_aᵀ (stored [in, out], like W). */
   readonly hebb: boolean;
+  /** h_b in H: the pre-activation z (default) or the post-activation f(z) (the linear output layer has only z). */
+  readonly hb?: 'pre' | 'post';
+  /** Whether the pre-activation h_b includes the bias (default true); false: h_b = z − b. */
+  readonly hBias?: boolean;
+  /** ∂L/∂out = (out − y) × gradScale; default 2/(B·d_out), the MSE averaged over batch and outputs. */
+  readonly gradScale?: number;
   /** Compute the batch loss. */
   readonly loss: boolean;
 }
@@ -94,7 +100,7 @@ export function mlpStep(tf: Tf, p: MlpParams, x: TF.Tensor2D, y: TF.Tensor2D, op
     const hT: (TF.Tensor2D | undefined)[] = [];
     const hTrans = (l: number): TF.Tensor2D => (hT[l] ??= tf.transpose(h[l]!)); // [in, B]
     if (opt.mode !== 'none') {
-      const e = tf.mul(diff, 2 / (B * dOut)) as TF.Tensor2D; // ∂L/∂out: [B, d_out]
+      const e = tf.mul(diff, opt.gradScale ?? 2 / (B * dOut)) as TF.Tensor2D; // ∂L/∂out: [B, d_out]
       let delta = e;
       for (let l = L - 1; l >= 0; l--) {
         if (opt.mode === 'dfa' && l < L - 1) {
@@ -110,7 +116,10 @@ export function mlpStep(tf: Tf, p: MlpParams, x: TF.Tensor2D, y: TF.Tensor2D, op
       }
     }
     if (opt.hebb) {
-      for (let l = 0; l < L; l++) out.H[l] = tf.mul(tf.matMul(hTrans(l), z[l]!), 1 / B); // [in, out]
+      for (let l = 0; l < L; l++) {
+        const hb = opt.hb === 'post' && l < L - 1 ? h[l + 1]! : opt.hBias === false ? tf.sub(z[l]!, bs[l]!) : z[l]!;
+        out.H[l] = tf.mul(tf.matMul(hTrans(l), hb), 1 / B); // [in, out]
+      }
     }
     return out;
   });

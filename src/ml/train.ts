@@ -7,12 +7,13 @@
 import type * as TF from '@tensorflow/tfjs';
 import { unreachable } from '../util/result.ts';
 import type { CellMetrics, CellStatus } from '../metrics.ts';
-import { alignments, targetVariance } from './alignment.ts';
+import { alignments, cosine, targetVariance } from './alignment.ts';
 import { upload, type Tf } from './backend.ts';
 import { epochBatches } from './batches.ts';
 import type { LoopConfig } from './cell-params.ts';
 import { depth, initMlp, paramList, type MlpParams } from './mlp.ts';
 import { fixedMlp, fixedMlpBatchMean, mlpLoss, mlpStep, stepBuffers, type BackwardMode } from './mlp-tf.ts';
+import { DEFAULT_READINGS, gradScale, inconsistentReadings, type Readings } from './readings.ts';
 import { rngFor } from './rng.ts';
 import {
   adamUpdate,
@@ -58,6 +59,8 @@ export interface TrainConfig extends LoopConfig {
   };
   /** The weight matrix Table 1 reports ('W2'; 'W1' for DFA). */
   readonly reportedLayer: string;
+  /** Alternative readings of the conventions the paper leaves open (src/ml/readings.ts); absent: the defaults. */
+  readonly readings?: Partial<Readings>;
 }
 
 /** A dataset in row-major Float32Arrays. */
@@ -82,6 +85,9 @@ export function trainMlp(
   val: Dataset,
   hooks: TrainHooks = {},
 ): TrainResult {
+  const rd: Readings = { ...DEFAULT_READINGS, ...cfg.readings };
+  const badReading = inconsistentReadings(rd);
+  if (badReading) throw new Error(badReading);
   const sizes = cfg.sizes;
   const dIn = sizes[0]!;
   const dOut = sizes[sizes.length - 1]!;
@@ -99,12 +105,14 @@ export function trainMlp(
   const owned: TF.Tensor[] = [];
   let feedback: TF.Tensor2D[] | undefined;
   if (cfg.rule === 'dfa') {
-    // B_l: [n_l, d_out] with entries uniform(±scale/√d_out), kept transposed ([d_out, n_l]).
+    // B_l: [n_l, d_out] with entries uniform(±scale/√d_out) (or a normal reading), kept transposed ([d_out, n_l]).
     const rng = rngFor(cfg.seed, 'dfa');
-    const bound = cfg.dfa.feedbackScale / Math.sqrt(dOut);
+    const s = cfg.dfa.feedbackScale;
+    const bound = s / Math.sqrt(dOut);
     feedback = [];
     for (let l = 0; l < L - 1; l++) {
-      const Bt = rng.fillUniform(new Float32Array(dOut * sizes[l + 1]!), -bound, bound);
+      const a = new Float32Array(dOut * sizes[l + 1]!);
+      const Bt = rd.dfaFeedback === 'uniform' ? rng.fillUniform(a, -bound, bound) : rng.fillNormal(a, 0, rd.dfaFeedback === 'normal' ? s : bound);
       feedback.push(tf.keep(tf.tensor2d(Bt, [dOut, sizes[l + 1]!])));
     }
     owned.push(...feedback);
@@ -117,6 +125,11 @@ export function trainMlp(
     rnn = { net: fixedMlp(tf, netParams), M, Wstar: params.map((a) => new Float32Array(a.length)) };
   }
   const mode: BackwardMode = cfg.rule === 'randomnn' ? 'none' : cfg.rule === 'dfa' ? 'dfa' : 'bp';
+  // The 'gradient' reading for rules that do not backprop: a second, plain backprop pass on measured steps.
+  const bpBufs = rd.signal === 'gradient' && mode !== 'bp' ? stepBuffers(sizes) : null;
+  // The 'step' reading: each measured matrix before its update.
+  const before = rd.signal === 'step' ? p.W.map((w) => new Float32Array(w.length)) : null;
+  const stepOpts = { hb: rd.hb, hBias: rd.hBias };
 
   // Data on the backend.
   // Batches are assembled in JS and uploaded: on wasm tf.gather of 256 rows costs ~0.8 ms,
@@ -162,9 +175,11 @@ export function trainMlp(
     const xb = upload(tf, bx.subarray(0, idx.length * dIn), [idx.length, dIn]) as TF.Tensor2D;
     const yb = upload(tf, by.subarray(0, idx.length * dOut), [idx.length, dOut]) as TF.Tensor2D;
     let batchLoss = NaN;
+    const scale = gradScale(rd, idx.length, dOut);
     if (mode !== 'none' || measure) {
-      batchLoss = mlpStep(tf, p, xb, yb, { mode, feedback, hebb: measure, loss: onTraj }, bufs);
+      batchLoss = mlpStep(tf, p, xb, yb, { mode, feedback, hebb: measure, loss: onTraj, gradScale: scale, ...stepOpts }, bufs);
     }
+    if (bpBufs && measure) mlpStep(tf, p, xb, yb, { mode: 'bp', hebb: false, loss: false, gradScale: scale }, bpBufs);
     if (mode === 'dfa') trace.clipNorm('global', cfg.dfa.clip, clipGlobalNorm([...bufs.gW, ...bufs.gb], cfg.dfa.clip), inWindow);
     if (rnn) {
       const r = fixedMlpBatchMean(tf, rnn.net, xb);
@@ -183,13 +198,17 @@ export function trainMlp(
     if (clean) for (let i = 0; i < params.length; i++) params[i]!.set(clean[i]!);
 
     // 3. Measure (θ here is the θ the update starts from).
-    if (measure) {
-      for (let l = 0; l < L; l++) trace.alignment(l, alignments(bufs.gW[l]!, p.W[l]!, bufs.H[l]!, cfg.gamma), inWindow, onTraj);
+    if (measure && before) for (let l = 0; l < L; l++) before[l]!.set(p.W[l]!);
+    else if (measure) {
+      const signal = bpBufs ?? bufs;
+      for (let l = 0; l < L; l++) trace.alignment(l, alignments(signal.gW[l]!, p.W[l]!, bufs.H[l]!, cfg.gamma), inWindow, onTraj);
     }
     if (inWindow) for (let l = 0; l < L; l++) trace.addSignal(l, bufs.gW[l]!);
 
     // 4. Update.
     let finite = true;
+    // RandomNN's 'global' clip reading: one factor for every parameter, from the norm of all their steps.
+    const globalScale = cfg.rule === 'randomnn' && rd.randomnnClip === 'global' ? randomNNGlobalScale(params, G, cfg, (n) => trace.clipNorm('global', cfg.randomnn.clip, n, inWindow)) : null;
     for (let i = 0; i < params.length; i++) {
       let ss: number;
       switch (cfg.rule) {
@@ -201,13 +220,25 @@ export function trainMlp(
           ss = adamUpdate(params[i]!, G(i), adam[i]!, t + 1, cfg.lr, cfg.gamma, cfg.adam);
           break;
         case 'randomnn':
-          ss = randomNNUpdate(params[i]!, G(i), cfg.lr, cfg.gamma, cfg.randomnn.clip, (n) => trace.clipNorm('per-parameter', cfg.randomnn.clip, n, inWindow));
+          ss = globalScale === null
+            ? randomNNUpdate(params[i]!, G(i), cfg.lr, cfg.gamma, cfg.randomnn.clip, (n) => trace.clipNorm('per-parameter', cfg.randomnn.clip, n, inWindow))
+            : randomNNUpdate(params[i]!, G(i), cfg.lr * globalScale, cfg.gamma, Infinity);
           break;
         default:
           return unreachable(cfg.rule);
       }
       if (!Number.isFinite(ss)) finite = false;
       if (i % 2 === 0) trace.norm(i >> 1, Math.sqrt(ss));
+    }
+    if (measure && before) {
+      // The step actually taken, θ_new − θ_old (decay included), against H: signal and full coincide.
+      for (let l = 0; l < L; l++) {
+        const d = before[l]!;
+        const w = p.W[l]!;
+        for (let j = 0; j < d.length; j++) d[j] = w[j]! - d[j]!;
+        const c = cosine(d, bufs.H[l]!); // H is stored [in, out], like W and so like the step
+        trace.alignment(l, { signal: c, full: c }, inWindow, onTraj);
+      }
     }
     done = t + 1;
     if (!finite || (onTraj && !Number.isFinite(batchLoss) && mode !== 'none')) {
@@ -235,4 +266,23 @@ export function trainMlp(
     loss: { trainFinal, valFinal, targetVar }, backend,
   });
   return { metrics, params: p };
+}
+
+/**
+ * RandomNN's global clip: the factor min(1, clip / ‖Δ‖) over the steps Δ = η(g − γθ) of all
+ * parameters together; `onNorm` receives ‖Δ‖ before the clip.
+ */
+function randomNNGlobalScale(params: readonly Float32Array[], G: (i: number) => Float32Array, cfg: TrainConfig, onNorm: (n: number) => void): number {
+  let dd = 0;
+  for (let i = 0; i < params.length; i++) {
+    const theta = params[i]!;
+    const g = G(i);
+    for (let j = 0; j < theta.length; j++) {
+      const d = cfg.lr * (-g[j]! - cfg.gamma * theta[j]!);
+      dd += d * d;
+    }
+  }
+  const n = Math.sqrt(dd);
+  onNorm(n);
+  return n > cfg.randomnn.clip ? cfg.randomnn.clip / n : 1;
 }

@@ -1,0 +1,103 @@
+// The readings of the conventions the paper leaves open (src/ml/readings.ts): each changes what it
+// says and nothing else. Tiny SRE cells, so every property is checked exactly or to float precision.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { initBackend, type Tf } from '../src/ml/backend.ts';
+import type { BackendInfo } from '../src/ml/backend-select.ts';
+import { makeTeacher } from '../src/ml/teacher.ts';
+import { trainMlp, type Dataset, type TrainConfig } from '../src/ml/train.ts';
+import type { Readings } from '../src/ml/readings.ts';
+import type { CellMetrics } from '../src/metrics.ts';
+
+let tf: Tf;
+let info: BackendInfo;
+let train: Dataset;
+let val: Dataset;
+const sizes = [16, 32, 32, 8];
+beforeAll(async () => {
+  ({ tf, info } = await initBackend('wasm'));
+  const d = makeTeacher({ seed: 9, sizes, nTrain: 256, nVal: 100, initScale: 1 });
+  train = { x: d.trainX, y: d.trainY, n: 256 };
+  val = { x: d.valX, y: d.valY, n: 100 };
+});
+
+function run(over: Partial<TrainConfig>, readings: Partial<Readings> = {}): CellMetrics {
+  const cfg: TrainConfig = {
+    sizes, rule: 'sgd', lr: 0.3, gamma: 5e-3, sigma: 0, noiseMode: 'persistent', seed: 2, steps: 24, batch: 64, dropLast: false,
+    windowK: 6, trajectoryEvery: 6, initScale: 1, stationaryThreshold: 0.02, collapse: { normRatio: 0.2, lossRatio: 0.5 },
+    adam: { beta1: 0.9, beta2: 0.999, eps: 1e-8 }, dfa: { feedbackScale: 1, clip: 5 },
+    randomnn: { targetNorm: 100, clip: 1, eps: 1e-8, hidden: [16], outputs: 4, driveBiases: true }, reportedLayer: 'W2',
+    ...over, readings,
+  };
+  return trainMlp(tf, info, cfg, train, val).metrics;
+}
+const sig = (m: CellMetrics, l = 'W2') => m.alignment[l]!.signal;
+const weights = (m: CellMetrics) => Object.values(m.norms).map((n) => n.final);
+
+describe('readings', () => {
+  it('the defaults spelled out give the same bytes as no readings at all', () => {
+    const spelled = run({ rule: 'dfa' }, { hb: 'pre', hBias: true, lossScale: 'mean', dfaFeedback: 'uniform', signal: 'rule', randomnnClip: 'per_parameter' });
+    expect(JSON.stringify(spelled)).toBe(JSON.stringify(run({ rule: 'dfa' })));
+  });
+
+  it('loss scale: summing over the d_out outputs is the mean loss at d_out times η with γ divided by d_out', () => {
+    // θ − η(G + γθ): scaling G by d_out = 8 and η by 1/8 leaves the step only if γ grows by 8 (ηγ fixed).
+    const mean = run({ lr: 0.8 });
+    const sum = run({ lr: 0.1, gamma: 0.04 }, { lossScale: 'sum_outputs' });
+    const half = run({ lr: 0.2, gamma: 0.02 }, { lossScale: 'half_sum_outputs' }); // ½ · sum at 2η = sum at η
+    for (const other of [sum, half]) {
+      expect(sig(other)).toBeCloseTo(sig(mean), 4);
+      expect(weights(other)[1]).toBeCloseTo(weights(mean)[1]!, 3);
+    }
+    // ...so at the same η and γ the summed loss moves the balance of g against γW: the weights end elsewhere.
+    expect(Math.abs(weights(run({ lr: 0.1 }, { lossScale: 'sum_outputs' }))[1]! - weights(mean)[1]!)).toBeGreaterThan(1e-3);
+  });
+
+  it('h_b after the nonlinearity or without the bias changes the hidden layers\' H, not the training', () => {
+    const pre = run({});
+    const post = run({}, { hb: 'post' });
+    const noBias = run({}, { hBias: false });
+    for (const other of [post, noBias]) {
+      expect(weights(other)).toEqual(weights(pre)); // same trajectory: the reading is measurement only
+      expect(other.loss.valFinal).toBe(pre.loss.valFinal);
+    }
+    expect(sig(post, 'W1')).not.toBe(sig(pre, 'W1'));
+    expect(sig(noBias, 'W1')).not.toBe(sig(pre, 'W1'));
+    expect(sig(post, 'W3')).toBe(sig(pre, 'W3')); // the linear output layer has only z
+    expect(() => run({}, { hb: 'post', hBias: false })).toThrow(/h_bias: false applies to the pre-activation reading only/);
+  });
+
+  it('signal "step" for SGD is the full update\'s alignment of the default reading', () => {
+    const rule = run({});
+    const step = run({}, { signal: 'step' });
+    expect(weights(step)).toEqual(weights(rule));
+    for (const l of ['W1', 'W2', 'W3']) {
+      expect(step.alignment[l]!.signal).toBeCloseTo(rule.alignment[l]!.full, 4);
+      expect(step.alignment[l]!.full).toBe(step.alignment[l]!.signal);
+    }
+    // For Adam the step is not the gradient: the reading measures something else.
+    expect(sig(run({ rule: 'adam', lr: 1e-3 }, { signal: 'step' }))).not.toBeCloseTo(sig(run({ rule: 'adam', lr: 1e-3 })), 2);
+  });
+
+  it('signal "gradient" for DFA measures the true gradient on the same trajectory; for SGD it is the default', () => {
+    const rule = run({ rule: 'dfa' });
+    const grad = run({ rule: 'dfa' }, { signal: 'gradient' });
+    expect(weights(grad)).toEqual(weights(rule));
+    expect(sig(grad, 'W1')).not.toBe(sig(rule, 'W1'));
+    expect(sig(grad, 'W3')).toBe(sig(rule, 'W3')); // DFA's output layer gets the true gradient
+    expect(JSON.stringify(run({}, { signal: 'gradient' }))).toBe(JSON.stringify(run({})));
+  });
+
+  it('DFA feedback distributions give different runs; RandomNN\'s global clip binds where the per-parameter one does not', () => {
+    const u = run({ rule: 'dfa' });
+    const n = run({ rule: 'dfa' }, { dfaFeedback: 'normal' });
+    const nf = run({ rule: 'dfa' }, { dfaFeedback: 'normal_fan_out' });
+    expect(new Set([sig(u, 'W1'), sig(n, 'W1'), sig(nf, 'W1')]).size).toBe(3);
+    const CLIP = 1; // the default: per parameter it binds on ~2% of the norms here, over all parameters on every step
+    const per = run({ rule: 'randomnn', lr: 1, randomnn: { targetNorm: 100, clip: CLIP, eps: 1e-8, hidden: [16], outputs: 4, driveBiases: true } });
+    const glob = run({ rule: 'randomnn', lr: 1, randomnn: { targetNorm: 100, clip: CLIP, eps: 1e-8, hidden: [16], outputs: 4, driveBiases: true } }, { randomnnClip: 'global' });
+    expect(glob.clip?.scope).toBe('global');
+    expect(per.clip?.scope).toBe('per-parameter');
+    expect(glob.clip!.fractionClipped).toBeGreaterThan(per.clip!.fractionClipped);
+    expect(weights(glob)).not.toEqual(weights(per));
+  });
+});
