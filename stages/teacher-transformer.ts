@@ -26,6 +26,8 @@ const params = z
     init_scale: z.number().positive().default(1),
     /** Decision: token and position embeddings ~ N(0, embed_init_std²) (1 = torch.nn.Embedding). */
     embed_init_std: z.number().positive().default(1),
+    /** The attention projections' init (as train-transformer's attention_init): it sets the raw targets' variance. */
+    attention_init: z.enum(['fan_in', 'pytorch']).default('fan_in'),
     /** Zero mean, unit variance per output over the training set (docs/definitions.md §Setups; the paper's setup is false). */
     standardize_targets: z.boolean().default(true),
   })
@@ -48,7 +50,7 @@ export default defineStage({
       model,
       nTrain: p.n_train,
       nVal: p.n_val,
-      init: { scale: p.init_scale, embedStd: p.embed_init_std },
+      init: { scale: p.init_scale, embedStd: p.embed_init_std, attention: p.attention_init },
       standardize: p.standardize_targets,
     });
     const dOut = p.head[p.head.length - 1]!;

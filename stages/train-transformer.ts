@@ -22,6 +22,8 @@ const params = z
     init_scale: z.number().positive().default(1),
     /** Decision: token and position embeddings ~ N(0, embed_init_std²). */
     embed_init_std: z.number().positive().default(1),
+    /** The attention projections' init: like every linear layer (ours), or torch.nn.MultiheadAttention's (Xavier in-projection, zero biases). */
+    attention_init: z.enum(['fan_in', 'pytorch']).default('fan_in'),
     /** window_k, trajectory_every (each point costs a validation pass; default ⌈T/20⌉). */
     ...windowParams,
     ...statusParams(0.5),
@@ -67,7 +69,7 @@ export default defineStage({
         model,
         rule: p.rule,
         sigma: p.sigma,
-        init: { scale: p.init_scale, embedStd: p.embed_init_std },
+        init: { scale: p.init_scale, embedStd: p.embed_init_std, attention: p.attention_init },
         adam: { beta1: p.adam_beta1, beta2: p.adam_beta2, eps: p.adam_eps },
         dfa: { feedbackScale: p.dfa_feedback_scale, clip: p.dfa_clip },
         randomnn: { targetNorm: p.randomnn_target_norm, clip: p.randomnn_clip, eps: p.randomnn_eps, hidden: p.randomnn_hidden, outputs: p.randomnn_outputs },

@@ -211,6 +211,24 @@ describe('shapes', () => {
     });
   });
 
+  it("attention_init 'pytorch': Xavier-uniform in-projection, zero projection biases; the rest as 'fan_in'", () => {
+    const c = SRE_TRANSFORMER;
+    const ours = initTransformer(c, rngFor(2, 'init'), { scale: 1, embedStd: 1 });
+    const torch = initTransformer(c, rngFor(2, 'init'), { scale: 1, embedStd: 1, attention: 'pytorch' });
+    const maxAbs = (a: Float32Array) => a.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+    const xavier = Math.sqrt(6 / (32 + 96)); // 0.2165, above fan-in's 1/√32 = 0.1768
+    expect(maxAbs(torch.values['enc1.qkv.W']!)).toBeGreaterThan(1 / Math.sqrt(32));
+    expect(maxAbs(torch.values['enc1.qkv.W']!)).toBeLessThanOrEqual(xavier);
+    expect(maxAbs(ours.values['enc1.qkv.W']!)).toBeLessThanOrEqual(1 / Math.sqrt(32));
+    for (const b of ['enc1.qkv.b', 'enc1.out.b', 'enc2.qkv.b', 'enc2.out.b']) {
+      expect(maxAbs(torch.values[b]!)).toBe(0);
+      expect(maxAbs(ours.values[b]!)).toBeGreaterThan(0);
+    }
+    expect(maxAbs(torch.values['enc1.out.W']!)).toBeLessThanOrEqual(1 / Math.sqrt(32));
+    expect(Array.from(torch.values.emb!)).toEqual(Array.from(ours.values.emb!)); // drawn before the first projection
+    expect(torch.specs).toEqual(ours.specs);
+  });
+
   it('parameters survive their JSON form', () => {
     const p = initTransformer(TINY, rngFor(3, 'init'), { scale: 1, embedStd: 1 });
     const back = transformerFromJson(JSON.parse(JSON.stringify(transformerToJson(p))) as Parameters<typeof transformerFromJson>[0]);

@@ -116,6 +116,12 @@ export interface InitOptions {
   readonly scale: number;
   /** Token and position embeddings ~ N(0, embedStd²) (1 = torch.nn.Embedding's default). */
   readonly embedStd: number;
+  /**
+   * The attention projections: 'fan_in' (ours, the default: like every linear layer) or 'pytorch'
+   * (torch.nn.MultiheadAttention: in-projection Xavier-uniform ±√(6/(C + 3C)), in- and
+   * out-projection biases 0; the out-projection weight stays uniform(±1/√fan_in)). `scale` applies to both.
+   */
+  readonly attention?: 'fan_in' | 'pytorch';
 }
 
 /**
@@ -135,11 +141,18 @@ export function initTransformer(c: TransformerConfig, rng: Rng, opt: InitOptions
         rng.fillNormal(a, 0, opt.embedStd);
         break;
       case 'weight': {
+        const bias = encoder[i + 1]!; // the layer's bias follows its weight, same fan-in
+        i++;
+        if (opt.attention === 'pytorch' && /\.(qkv|out)\.W$/.test(s.name)) {
+          const [fanIn, fanOut] = [s.shape[0]!, s.shape[1]!];
+          const bound = s.name.endsWith('.qkv.W') ? opt.scale * Math.sqrt(6 / (fanIn + fanOut)) : opt.scale / Math.sqrt(fanIn);
+          rng.fillUniform(a, -bound, bound);
+          values[bias.name] = new Float32Array(numel(bias.shape));
+          break;
+        }
         const bound = opt.scale / Math.sqrt(s.shape[0]!);
         rng.fillUniform(a, -bound, bound);
-        const bias = encoder[i + 1]!; // the layer's bias follows its weight, same fan-in
         values[bias.name] = rng.fillUniform(new Float32Array(numel(bias.shape)), -bound, bound);
-        i++;
         break;
       }
       case 'gain':
