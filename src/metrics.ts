@@ -17,6 +17,21 @@ export interface Stationarity {
   readonly stationary: boolean;
 }
 
+/** What a cell records about one matrix's neurons (metrics.json `perNeuron`, only when the cell asks: src/ml/per-neuron.ts). */
+export interface PerNeuron {
+  /** The matrix ('W2'). */
+  readonly layer: string;
+  /** The steps of the trajectory points. */
+  readonly steps: readonly number[];
+  /** [point][neuron]: cos(g_j − γW_j, H_j) at each trajectory point. */
+  readonly full: readonly (readonly number[])[];
+  /** Per neuron: the mean of that cosine over the last K iterations. */
+  readonly windowMean: readonly number[];
+  /** Fraction of neurons whose window mean is positive / negative (the rest are NaN: dead neurons). */
+  readonly hebbianFraction: number;
+  readonly antiHebbianFraction: number;
+}
+
 /** Alignment summary of one weight matrix. */
 export interface LayerAlignment {
   /** Mean over the last K iterations of cos(g_t, H_t): the learning signal vs the Hebbian update. */
@@ -71,6 +86,8 @@ export interface CellMetrics {
   readonly norms: Readonly<Record<string, { readonly initial: number; readonly final: number }>>;
   /** Rules with a norm clip (DFA, RandomNN) only: the pre-clip norms, summarised. */
   readonly clip?: ClipSummary;
+  /** Only when the cell asks for it (`per_neuron`): the reported matrix's per-neuron alignment. */
+  readonly perNeuron?: PerNeuron;
   readonly loss: {
     readonly trainFinal: number;
     readonly valFinal: number;

@@ -47,6 +47,8 @@ const params = z
     alignment_signal: z.enum(['rule', 'gradient', 'step']).default('rule'),
     /** RandomNN's update-norm clip: per parameter or over all parameters at once. */
     randomnn_clip_mode: z.enum(['per_parameter', 'global']).default('per_parameter'),
+    /** Record the reported matrix's per-neuron alignment over training (the paper's Section 5; metrics.perNeuron). */
+    per_neuron: z.boolean().default(false),
   })
   .strict()
   .refine(...exactlyOneLength);
@@ -100,6 +102,7 @@ export default defineStage({
         readings: {
           hb: p.h_b, hBias: p.h_bias, lossScale: p.loss_scale, dfaFeedback: p.dfa_feedback, signal: p.alignment_signal, randomnnClip: p.randomnn_clip_mode,
         },
+        perNeuron: p.per_neuron,
       },
       {
         x: (tx!.data as Float32Array).subarray(0, n * dIn),

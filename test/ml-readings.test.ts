@@ -6,6 +6,7 @@ import type { BackendInfo } from '../src/ml/backend-select.ts';
 import { makeTeacher } from '../src/ml/teacher.ts';
 import { trainMlp, type Dataset, type TrainConfig } from '../src/ml/train.ts';
 import type { Readings } from '../src/ml/readings.ts';
+import { NeuronTrace } from '../src/ml/per-neuron.ts';
 import type { CellMetrics } from '../src/metrics.ts';
 
 let tf: Tf;
@@ -20,15 +21,17 @@ beforeAll(async () => {
   val = { x: d.valX, y: d.valY, n: 100 };
 });
 
-function run(over: Partial<TrainConfig>, readings: Partial<Readings> = {}): CellMetrics {
-  const cfg: TrainConfig = {
+function cfgFor(over: Partial<TrainConfig>, readings: Partial<Readings> = {}): TrainConfig {
+  return {
     sizes, rule: 'sgd', lr: 0.3, gamma: 5e-3, sigma: 0, noiseMode: 'persistent', seed: 2, steps: 24, batch: 64, dropLast: false,
     windowK: 6, trajectoryEvery: 6, initScale: 1, stationaryThreshold: 0.02, collapse: { normRatio: 0.2, lossRatio: 0.5 },
     adam: { beta1: 0.9, beta2: 0.999, eps: 1e-8 }, dfa: { feedbackScale: 1, clip: 5 },
     randomnn: { targetNorm: 100, clip: 1, eps: 1e-8, hidden: [16], outputs: 4, driveBiases: true }, reportedLayer: 'W2',
     ...over, readings,
   };
-  return trainMlp(tf, info, cfg, train, val).metrics;
+}
+function run(over: Partial<TrainConfig>, readings: Partial<Readings> = {}): CellMetrics {
+  return trainMlp(tf, info, cfgFor(over, readings), train, val).metrics;
 }
 const sig = (m: CellMetrics, l = 'W2') => m.alignment[l]!.signal;
 const weights = (m: CellMetrics) => Object.values(m.norms).map((n) => n.final);
@@ -99,5 +102,33 @@ describe('readings', () => {
     expect(per.clip?.scope).toBe('per-parameter');
     expect(glob.clip!.fractionClipped).toBeGreaterThan(per.clip!.fractionClipped);
     expect(weights(glob)).not.toEqual(weights(per));
+  });
+});
+
+describe('per-neuron alignment (Section 5)', () => {
+  it('is absent unless asked; when asked, one cosine per neuron per trajectory point, each the column-wise full-update alignment', () => {
+    expect(run({}).perNeuron).toBeUndefined();
+    const long = { gamma: 5e-2, steps: 150, windowK: 30, trajectoryEvery: 15 }; // ηγ = 0.015 a step: near balance by the end
+    const m = run(long);
+    const withNeurons = trainMlp(tf, info, { ...cfgFor(long), perNeuron: true }, train, val).metrics;
+    // Asking changes nothing else.
+    const { perNeuron, ...rest } = withNeurons;
+    expect(JSON.stringify(rest)).toBe(JSON.stringify(m));
+    expect(perNeuron!.layer).toBe('W2');
+    expect(perNeuron!.steps).toEqual(m.trajectory.step);
+    expect(perNeuron!.full.every((row) => row.length === 32)).toBe(true);
+    expect(perNeuron!.windowMean).toHaveLength(32);
+    expect(perNeuron!.hebbianFraction + perNeuron!.antiHebbianFraction).toBeCloseTo(1, 10);
+    expect(perNeuron!.windowMean.every((v) => v >= -1 && v <= 1)).toBe(true);
+    expect(perNeuron!.hebbianFraction).toBe(perNeuron!.windowMean.filter((v) => v > 0).length / 32);
+    // The last trajectory point lies in the window: its per-neuron values are among those averaged.
+    expect(perNeuron!.full.at(-1)!.some((v, j) => v !== perNeuron!.windowMean[j])).toBe(true);
+  });
+
+  it('NeuronTrace.cosines is the per-column cosine of (−G − γW) with H', () => {
+    const t = new NeuronTrace('W1', 2, 2);
+    // [in, out] = [[g00, g01], [g10, g11]]; column 0 = (1, 0) vs H (2, 0) → 1; column 1 = (0, 1) vs (0, −3) → −1.
+    const c = t.cosines([-1, 0, 0, -1], [0, 0, 0, 0], [2, 0, 0, -3], 0.1);
+    expect(c).toEqual([1, -1]);
   });
 });

@@ -14,6 +14,7 @@ import type { LoopConfig } from './cell-params.ts';
 import { depth, initMlp, paramList, type MlpParams } from './mlp.ts';
 import { fixedMlp, fixedMlpBatchMean, mlpLoss, mlpStep, stepBuffers, type BackwardMode } from './mlp-tf.ts';
 import { DEFAULT_READINGS, gradScale, inconsistentReadings, type Readings } from './readings.ts';
+import { NeuronTrace } from './per-neuron.ts';
 import { rngFor } from './rng.ts';
 import {
   adamUpdate,
@@ -61,6 +62,8 @@ export interface TrainConfig extends LoopConfig {
   readonly reportedLayer: string;
   /** Alternative readings of the conventions the paper leaves open (src/ml/readings.ts); absent: the defaults. */
   readonly readings?: Partial<Readings>;
+  /** Record the reported matrix's per-neuron alignment (src/ml/per-neuron.ts) into the metrics. */
+  readonly perNeuron?: boolean;
 }
 
 /** A dataset in row-major Float32Arrays. */
@@ -130,6 +133,9 @@ export function trainMlp(
   // The 'step' reading: each measured matrix before its update.
   const before = rd.signal === 'step' ? p.W.map((w) => new Float32Array(w.length)) : null;
   const stepOpts = { hb: rd.hb, hBias: rd.hBias };
+  const repIdx = p.W.findIndex((_, l) => layerName(l) === cfg.reportedLayer);
+  if (cfg.perNeuron && repIdx < 0) throw new Error(`reported layer '${cfg.reportedLayer}' is not one of W1..W${L}`);
+  const neurons = cfg.perNeuron ? new NeuronTrace(cfg.reportedLayer, sizes[repIdx]!, sizes[repIdx + 1]!) : null;
 
   // Data on the backend.
   // Batches are assembled in JS and uploaded: on wasm tf.gather of 256 rows costs ~0.8 ms,
@@ -204,6 +210,7 @@ export function trainMlp(
       for (let l = 0; l < L; l++) trace.alignment(l, alignments(signal.gW[l]!, p.W[l]!, bufs.H[l]!, cfg.gamma), inWindow, onTraj);
     }
     if (inWindow) for (let l = 0; l < L; l++) trace.addSignal(l, bufs.gW[l]!);
+    if (neurons && measure) neurons.record(bufs.gW[repIdx]!, p.W[repIdx]!, bufs.H[repIdx]!, cfg.gamma, inWindow, onTraj, t + 1);
 
     // 4. Update.
     let finite = true;
@@ -265,7 +272,7 @@ export function trainMlp(
     model: 'mlp', rule: cfg.rule, sigma: cfg.sigma, cfg, steps: done, windowK: K, every, weights: p.W, status,
     loss: { trainFinal, valFinal, targetVar }, backend,
   });
-  return { metrics, params: p };
+  return { metrics: neurons ? { ...metrics, perNeuron: neurons.summary() } : metrics, params: p };
 }
 
 /**
