@@ -58,6 +58,8 @@ export const trainSceParams = z
     /** Fig. 2: crop size of the end-of-training snapshot of `snapshot_layer` (0: none). */
     snapshot_size: z.number().int().nonnegative().default(20),
     snapshot_layer: z.string().regex(/^W[1-9][0-9]*$/).default('W2'),
+    /** Fig. 12: also snapshot the end of the first epoch and the window's lowest-cosine step (sce.json fig12). */
+    fig12_snapshots: z.boolean().default(false),
   })
   .strict()
   .refine(...exactlyOneLength);
@@ -114,6 +116,7 @@ export default defineStage({
         trainEvalN: p.train_eval_n ?? n,
         reportedLayer: p.reported_layer,
         snapshot: p.snapshot_size > 0 ? { layer: p.snapshot_layer, size: p.snapshot_size } : null,
+        fig12: p.fig12_snapshots,
       },
       { train: trainSet, test: { images: test.images, labels: test.labels, n: test.count, dim }, lut: standardiseTable(ds.channelMean, ds.channelStd), classes },
       { log: (msg) => ctx.log(msg), progress: (d, t) => ctx.progress(d, t) },

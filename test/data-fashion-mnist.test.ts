@@ -152,5 +152,23 @@ describe('train-sce on Fashion-MNIST', () => {
     const extras = JSON.parse(readFileSync(join(out, 'sce.json'), 'utf8')) as { dataset: string; note: string; synthetic: boolean };
     expect(extras).toMatchObject({ dataset: 'fashion-mnist', note: FASHION_NOTE, synthetic: false });
     await expect(run({})).rejects.toThrow(/the data dep holds fashion-mnist but the cell's dataset param is 'cifar10'/);
+    expect(extras).not.toHaveProperty('fig12');
+  });
+
+  it('Fig. 12 snapshots: the end of the first epoch and the lowest cosine of the window, beside the last step', async () => {
+    const data = tmp('data12');
+    await stage.run({ params: fashionMnistParams.parse({ source: fixture(200, 100), verify_payload: false }), inputs: {}, outDir: data, cell: 'fashion-mnist', profile: 'test', env: {}, log: () => {}, progress: () => {} });
+    const outDir = tmp('cell12');
+    await trainSce.run({
+      params: trainSceParams.parse({ dataset: 'fashion-mnist', steps: 12, batch: 50, lr: 0.05, trajectory_every: 6, window_k: 5, eval_n: 100, hidden: [16, 16], snapshot_size: 8, fig12_snapshots: true }),
+      inputs: { data: [{ cell: 'fashion-mnist', stage: 'fashion-mnist', matrix: {}, params: {}, path: data }] },
+      outDir, cell: 'train-sce@t', profile: 'test', env: {}, log: () => {}, progress: () => {},
+    });
+    type Snap = { step: number; cosine: number; gradient: number[][] };
+    const x = JSON.parse(readFileSync(join(outDir, 'sce.json'), 'utf8')) as { snapshot: Snap; fig12: { firstEpoch: Snap; lowCosine: Snap } };
+    expect(x.fig12.firstEpoch.step).toBe(4); // 200 images / batch 50
+    expect(x.fig12.firstEpoch.gradient).toHaveLength(8);
+    expect(x.fig12.lowCosine.step).toBeGreaterThanOrEqual(8); // inside the last 5 steps
+    expect(x.fig12.lowCosine.cosine).toBeLessThanOrEqual(x.snapshot.cosine); // the last step is in the window too
   });
 });

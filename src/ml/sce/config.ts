@@ -38,6 +38,8 @@ export interface SceConfig extends LoopConfig {
   readonly reportedLayer: string;
   /** Fig. 2: the layer and crop size of the end-of-training snapshot (null: none). */
   readonly snapshot: { readonly layer: string; readonly size: number } | null;
+  /** Fig. 12: also snapshot the end of the first epoch (measured there) and the window's lowest-cosine step. Needs `snapshot`. */
+  readonly fig12?: boolean;
 }
 
 /** The rule name written to metrics.json: 'sgd', or e.g. 'oja-post'. */

@@ -61,6 +61,8 @@ export interface SceExtras {
   /** Mean over the last K iterations of cos(actual update, g) per rule-trained layer (Hebbian rules). */
   readonly ruleAlignment: Readonly<Record<string, number>> | null;
   readonly snapshot: SceSnapshot | null;
+  /** Fig. 12 (only when the cell asks): the same crops after the first epoch and at the window's lowest cosine. */
+  readonly fig12?: { readonly firstEpoch: SceSnapshot | null; readonly lowCosine: SceSnapshot | null };
 }
 
 /** A finished cell. */
@@ -128,6 +130,19 @@ export function trainSce(tf: Tf, backend: { name: string; version: string }, cfg
   const before = m.mlp.W.map((w) => new Float32Array(w.length));
   const targetStd = (l: number) => cfg.hebbTargetStd ?? initStd(sizes[l]!, cfg.initScale);
   let snapshot: SceSnapshot | null = null;
+  if (cfg.fig12 && !cfg.snapshot) throw new Error('fig12 snapshots need snapshot_size > 0');
+  const perEpoch = cfg.dropLast ? Math.floor(data.train.n / cfg.batch) : Math.ceil(data.train.n / cfg.batch);
+  const firstEpochStep = cfg.fig12 ? Math.min(Math.max(1, perEpoch), T) : -1;
+  const fig12 = { firstEpoch: null as SceSnapshot | null, lowCosine: null as SceSnapshot | null };
+  const snap = (step: number): SceSnapshot => {
+    const l = snapIdx;
+    const nIn = sizes[l]!;
+    const nOut = sizes[l + 1]!;
+    const g = Float32Array.from(bufs.gW[l]!, (v) => -v);
+    const gradient = normalisedCrop(g, nIn, nOut, cfg.snapshot!.size);
+    const hebbian = normalisedCrop(bufs.H[l]!, nIn, nOut, cfg.snapshot!.size);
+    return { layer: cfg.snapshot!.layer, step, gradient, hebbian, cosine: alignments(bufs.gW[l]!, m.mlp.W[l]!, bufs.H[l]!, 0, 0).signal, cropCosine: cosine(gradient.flat(), hebbian.flat()) };
+  };
   let status: CellStatus = 'ok';
   let done = 0;
   const evalN = Math.min(cfg.evalN, data.test.n);
@@ -135,7 +150,7 @@ export function trainSce(tf: Tf, backend: { name: string; version: string }, cfg
   for (let t = 0; t < T; t++) {
     const inWindow = t >= T - K;
     const onTraj = (t + 1) % every === 0 || t === T - 1;
-    const measure = inWindow || onTraj || (t + 1) % Math.max(1, cfg.measureEvery) === 0;
+    const measure = inWindow || onTraj || (t + 1) % Math.max(1, cfg.measureEvery) === 0 || t + 1 === firstEpochStep;
     const idx = nextBatch();
     const B = assembleBatch(data.train, idx, data.lut, bx, by, C);
     const xb = upload(tf, bx.subarray(0, B * D), [B, D]) as TF.Tensor2D;
@@ -153,14 +168,11 @@ export function trainSce(tf: Tf, backend: { name: string; version: string }, cfg
         trace.alignment(l, a, inWindow, onTraj);
         if (ruleLayer(l)) before[l]!.set(m.mlp.W[l]!);
       }
-      if (t === T - 1 && cfg.snapshot) {
-        const l = snapIdx;
-        const nIn = sizes[l]!;
-        const nOut = sizes[l + 1]!;
-        const g = Float32Array.from(bufs.gW[l]!, (v) => -v);
-        const gradient = normalisedCrop(g, nIn, nOut, cfg.snapshot.size);
-        const hebbian = normalisedCrop(bufs.H[l]!, nIn, nOut, cfg.snapshot.size);
-        snapshot = { layer: cfg.snapshot.layer, step: t + 1, gradient, hebbian, cosine: alignments(bufs.gW[l]!, m.mlp.W[l]!, bufs.H[l]!, 0, 0).signal, cropCosine: cosine(gradient.flat(), hebbian.flat()) };
+      if (t === T - 1 && cfg.snapshot) snapshot = snap(t + 1);
+      if (t + 1 === firstEpochStep) fig12.firstEpoch = snap(t + 1);
+      if (cfg.fig12 && inWindow) {
+        const c = measured.signal[snapIdx]!.at(-1)!;
+        if (Number.isFinite(c) && (fig12.lowCosine === null || c < fig12.lowCosine.cosine)) fig12.lowCosine = snap(t + 1);
       }
     }
     if (inWindow) for (let l = 0; l < L; l++) trace.addSignal(l, bufs.gW[l]!);
@@ -258,6 +270,7 @@ export function trainSce(tf: Tf, backend: { name: string; version: string }, cfg
     accuracy: acc,
     ruleAlignment: hebbRule ? ruleAlignment : null,
     snapshot,
+    ...(cfg.fig12 ? { fig12 } : {}),
   };
   return { metrics, extras, model: m, msPerStep: (trainSeconds * 1000) / Math.max(1, done) };
 }
