@@ -60,6 +60,8 @@ export const trainSceParams = z
     snapshot_layer: z.string().regex(/^W[1-9][0-9]*$/).default('W2'),
     /** Fig. 12: also snapshot the end of the first epoch and the window's lowest-cosine step (sce.json fig12). */
     fig12_snapshots: z.boolean().default(false),
+    /** Record the reported matrix's per-neuron alignment over training (the paper's Section 5; metrics.perNeuron). */
+    per_neuron: z.boolean().default(false),
   })
   .strict()
   .refine(...exactlyOneLength);
@@ -117,6 +119,7 @@ export default defineStage({
         reportedLayer: p.reported_layer,
         snapshot: p.snapshot_size > 0 ? { layer: p.snapshot_layer, size: p.snapshot_size } : null,
         fig12: p.fig12_snapshots,
+        perNeuron: p.per_neuron,
       },
       { train: trainSet, test: { images: test.images, labels: test.labels, n: test.count, dim }, lut: standardiseTable(ds.channelMean, ds.channelStd), classes },
       { log: (msg) => ctx.log(msg), progress: (d, t) => ctx.progress(d, t) },

@@ -160,7 +160,7 @@ describe('train-sce on Fashion-MNIST', () => {
     await stage.run({ params: fashionMnistParams.parse({ source: fixture(200, 100), verify_payload: false }), inputs: {}, outDir: data, cell: 'fashion-mnist', profile: 'test', env: {}, log: () => {}, progress: () => {} });
     const outDir = tmp('cell12');
     await trainSce.run({
-      params: trainSceParams.parse({ dataset: 'fashion-mnist', steps: 12, batch: 50, lr: 0.05, trajectory_every: 6, window_k: 5, eval_n: 100, hidden: [16, 16], snapshot_size: 8, fig12_snapshots: true }),
+      params: trainSceParams.parse({ dataset: 'fashion-mnist', steps: 12, batch: 50, lr: 0.05, trajectory_every: 6, window_k: 5, eval_n: 100, hidden: [16, 16], snapshot_size: 8, fig12_snapshots: true, per_neuron: true }),
       inputs: { data: [{ cell: 'fashion-mnist', stage: 'fashion-mnist', matrix: {}, params: {}, path: data }] },
       outDir, cell: 'train-sce@t', profile: 'test', env: {}, log: () => {}, progress: () => {},
     });
@@ -170,5 +170,9 @@ describe('train-sce on Fashion-MNIST', () => {
     expect(x.fig12.firstEpoch.gradient).toHaveLength(8);
     expect(x.fig12.lowCosine.step).toBeGreaterThanOrEqual(8); // inside the last 5 steps
     expect(x.fig12.lowCosine.cosine).toBeLessThanOrEqual(x.snapshot.cosine); // the last step is in the window too
+    const m = JSON.parse(readFileSync(join(outDir, 'metrics.json'), 'utf8')) as CellMetrics;
+    expect(m.perNeuron!.layer).toBe('W2');
+    expect(m.perNeuron!.steps).toEqual([6, 12]);
+    expect(m.perNeuron!.windowMean).toHaveLength(16);
   });
 });

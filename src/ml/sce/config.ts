@@ -40,6 +40,8 @@ export interface SceConfig extends LoopConfig {
   readonly snapshot: { readonly layer: string; readonly size: number } | null;
   /** Fig. 12: also snapshot the end of the first epoch (measured there) and the window's lowest-cosine step. Needs `snapshot`. */
   readonly fig12?: boolean;
+  /** Record the reported matrix's per-neuron alignment (src/ml/per-neuron.ts) into the metrics. */
+  readonly perNeuron?: boolean;
 }
 
 /** The rule name written to metrics.json: 'sgd', or e.g. 'oja-post'. */

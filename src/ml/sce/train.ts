@@ -10,6 +10,7 @@ import { alignments, cosine, mean } from '../alignment.ts';
 import { upload, type Tf } from '../backend.ts';
 import { epochBatches } from '../batches.ts';
 import { finishCell, layerName, RunTrace, type TrainHooks } from '../summary.ts';
+import { NeuronTrace } from '../per-neuron.ts';
 import { ruleLabel, type SceConfig } from './config.ts';
 import { assembleBatch, type ImageSet } from './data.ts';
 import { ceFromLogits, normalisedCrop, updateAlignment, windowCurve, type WindowCurve } from './measure.ts';
@@ -130,6 +131,9 @@ export function trainSce(tf: Tf, backend: { name: string; version: string }, cfg
   const before = m.mlp.W.map((w) => new Float32Array(w.length));
   const targetStd = (l: number) => cfg.hebbTargetStd ?? initStd(sizes[l]!, cfg.initScale);
   let snapshot: SceSnapshot | null = null;
+  const repIdx = m.mlp.W.findIndex((_, l) => layerName(l) === cfg.reportedLayer);
+  if (cfg.perNeuron && repIdx < 0) throw new Error(`reported layer '${cfg.reportedLayer}' is not one of W1..W${L}`);
+  const neurons = cfg.perNeuron ? new NeuronTrace(cfg.reportedLayer, sizes[repIdx]!, sizes[repIdx + 1]!) : null;
   if (cfg.fig12 && !cfg.snapshot) throw new Error('fig12 snapshots need snapshot_size > 0');
   const perEpoch = cfg.dropLast ? Math.floor(data.train.n / cfg.batch) : Math.ceil(data.train.n / cfg.batch);
   const firstEpochStep = cfg.fig12 ? Math.min(Math.max(1, perEpoch), T) : -1;
@@ -169,6 +173,7 @@ export function trainSce(tf: Tf, backend: { name: string; version: string }, cfg
         if (ruleLayer(l)) before[l]!.set(m.mlp.W[l]!);
       }
       if (t === T - 1 && cfg.snapshot) snapshot = snap(t + 1);
+      if (neurons) neurons.record(bufs.gW[repIdx]!, m.mlp.W[repIdx]!, bufs.H[repIdx]!, cfg.gamma, inWindow, onTraj, t + 1);
       if (t + 1 === firstEpochStep) fig12.firstEpoch = snap(t + 1);
       if (cfg.fig12 && inWindow) {
         const c = measured.signal[snapIdx]!.at(-1)!;
@@ -272,5 +277,5 @@ export function trainSce(tf: Tf, backend: { name: string; version: string }, cfg
     snapshot,
     ...(cfg.fig12 ? { fig12 } : {}),
   };
-  return { metrics, extras, model: m, msPerStep: (trainSeconds * 1000) / Math.max(1, done) };
+  return { metrics: neurons ? { ...metrics, perNeuron: neurons.summary() } : metrics, extras, model: m, msPerStep: (trainSeconds * 1000) / Math.max(1, done) };
 }
