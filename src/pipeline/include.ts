@@ -50,6 +50,7 @@ export function readPipelineSources(file: string): Result<PipelineSources, Diagn
   const paths = includedPaths(top.value, topValue.include, (path, message, hint) => problems.push(at(top.value, path, message, hint)));
   const merged: Record<string, unknown> = { ...topValue };
   for (const section of INCLUDABLE_SECTIONS) {
+    if (section in merged) owners.set(ownerKey([section]), top.value);
     if (isPlainMap(merged[section])) merged[section] = { ...merged[section] };
     for (const name of isPlainMap(merged[section]) ? Object.keys(merged[section]) : []) owners.set(ownerKey([section, name]), top.value);
   }
@@ -83,6 +84,7 @@ export function readPipelineSources(file: string): Result<PipelineSources, Diagn
         problems.push(at(src, [section], `${section}: expected a map, got ${describeValue(body)}`, `write ${section}: as a map of names to entries`));
         continue;
       }
+      if (!owners.has(ownerKey([section]))) owners.set(ownerKey([section]), src);
       const into = isPlainMap(merged[section]) ? merged[section] : (merged[section] = {});
       if (section === 'profiles') mergeProfiles(into, body, src, owners, problems, at);
       else mergeEntries(into, body, [section], src, owners, problems, at);
@@ -141,15 +143,15 @@ function includedPaths(top: SourceFile, include: unknown, report: (path: DocPath
       report(path, `include '${entry}': only the file name may hold a *`, 'write a pattern such as pipeline.d/*.yaml');
       continue;
     }
-    for (const abs of expand(root, entry)) {
+    const found = expand(root, entry);
+    if (found.length === 0) {
+      if (entry.includes('*')) report(path, `include '${entry}' matches no file`, `add a file that matches it in ${dirname(entry)}/, or fix the pattern`);
+      else report(path, `included file not found: ${entry}`, 'create the file, or remove it from include: (paths are relative to the project root)');
+    }
+    for (const abs of found) {
       if (abs === top.path) report(path, `include '${entry}' names ${top.shown} itself`, `include only other files; ${top.shown} is read first anyway`);
       else if (out.includes(abs)) report(path, `include '${entry}': ${shownPath(abs)} is included twice`, 'list each file once (a glob already includes every file it matches)');
       else out.push(abs);
-    }
-    if (!entry.includes('*') && !existsSync(resolve(root, entry))) {
-      report(path, `included file not found: ${entry}`, 'create the file, or remove it from include: (paths are relative to the project root)');
-    } else if (entry.includes('*') && expand(root, entry).length === 0) {
-      report(path, `include '${entry}' matches no file`, `add a file that matches it in ${dirname(entry)}/, or fix the pattern`);
     }
   }
   return out;
@@ -157,7 +159,7 @@ function includedPaths(top: SourceFile, include: unknown, report: (path: DocPath
 
 /** A plain path, or the files of its directory that match its `*` pattern, in name order. */
 function expand(root: string, entry: string): string[] {
-  if (!entry.includes('*')) return existsSync(resolve(root, entry)) ? [resolve(root, entry)] : [];
+  if (!entry.includes('*')) return existsSync(resolve(root, entry)) && statSync(resolve(root, entry)).isFile() ? [resolve(root, entry)] : [];
   const dir = resolve(root, dirname(entry));
   if (!existsSync(dir) || !statSync(dir).isDirectory()) return [];
   const base = entry.split('/').pop()!;
