@@ -126,7 +126,7 @@ describe('cifar10 params', () => {
   });
 });
 
-describe('docs/fragments/cifar.yaml', () => {
+describe('pipeline.d/30-cifar.yaml', () => {
   /** Resolves whole-string `${profile.a.b}` references, as the engine does. */
   function resolve(value: unknown, profile: Record<string, unknown>): unknown {
     if (typeof value === 'string') {
@@ -143,7 +143,7 @@ describe('docs/fragments/cifar.yaml', () => {
     return value;
   }
 
-  const doc = parse(readFileSync(new URL('../docs/fragments/cifar.yaml', import.meta.url), 'utf8')) as {
+  const doc = parse(readFileSync(new URL('../pipeline.d/30-cifar.yaml', import.meta.url), 'utf8')) as {
     profiles: Record<string, Record<string, unknown>>;
     stages: { cifar10: { run: string; params: Record<string, unknown>; outs: string[] } };
   };

@@ -36,7 +36,7 @@ export function checkPublishTargets(p: LoadedPipeline, storeDir: string, cells: 
     const target = real(resolve(p.root, cell.publish));
     if (seen.has(target)) continue;
     seen.add(target);
-    const at = (message: string, hint: string): void => void problems.push({ file: p.file, ...p.locate(['stages', cell.stage, 'publish']), message: `publish target '${cell.publish}' of stage '${cell.stage}' ${message}`, hint });
+    const at = (message: string, hint: string): void => void problems.push({ ...p.locate(['stages', cell.stage, 'publish']), message: `publish target '${cell.publish}' of stage '${cell.stage}' ${message}`, hint });
     const move = 'publish to a directory of its own, e.g. publish: reports/${profile.name}';
     if (within(target, root)) {
       at(target === root ? 'is the project root: publishing would delete the whole project' : 'contains the project root', move);

@@ -98,7 +98,7 @@ export function slurmSettings(pipeline: LoadedPipeline | undefined, flags: Slurm
     for (const issue of yaml.error.issues) {
       const path = ['executors', 'slurm', ...issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p))];
       const unknown = issue.code === 'unrecognized_keys' ? ` (unknown: ${issue.keys.join(', ')}; known: ${Object.keys(FLAG_OF).join(', ')})` : '';
-      problems.push({ file: pipeline!.file, ...pipeline!.locate(path), message: `${path.join('.')}: ${issue.message}${unknown}` });
+      problems.push({ ...pipeline!.locate(path), message: `${path.join('.')}: ${issue.message}${unknown}` });
     }
   }
   const cli: Record<string, unknown> = {

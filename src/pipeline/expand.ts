@@ -77,7 +77,7 @@ export function expandPipeline(p: LoadedPipeline, profile: string, overrides: re
     // Interpolation errors carry their own fix after "\n  fix: ".
     const [message, own] = text.split('\n  fix: ') as [string, string | undefined];
     const hint = fix ?? own;
-    return { file: p.file, ...p.locate(path), message, ...(hint ? { hint } : {}) };
+    return { ...p.locate(path), message, ...(hint ? { hint } : {}) };
   };
   if (!(profile in p.raw.profiles)) {
     return err([at(['profiles'], `unknown profile '${profile}' (have: ${Object.keys(p.raw.profiles).join(', ')})`, 'pass --profile with one of these')]);

@@ -1,57 +1,68 @@
 /**
- * Phase 1 of the engine: read pipeline.yaml, check its shape and its references once, and
- * return a typed pipeline, or every problem found, each with file, line and column.
+ * Phase 1 of the engine: read pipeline.yaml and the files it includes, resolve stage templates,
+ * check the shape and the references once, and return a typed pipeline, or every problem found,
+ * each with the file that holds it, a line, a column and a fix.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { relative, resolve } from 'node:path';
-import { isMap, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { z } from 'zod';
 import { err, ok, type Result } from '../util/result.ts';
 import type { Diagnostic } from './diagnostic.ts';
 import { findCycle } from './graph.ts';
-import { pipelineSchema, type RawPipeline } from './schema.ts';
-import { decodeUtf8, documentToJs } from './yaml-text.ts';
+import { readPipelineSources } from './include.ts';
+import { pipelineSchema, stageSchema, type RawPipeline } from './schema.ts';
+import { describeValue, shownPath, type DocPath, type SourcePos } from './source-file.ts';
+import { resolveTemplates } from './templates.ts';
 import { parseDuration } from './duration.ts';
 
-/** A checked pipeline.yaml with a way back to source positions. */
+/** A checked pipeline with a way back to source positions. */
 export interface LoadedPipeline {
   /** Absolute path of the project root (the directory holding pipeline.yaml). */
   readonly root: string;
-  /** Path of the file as given to diagnostics (relative to cwd when possible). */
+  /** Path of the top-level file as given to diagnostics (relative to cwd when possible). */
   readonly file: string;
+  /** Absolute paths of every file read: the top-level file, then the included files in merge order. */
+  readonly sources: readonly string[];
+  /** The merged pipeline, templates resolved. */
   readonly raw: RawPipeline;
-  /** Source position of a path in the document (nearest existing ancestor). */
-  locate(path: readonly (string | number)[]): { line: number; column: number };
+  /**
+   * Source position of a path in the merged pipeline (nearest existing ancestor), in the file
+   * that defines it; for a stage's key inherited from a template, the template's line.
+   */
+  locate(path: DocPath): SourcePos;
 }
 
 const STAGE_NAME = /^[a-z0-9][a-z0-9_-]*$/i;
 
-/** Loads and checks `file`. Errors are values: a list of diagnostics. */
+/** Loads and checks `file` and the files it includes. Errors are values: a list of diagnostics. */
 export function loadPipeline(file: string): Result<LoadedPipeline, Diagnostic[]> {
-  const shown = relative(process.cwd(), file) || file;
+  const shown = shownPath(file);
   if (!existsSync(file)) {
     return err([{ file: shown, line: 0, column: 0, message: 'pipeline file not found', hint: 'run hebb in the project root or pass --pipeline <file>' }]);
   }
-  const decoded = decodeUtf8(readFileSync(file), shown);
-  if (!decoded.ok) return err([decoded.error]);
-  const text = decoded.value;
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    return err(
-      doc.errors.map((e) => {
-        const pos = lineCounter.linePos(e.pos[0]);
-        return { file: shown, line: pos.line, column: pos.col, message: `YAML syntax: ${e.message.split('\n')[0]}`, hint: 'fix the YAML syntax at this place' };
-      }),
-    );
-  }
-  const locate = makeLocator(doc, lineCounter);
-  const at = (path: readonly (string | number)[], message: string, hint?: string): Diagnostic => ({ file: shown, ...locate(path), message, ...(hint ? { hint } : {}) });
+  const sources = readPipelineSources(file);
+  if (!sources.ok) return sources;
+  const src = sources.value;
+  let chains: ReadonlyMap<string, readonly string[]> = new Map();
+  const locate = (path: DocPath): SourcePos => {
+    const own = src.find(path);
+    let best = own;
+    // A key the stage does not write itself comes from the nearest template that does.
+    if (path[0] === 'stages' && path.length > 2 && own.depth < path.length) {
+      for (const t of chains.get(String(path[1])) ?? []) {
+        const pos = src.find(['templates', t, ...path.slice(2)]);
+        if (pos.depth > best.depth) best = pos;
+      }
+    }
+    return { file: best.file, line: best.line, column: best.column };
+  };
+  const at = (path: DocPath, message: string, hint?: string): Diagnostic => ({ ...locate(path), message, ...(hint ? { hint } : {}) });
 
-  const js = documentToJs(doc, (offset) => ({ file: shown, ...toPos(lineCounter, offset) }));
-  if (!js.ok) return err([js.error]);
-  const parsed = pipelineSchema.safeParse(js.value, { reportInput: true });
-  if (!parsed.success) return err(parsed.error.issues.map((i) => issueToDiagnostic(i, at)));
+  const resolved = resolveTemplates(src.merged, at);
+  if (!resolved.ok) return resolved;
+  chains = resolved.value.chains;
+  const parsed = pipelineSchema.safeParse(resolved.value.value, { reportInput: true });
+  if (!parsed.success) return err(schemaProblems(parsed.error.issues, at));
   const raw = parsed.data;
   const root = resolve(file, '..');
   const problems: Diagnostic[] = [];
@@ -99,36 +110,27 @@ export function loadPipeline(file: string): Result<LoadedPipeline, Diagnostic[]>
   const cycle = findCycle(edges);
   if (cycle) problems.push(at(['stages', cycle[0]!, 'deps'], `dependency cycle: ${cycle.join(' → ')}`, 'remove one of these deps'));
   if (problems.length > 0) return err(problems);
-  return ok({ root, file: shown, raw, locate });
+  return ok({ root, file: shown, sources: src.files.map((f) => f.path), raw, locate });
 }
 
-function makeLocator(doc: Document, lc: LineCounter) {
-  return (path: readonly (string | number)[]): { line: number; column: number } => {
-    for (let n = path.length; n >= 0; n--) {
-      const sub = path.slice(0, n);
-      // Prefer the key's position (where a reader looks), then the value's.
-      if (n > 0) {
-        const parent = n === 1 ? doc.contents : doc.getIn(sub.slice(0, -1), true);
-        if (isMap(parent)) {
-          const pair = parent.items.find((p) => isScalar(p.key) && String(p.key.value) === String(sub[n - 1]));
-          const range = pair && isScalar(pair.key) ? pair.key.range : undefined;
-          if (range) return toPos(lc, range[0]);
-        }
-      }
-      const node = n === 0 ? doc.contents : doc.getIn(sub, true);
-      const range = (node as { range?: [number, number, number] } | undefined)?.range;
-      if (range) return toPos(lc, range[0]);
-    }
-    return { line: 1, column: 1 };
-  };
-}
+type At = (path: DocPath, message: string, hint?: string) => Diagnostic;
 
-function toPos(lc: LineCounter, offset: number): { line: number; column: number } {
-  const p = lc.linePos(offset);
-  return { line: p.line, column: p.col };
+/**
+ * The schema's issues as diagnostics. An issue inside a template is reported once, at the
+ * template, not again for every stage that inherits it.
+ */
+function schemaProblems(issues: readonly z.core.$ZodIssue[], at: At): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const inTemplates = new Set<string>();
+  for (const issue of issues) {
+    const d = issueToDiagnostic(issue, at);
+    const place = `${d.file}:${d.line}:${d.column}`;
+    if (issue.path[0] === 'templates') inTemplates.add(place);
+    else if (inTemplates.has(place)) continue;
+    out.push(d);
+  }
+  return out;
 }
-
-type At = (path: readonly (string | number)[], message: string, hint?: string) => Diagnostic;
 
 function issueToDiagnostic(issue: z.core.$ZodIssue, at: At): Diagnostic {
   const path = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
@@ -139,25 +141,17 @@ function issueToDiagnostic(issue: z.core.$ZodIssue, at: At): Diagnostic {
       return at([...path, issue.keys[0]!], `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `'${k}'`).join(', ')} in ${where}`, expected ? `expected one of: ${expected}` : undefined);
     }
     case 'invalid_type':
-      return at(path, `${where}: expected ${issue.expected}, got ${describe(issue.input)}`);
+      return at(path, `${where}: expected ${issue.expected}, got ${describeValue(issue.input)}`);
     case 'invalid_value':
-      return at(path, `${where}: expected ${issue.values.map((v) => JSON.stringify(v)).join(' or ')}, got ${describe(issue.input)}`);
+      return at(path, `${where}: expected ${issue.values.map((v) => JSON.stringify(v)).join(' or ')}, got ${describeValue(issue.input)}`);
     default:
       return at(path, `${where}: ${issue.message}`);
   }
 }
 
-function describe(v: unknown): string {
-  if (v === undefined) return 'nothing (the key is missing)';
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return 'a list';
-  if (typeof v === 'object') return 'a map';
-  return `${typeof v} ${JSON.stringify(v)}`;
-}
-
 function expectedKeys(path: readonly (string | number)[]): string | undefined {
   if (path.length === 0) return Object.keys(pipelineSchema.shape).join(', ');
-  if (path.length === 2 && path[0] === 'stages') return 'description, run, params, matrix, name, deps, outs, env, profiles, publish, timeout';
+  if (path.length === 2 && (path[0] === 'stages' || path[0] === 'templates')) return `${Object.keys(stageSchema.shape).join(', ')}, extends`;
   if (path.length === 1 && path[0] === 'cache') return 'shared';
   if (path.length === 1 && path[0] === 'limits') return 'max_cells';
   return undefined;

@@ -1,4 +1,4 @@
-/** The shape of pipeline.yaml, checked once at load (see docs/pipeline-format.md). */
+/** The shape of the pipeline (pipeline.yaml and the files it includes), checked once at load (see docs/pipeline-format.md). */
 import { z } from 'zod';
 
 const scalar = z.union([z.string(), z.number(), z.boolean()]);
@@ -21,10 +21,15 @@ export const stageSchema = z
   })
   .strict();
 
-/** The whole file. */
+/** A template (docs/pipeline-format.md, "Templates"): any part of a stage, `extends:` already resolved. */
+export const templateSchema = stageSchema.partial();
+
+/** The whole pipeline: the top-level file with its included files merged in and templates resolved. */
 export const pipelineSchema = z
   .object({
     version: z.literal(1),
+    /** Files merged into this one (src/pipeline/include.ts): a path or a glob, or a list of them. */
+    include: z.union([z.string(), z.array(z.string())]).optional(),
     default_profile: z.string().optional(),
     profiles: z.record(z.string(), z.record(z.string(), z.unknown()).nullable()),
     environment: z.record(z.string(), z.string()).optional(),
@@ -32,6 +37,7 @@ export const pipelineSchema = z
     cache: z.object({ shared: z.string().optional() }).strict().optional(),
     /** Bounds the loader enforces (docs/pipeline-format.md, "Limits"). */
     limits: z.object({ max_cells: z.number().int().positive().optional() }).strict().optional(),
+    templates: z.record(z.string(), templateSchema).optional(),
     stages: z.record(z.string(), stageSchema),
   })
   .strict();

@@ -49,7 +49,7 @@ export async function validateParams(p: LoadedPipeline, cells: readonly Cell[], 
       try {
         stage = await importStage(p.root, cell.module);
       } catch (e) {
-        problems.push({ file: p.file, ...p.locate(['stages', cell.stage, 'run']), message: `cannot load stage module ${cell.module}: ${(e as Error).message.split('\n')[0]}` });
+        problems.push({ ...p.locate(['stages', cell.stage, 'run']), message: `cannot load stage module ${cell.module}: ${(e as Error).message.split('\n')[0]}` });
         reported.add(cell.stage);
         continue;
       }
@@ -74,7 +74,7 @@ export async function validateParams(p: LoadedPipeline, cells: readonly Cell[], 
       if (fromSet) problems.push({ file: '--set', line: 0, column: 0, message: `--set ${fromSet.text}: ${what} for stage '${cell.stage}' (cell ${cell.name})`, ...(hint ? { hint } : {}) });
       else {
         const loc = cell.stage in p.raw.stages && top in (p.raw.stages[cell.stage]!.params ?? {}) ? ['stages', cell.stage, 'params', top] : ['stages', cell.stage, 'params'];
-        problems.push({ file: p.file, ...p.locate(loc), message: `stage '${cell.stage}' (cell ${cell.name}): ${what}`, ...(hint ? { hint } : {}) });
+        problems.push({ ...p.locate(loc), message: `stage '${cell.stage}' (cell ${cell.name}): ${what}`, ...(hint ? { hint } : {}) });
       }
     }
   }
