@@ -28,6 +28,11 @@ describe('malformed pipeline.yaml', () => {
     { name: 'unknown --set parameter', edit: (y) => y, args: ['--set', 'sum.lable=1'], expect: /--set: error: --set sum\.lable=1: unknown parameter 'lable' for stage 'sum'/ },
     { name: 'unknown --set stage', edit: (y) => y, args: ['--set', 'summ.label=1'], expect: /--set summ\.label=1: unknown stage 'summ'/ },
     { name: 'plain dep on a matrix stage', edit: (y) => y.replace('values: gen@*', 'values: gen'), expect: /error: stage 'gen' has a matrix: name one cell \(gen@<name>\) or all of them \(gen@\*\)/ },
+    {
+      name: 'dep through the profile naming an unknown stage in one profile',
+      edit: (y) => y.replace('    scale: 10\n', '    scale: 10\n    upstream: gen\n').replace('    scale: 1\n', '    scale: 1\n    upstream: genn\n').replace('values: gen@*', 'values: ${profile.upstream}@*'),
+      expect: /pipeline\.yaml:\d+:7: error: dep 'values' in profile 'small' names unknown stage 'genn'\n\s+fix: one of: gen, sum/,
+    },
     { name: 'duplicate cell names', edit: (y) => y.replace('name: ${mode}-s${seed}', 'name: s${seed}'), expect: /error: two cells of 'gen' are both named 'gen@s0'/ },
   ];
 
@@ -41,4 +46,19 @@ describe('malformed pipeline.yaml', () => {
       expect(rig.runs()).toEqual([]);
     });
   }
+});
+
+describe('a dep named through the profile', () => {
+  it('resolves per profile: both profiles plan the same upstream here', async () => {
+    const rig = Rig.create();
+    try {
+      const y = rig.read('pipeline.yaml');
+      rig.write('pipeline.yaml', y.replace('    scale: 10\n', '    scale: 10\n    upstream: gen\n').replace('    scale: 1\n', '    scale: 1\n    upstream: gen\n').replace('values: gen@*', 'values: ${profile.upstream}@*'));
+      const r = await rig.hebb(['repro', '--dry-run', '--profile', 'small']);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout + r.stderr).toMatch(/sum/);
+    } finally {
+      rig.dispose();
+    }
+  });
 });

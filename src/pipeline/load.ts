@@ -9,6 +9,7 @@ import type { z } from 'zod';
 import { err, ok, type Result } from '../util/result.ts';
 import type { Diagnostic } from './diagnostic.ts';
 import { findCycle } from './graph.ts';
+import { interpolate } from './interpolate.ts';
 import { readPipelineSources } from './include.ts';
 import { pipelineSchema, stageSchema, type RawPipeline } from './schema.ts';
 import { describeValue, shownPath, type DocPath, type SourcePos } from './source-file.ts';
@@ -87,9 +88,12 @@ export function loadPipeline(file: string): Result<LoadedPipeline, Diagnostic[]>
       }
     }
     for (const [depName, target] of Object.entries(stage.deps ?? {})) {
-      const upstream = target.replace(/\?$/, '').split('@')[0]!;
-      if (!(upstream in raw.stages)) {
-        problems.push(at(['stages', name, 'deps', depName], `dep '${depName}' names unknown stage '${upstream}'`, `one of: ${Object.keys(raw.stages).join(', ')}`));
+      for (const { profile, upstream, error } of depTargets(raw, stage, target)) {
+        const where = profile ? ` in profile '${profile}'` : '';
+        if (error !== undefined) problems.push(at(['stages', name, 'deps', depName], `dep '${depName}'${where}: ${error}`));
+        else if (!(upstream in raw.stages)) {
+          problems.push(at(['stages', name, 'deps', depName], `dep '${depName}'${where} names unknown stage '${upstream}'`, `one of: ${Object.keys(raw.stages).join(', ')}`));
+        }
       }
     }
     const seen = new Set<string>();
@@ -106,7 +110,8 @@ export function loadPipeline(file: string): Result<LoadedPipeline, Diagnostic[]>
       if (stage.params && axis in stage.params) problems.push(at(['stages', name, 'matrix', axis], `matrix axis '${axis}' is also a param of stage '${name}'`, 'rename one of them'));
     }
   }
-  const edges = new Map(Object.entries(raw.stages).map(([n, s]) => [n, Object.values(s.deps ?? {}).map((t) => t.replace(/\?$/, '').split('@')[0]!)]));
+  // A dep that names its stage through the profile (`${profile.sce.dataset}`) adds an edge per profile.
+  const edges = new Map(Object.entries(raw.stages).map(([n, st]) => [n, Object.values(st.deps ?? {}).flatMap((t) => depTargets(raw, st, t).map((d) => d.upstream))]));
   const cycle = findCycle(edges);
   if (cycle) problems.push(at(['stages', cycle[0]!, 'deps'], `dependency cycle: ${cycle.join(' → ')}`, 'remove one of these deps'));
   if (problems.length > 0) return err(problems);
@@ -155,4 +160,18 @@ function expectedKeys(path: readonly (string | number)[]): string | undefined {
   if (path.length === 1 && path[0] === 'cache') return 'shared';
   if (path.length === 1 && path[0] === 'limits') return 'max_cells';
   return undefined;
+}
+
+/**
+ * The upstream stage a dep names, per profile the stage runs in when the dep is written with a
+ * `${profile.…}` reference (one entry, profile null, when it is a plain name). `error` says why a
+ * reference does not resolve in a profile.
+ */
+function depTargets(raw: RawPipeline, stage: RawPipeline['stages'][string], target: string): { profile: string | null; upstream: string; error?: string }[] {
+  const name = (t: string): string => t.replace(/\?$/, '').split('@')[0]!;
+  if (!target.includes('${')) return [{ profile: null, upstream: name(target) }];
+  return (stage.profiles ?? Object.keys(raw.profiles)).filter((p) => p in raw.profiles).map((p) => {
+    const v = interpolate(target, { profile: raw.profiles[p] as Record<string, unknown>, matrix: {} });
+    return v.ok && typeof v.value === 'string' ? { profile: p, upstream: name(v.value) } : { profile: p, upstream: '', error: v.ok ? `resolves to ${JSON.stringify(v.value)}, not a stage name` : v.error };
+  });
 }
