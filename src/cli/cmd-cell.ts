@@ -6,7 +6,7 @@ import { isHex64 } from '../store/schemas.ts';
 import type { WorkerMessage, WorkerRequest } from '../exec/local.ts';
 import { artifactsDir } from './project.ts';
 import { formatIoFailure, ioFailure } from '../util/io-error.ts';
-import type { GlobalOptions, RunCellOptions } from './options.ts';
+import type { GlobalOptions, RunCellCommandOptions } from './options.ts';
 
 function storeOf(o: GlobalOptions): Store {
   return new Store(artifactsDir(o.pipeline, o.artifacts));
@@ -18,7 +18,7 @@ function sharedOf(): Store | undefined {
 }
 
 /** Runs one cell; exit 0 when its record exists afterwards. Either way its outcome record says how it ended. */
-export async function runCellCommand(o: RunCellOptions, key: string): Promise<number> {
+export async function runCellCommand(o: RunCellCommandOptions, key: string): Promise<number> {
   if (!isHex64(key)) {
     process.stderr.write(`hebb run-cell: ${JSON.stringify(key).slice(0, 80)} is not a cell key\n  fix: pass the 64-hex-digit key of a planned cell (hebb status --json lists them)\n`);
     return 2;

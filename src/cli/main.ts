@@ -7,7 +7,7 @@ import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { formatIoFailure, ioFailure } from '../util/io-error.ts';
 import { EXECUTORS, executorFlags, executorFlagValues } from '../exec/index.ts';
-import type { BundleExportOptions, BundleReadOptions, CheckOptions, CompareOptions, DagOptions, FsckOptions, GcOptions, GlobalOptions, ReproOptions, RunCellOptions, ShowOptions, StatusOptions } from './options.ts';
+import type { BundleExportOptions, BundleReadOptions, CheckOptions, CompareOptions, DagOptions, FsckOptions, GcOptions, GlobalOptions, ReproOptions, RunCellCommandOptions, ShowOptions, StatusOptions } from './options.ts';
 
 /** Runs the CLI with `argv` (without node and script); resolves with the exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
@@ -129,7 +129,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .argument('<key>')
     .option('--attempt <id>', "the executor's name for this attempt (e.g. a Slurm task), kept in the outcome record results/<key>.json")
     .action(async (key: string, o) => {
-      exitCode = await (await import('./cmd-cell.ts')).runCellCommand(globalOpts<RunCellOptions>(program, o), key);
+      exitCode = await (await import('./cmd-cell.ts')).runCellCommand(globalOpts<RunCellCommandOptions>(program, o), key);
     });
   program
     .command('worker', { hidden: true })

@@ -102,7 +102,7 @@ export interface BundleReadOptions extends GlobalOptions {
 }
 
 /** `hebb run-cell <key>`. */
-export interface RunCellOptions extends GlobalOptions {
+export interface RunCellCommandOptions extends GlobalOptions {
   /** `--attempt`: the executor's name for this attempt (a Slurm task), kept in the outcome record. */
   readonly attempt?: string;
 }
