@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { Rig } from './rig.ts';
 
 describe('hebb dag, show, status, gc, run-cell', () => {
@@ -47,12 +47,18 @@ describe('hebb dag, show, status, gc, run-cell', () => {
     const missing = await rig.hebb(['run-cell', sum.key]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/no-spec: no spec for key/);
+    // Either way run-cell leaves its outcome as data, for executors that cannot see its process.
+    const outcome = (): Record<string, unknown> => JSON.parse(readFileSync(rig.path('artifacts', 'results', `${sum.key}.json`), 'utf8'));
+    expect(outcome()).toMatchObject({ schema: 1, key: sum.key, outcome: { status: 'failed', failure: { reason: 'no-spec' } } });
+    expect(outcome().cell).toBeUndefined();
     rig.clearRuns();
     await rig.hebb(['repro']);
     expect(rig.runs()).toEqual(['sum']);
-    const again = await rig.hebb(['run-cell', sum.key]);
+    expect(outcome()).toMatchObject({ key: sum.key, cell: 'sum', outcome: { status: 'done', reused: false } });
+    const again = await rig.hebb(['run-cell', sum.key, '--attempt', '42_0']);
     expect(again.code).toBe(0);
     expect(again.stdout).toMatch(/^reused sum/);
+    expect(outcome()).toMatchObject({ cell: 'sum', attempt: '42_0', outcome: { status: 'done', reused: true } });
   });
 
   it('gc keeps what current cells use and drops the rest', async () => {
@@ -66,6 +72,8 @@ describe('hebb dag, show, status, gc, run-cell', () => {
     expect(r.code).toBe(0);
     expect(readdirSync(rig.path('artifacts', 'runs'))).toHaveLength(7);
     expect(readdirSync(rig.path('artifacts', 'runs')).some((f) => f.endsWith('.tmp'))).toBe(false);
+    // Outcome records follow their cells: those of current cells stay, the old sum's goes.
+    expect(readdirSync(rig.path('artifacts', 'results'))).toHaveLength(7);
     const status = await rig.hebb(['status']);
     expect(status.stdout).toContain('7 up to date, 0 to run');
     expect(existsSync(rig.path('artifacts', 'quarantine'))).toBe(false);

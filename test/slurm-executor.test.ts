@@ -9,7 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SlurmExecutor, type SlurmEvent } from '../src/exec/slurm.ts';
 import { expandTasks, parseSbatch, parseScontrol, parseSqueue, phaseOf, sbatchArgs, taskScript } from '../src/exec/slurm-commands.ts';
-import { slurmSettings, type SlurmSettings } from '../src/exec/slurm-options.ts';
+import { sbatchResources, slurmSettings, type SlurmSettings } from '../src/exec/slurm-options.ts';
+import type { CellFailure } from '../src/engine/executor.ts';
+import { outcomeOf, outcomePath, writeOutcome } from '../src/engine/outcome.ts';
+import { err, ok } from '../src/util/result.ts';
 import type { CommandOutput } from '../src/exec/slurm-commands.ts';
 import { Store, treeDigest, type RunRecord } from '../src/store/store.ts';
 import type { LoadedPipeline } from '../src/pipeline/load.ts';
@@ -29,8 +32,11 @@ const K = (name: string): string => {
 };
 const nameOf = (key: string): string => names.get(key) ?? key;
 
-/** What a fake task does when it runs: succeed (write a record) or fail with a log. */
-type Outcome = { ok: true } | { ok: false; state?: string; log: string };
+/**
+ * What a fake task does when it runs: succeed (write a record), or fail with a log and, as
+ * run-cell does, an outcome record saying why (`failure`); without one it died before writing it.
+ */
+type Outcome = { ok: true } | { ok: false; state?: string; log: string; failure?: CellFailure };
 
 interface FakeJob {
   id: string;
@@ -120,15 +126,19 @@ class FakeSlurm {
   }
 
   private end(job: FakeJob, i: number, key: string): void {
-    const attempt = (this.attempts.get(key) ?? 0) + 1;
-    this.attempts.set(key, attempt);
-    const o = this.outcome(key, attempt);
+    const n = (this.attempts.get(key) ?? 0) + 1;
+    this.attempts.set(key, n);
+    const o = this.outcome(key, n);
     const log = join(this.store.dir, 'logs', `slurm-${job.id}_${i}.log`);
+    const attempt = `${job.id}_${i}`;
     if (o.ok) {
-      this.store.writeRecord(fakeRecord(key));
+      const record = fakeRecord(key);
+      this.store.writeRecord(record);
+      writeOutcome(this.store, outcomeOf(K(key), ok({ record, reused: false }), { cell: record.cell, attempt }));
       writeFileSync(log, `done ${key}\n`);
       job.states[i] = 'COMPLETED';
     } else {
+      if (o.failure) writeOutcome(this.store, outcomeOf(K(key), err(o.failure), { attempt }));
       writeFileSync(log, o.log);
       job.states[i] = o.state ?? 'FAILED';
     }
@@ -145,7 +155,7 @@ function fakeRecord(key: string): RunRecord {
   return { schema: 1, key: K(key), cell: `c-${key}`, stage: 'gen', profile: 'p', fingerprint: fingerprintOf(key), outputs: [], tree: treeDigest([]), startedAt: now, finishedAt: now, durationMs: 1, host: 'node1', pid: 1 };
 }
 
-const SETTINGS: SlurmSettings = { sbatchArgs: [], maxArray: 1000, retries: 0, pollMs: 5, batchWindowMs: 30 };
+const SETTINGS: SlurmSettings = { sbatch_args: [], max_array: 1000, retries: 0, poll_ms: 5, batch_window_ms: 30 };
 
 describe('SlurmExecutor with a fake cluster', () => {
   let dir: string;
@@ -166,7 +176,7 @@ describe('SlurmExecutor with a fake cluster', () => {
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   it('batches cells handed over together into one array job that runs hebb run-cell per task', async () => {
-    const ex = make({ partition: 'gpu', time: '01:00:00', cpusPerTask: 4, mem: '8G', gres: 'gpu:1', sbatchArgs: ['--account=lab'], throttle: 2 });
+    const ex = make({ partition: 'gpu', time: '01:00:00', cpus_per_task: 4, mem: '8G', gres: 'gpu:1', sbatch_args: ['--account=lab'], throttle: 2 });
     const results = await Promise.all(['k1', 'k2', 'k3'].map((k) => ex.run(job(k))));
     await ex.close();
     expect(results.map((r) => r.ok)).toEqual([true, true, true]);
@@ -179,7 +189,7 @@ describe('SlurmExecutor with a fake cluster', () => {
     );
     const script = readFileSync(args[args.length - 1]!, 'utf8');
     expect(script).toContain('SLURM_ARRAY_TASK_ID + 1');
-    expect(script).toMatch(/bin\/hebb\.js' --artifacts '.*' run-cell "\$key"/);
+    expect(script).toMatch(/bin\/hebb\.js' --artifacts '.*' run-cell "\$key" --attempt "\$\{SLURM_ARRAY_JOB_ID\}_\$\{SLURM_ARRAY_TASK_ID\}"/);
     expect(jobs[0]!.keys).toEqual(['k1', 'k2', 'k3']);
     expect(events[0]).toEqual({ type: 'submitted', jobId: '100', cells: ['gen@k1', 'gen@k2', 'gen@k3'] });
     // Watching used squeue, never sacct nor sbatch --wait.
@@ -187,7 +197,7 @@ describe('SlurmExecutor with a fake cluster', () => {
   });
 
   it('splits a batch larger than max_array, and cells arriving later go out as a new array', async () => {
-    const ex = make({ maxArray: 2 });
+    const ex = make({ max_array: 2 });
     const first = Promise.all(['a', 'b', 'c'].map((k) => ex.run(job(k))));
     await new Promise((r) => setTimeout(r, 80));
     const late = ex.run(job('d', 'sum'));
@@ -211,7 +221,7 @@ describe('SlurmExecutor with a fake cluster', () => {
 
   it('reports a failed task with the run-cell reason and the tail of its log', async () => {
     const lines = Array.from({ length: 30 }, (_, i) => `line ${i}`).join('\n');
-    fake.outcome = () => ({ ok: false, log: `${lines}\n# FAILED: Error: boom\nhebb run-cell: stage-error: boom\n` });
+    fake.outcome = () => ({ ok: false, log: `${lines}\n# FAILED: Error: boom\nhebb run-cell: stage-error: boom\n`, failure: { reason: 'stage-error', message: 'boom\n    at stage (gen.ts:3)' } });
     const ex = make();
     const r = await ex.run(job('k'));
     await ex.close();
@@ -225,10 +235,12 @@ describe('SlurmExecutor with a fake cluster', () => {
     expect(r.error.message).not.toContain('line 10\n');
   });
 
-  it('maps run-cell reasons: bad-input names the upstream cell, no-spec is not retried', async () => {
+  it('takes run-cell reasons from the outcome record, not the log: bad-input names the upstream cell, no-spec is not retried', async () => {
     fake.outcome = (key) => ({
       ok: false,
-      log: key === 'b' ? 'hebb run-cell: bad-input: input values: no record for gen@a-s0 (key 0123abcd)\n' : `hebb run-cell: no-spec: no spec for key ${key}\n`,
+      // The log says otherwise: the executor must not read it for the reason.
+      log: 'hebb run-cell: stage-error: input values: no record for gen@z-s9 (key 0123abcd)\n',
+      failure: key === 'b' ? { reason: 'bad-input', upstream: 'gen@a-s0', message: 'input values: no record for gen@a-s0 (key 0123abcd)' } : { reason: 'no-spec', message: `no spec for key ${key}` },
     });
     const ex = make({ retries: 2 });
     const [b, n] = await Promise.all([ex.run(job('b')), ex.run(job('n'))]);
@@ -240,8 +252,25 @@ describe('SlurmExecutor with a fake cluster', () => {
     expect(submissions.filter((k) => k === 'b')).toHaveLength(3);
   });
 
+  it('a task that left no outcome record, a damaged one or one of another attempt fails clearly (no crash)', async () => {
+    // m: killed before run-cell wrote anything; c: its outcome record is damaged; s: the outcome is that of an earlier task.
+    writeOutcome(store, outcomeOf(K('s'), err({ reason: 'no-spec', message: 'old' }), { attempt: '7_0' }));
+    fake.outcome = (key) => {
+      if (key === 'c') writeFileSync(outcomePath(store, K('c'))!, '{"schema":1,"key":');
+      return { ok: false, state: key === 'm' ? 'OUT_OF_MEMORY' : 'FAILED', log: 'hebb run-cell: no-spec: from the log\n' };
+    };
+    const ex = make();
+    const [m, c, st] = await Promise.all([ex.run(job('m')), ex.run(job('c')), ex.run(job('s'))]);
+    await ex.close();
+    expect(!m.ok && m.error).toMatchObject({ reason: 'stage-error' });
+    expect(!m.ok && m.error.message).toMatch(/^Slurm task 100_0 ended OUT_OF_MEMORY \(exit 0:15\) without a run record; it left no outcome record \(results\/[0-9a-f]{12}….json\)\n  log: /);
+    expect(!c.ok && c.error.message).toMatch(/ended FAILED \(exit 1:0\) without a run record; results\/[0-9a-f]{12}….json is not a valid outcome record \(not JSON/);
+    expect(!st.ok && st.error).toMatchObject({ reason: 'stage-error' });
+    expect(!st.ok && st.error.message).toMatch(/its outcome record is that of attempt 7_0, not of this task/);
+  });
+
   it('retries a failed cell up to N times, then succeeds or reports the last failure', async () => {
-    fake.outcome = (key, attempt) => (key === 'flaky' && attempt < 3 ? { ok: false, state: 'NODE_FAIL', log: 'node went away\n' } : key === 'bad' ? { ok: false, log: 'hebb run-cell: stage-error: always\n' } : { ok: true });
+    fake.outcome = (key, attempt) => (key === 'flaky' && attempt < 3 ? { ok: false, state: 'NODE_FAIL', log: 'node went away\n' } : key === 'bad' ? { ok: false, log: 'hebb run-cell: stage-error: always\n', failure: { reason: 'stage-error', message: 'always' } } : { ok: true });
     const ex = make({ retries: 2 });
     const [flaky, bad, good] = await Promise.all([ex.run(job('flaky')), ex.run(job('bad')), ex.run(job('good'))]);
     await ex.close();
@@ -346,7 +375,7 @@ describe('Slurm output parsing', () => {
   });
 
   it('builds sbatch arguments with extra args last, and a script that quotes paths', () => {
-    const args = sbatchArgs({ jobName: 'hebb', tasks: 5, output: '/a/logs/slurm-%A_%a.log', chdir: '/p', script: '/a/s.sh' }, { sbatchArgs: ['--qos=short'] });
+    const args = sbatchArgs({ jobName: 'hebb', tasks: 5, output: '/a/logs/slurm-%A_%a.log', chdir: '/p', script: '/a/s.sh' }, ['--qos=short']);
     expect(args).toEqual(['--parsable', '--job-name=hebb', '--array=0-4', '--output=/a/logs/slurm-%A_%a.log', '--chdir=/p', '--no-requeue', '--qos=short', '/a/s.sh']);
     expect(taskScript({ node: '/usr/bin/node', hebb: "/it's/hebb.js", artifacts: '/a', keysFile: '/a/k' })).toContain(`'/it'\\''s/hebb.js'`);
   });
@@ -360,9 +389,11 @@ describe('Slurm settings', () => {
     const r = slurmSettings(pipeline({ partition: 'cpu', time: '02:00:00', cpus_per_task: 2, sbatch_args: ['--account=lab'], retries: 1 }), { partition: 'gpu', gres: 'gpu:1', sbatchArg: ['--qos=short'], maxArray: '50' });
     expect(r).toEqual({
       ok: true,
-      value: { partition: 'gpu', time: '02:00:00', cpusPerTask: 2, gres: 'gpu:1', sbatchArgs: ['--account=lab', '--qos=short'], maxArray: 50, retries: 1, pollMs: 2000, batchWindowMs: 200 },
+      value: { partition: 'gpu', time: '02:00:00', cpus_per_task: 2, gres: 'gpu:1', sbatch_args: ['--account=lab', '--qos=short'], max_array: 50, retries: 1, poll_ms: 2000, batch_window_ms: 200 },
     });
-    expect(slurmSettings(undefined)).toEqual({ ok: true, value: { sbatchArgs: [], maxArray: 1000, retries: 0, pollMs: 2000, batchWindowMs: 200 } });
+    expect(slurmSettings(undefined)).toEqual({ ok: true, value: { sbatch_args: [], max_array: 1000, retries: 0, poll_ms: 2000, batch_window_ms: 200 } });
+    // The resource settings become sbatch options, in the table's order.
+    if (r.ok) expect(sbatchResources(r.value)).toEqual(['--partition=gpu', '--time=02:00:00', '--cpus-per-task=2', '--gres=gpu:1']);
   });
 
   it('points at the YAML place or names the flag when a setting is wrong', () => {

@@ -24,7 +24,7 @@ describe('hebb fsck', () => {
     expect((await rig.hebb(['repro', '-j', '2'])).code).toBe(0);
     const clean = await rig.hebb(['fsck']);
     expect(clean.code, clean.stdout + clean.stderr).toBe(0);
-    expect(clean.stdout).toMatch(/checked 14 objects .* 7 records, 7 specs, \d+ views, 7 index entries .*: no problems/);
+    expect(clean.stdout).toMatch(/checked 14 objects .* 7 records, 7 specs, \d+ views, 7 index entries, 7 outcome records .*: no problems/);
 
     const art = (...p: string[]): string => rig.path('artifacts', ...p);
     const b2 = await recordOf(rig, 'gen@b-s2');
@@ -46,6 +46,8 @@ describe('hebb fsck', () => {
     writeFileSync(art('index', 'full', 'gen%40b-s0.json'), '{"key":"nope"}');
     mkdirSync(art('.state'), { recursive: true });
     writeFileSync(art('.state', 'verified.json'), 'null');
+    // 7. A damaged outcome record (results/<key>.json, written by run-cell after each attempt).
+    writeFileSync(art('results', `${a0.key}.json`), '{"schema":1,"key":"nope"}');
 
     const found = await rig.hebb(['fsck']);
     expect(found.code).toBe(1);
@@ -57,6 +59,7 @@ describe('hebb fsck', () => {
     expect(out).toMatch(new RegExp(`views/${sum.tree}: view of sum: sum\\.json is missing`));
     expect(out).toMatch(/index\/full\/gen%40b-s0\.json: not a valid index entry/);
     expect(out).toMatch(/\.state\/verified\.json: not a valid cache/);
+    expect(out).toMatch(new RegExp(`results/${a0.key}\\.json: not a valid outcome record`));
     expect(out).toMatch(/fix: hebb fsck --repair/);
     // fsck alone changed nothing: the same problems are found again.
     const untimed = (s: string): string => s.replace(/ in [\d.]+ s:/, ' in … s:');

@@ -11,10 +11,10 @@ import { writeBundle } from '../store/bundle-write.ts';
 import { sha256 } from '../util/hash.ts';
 import { artifactsDir, openProject, projectOptions, reportDiagnostics } from './project.ts';
 import { selectTargets } from './targets.ts';
-import type { CliOptions } from './main.ts';
+import type { BundleExportOptions, BundleReadOptions, GlobalOptions } from './options.ts';
 
 /** `bundle export [targets...] -o file`: the current cells of a profile (or targets and their upstream), which must be cached. */
-export async function bundleExport(o: CliOptions, targets: readonly string[]): Promise<number> {
+export async function bundleExport(o: BundleExportOptions, targets: readonly string[]): Promise<number> {
   const started = Date.now();
   const project = await openProject(projectOptions(o, { readOnly: true }));
   if (!project.ok) return reportDiagnostics(project.error);
@@ -35,7 +35,7 @@ export async function bundleExport(o: CliOptions, targets: readonly string[]): P
     targets,
     pipeline: { path: basename(pipelineFile), text: readFileSync(pipelineFile, 'utf8') },
     cells: entries.map((e) => ({ cell: e.cell, stage: e.stage, key: e.key!, ...(byName.get(e.cell)?.publish ? { publish: byName.get(e.cell)!.publish! } : {}) })),
-    out: resolve(String(o.output)),
+    out: resolve(o.output),
   });
   if (!written.ok) return fail('export', written.error);
   const w = written.value;
@@ -44,10 +44,10 @@ export async function bundleExport(o: CliOptions, targets: readonly string[]): P
 }
 
 /** `bundle import file`: checks everything, then adds the bundle's objects and records to the store. */
-export async function bundleImport(o: CliOptions, file: string): Promise<number> {
+export async function bundleImport(o: BundleReadOptions, file: string): Promise<number> {
   const started = Date.now();
   const store = new Store(artifactsDir(o.pipeline, o.artifacts));
-  const limits = bundleLimits(o.maxBytes as string | undefined);
+  const limits = bundleLimits(o.maxBytes);
   if (!limits.ok) return usage(limits.error);
   const result = await importBundle(store, resolve(file), limits.value);
   if (!result.ok) return fail('import', result.error, result.error.reason === 'io-error' ? undefined : 'nothing was imported; the store is unchanged');
@@ -76,15 +76,15 @@ export async function bundleImport(o: CliOptions, file: string): Promise<number>
  * here are left out of the index (and `hebb gc` may drop them); the user's own current records
  * stay current. A project that does not load is left alone (the import itself stands).
  */
-async function pointIndexAtCurrent(o: CliOptions, profile: string): Promise<void> {
+async function pointIndexAtCurrent(o: GlobalOptions, profile: string): Promise<void> {
   const project = await openProject(projectOptions({ pipeline: o.pipeline, ...(o.artifacts ? { artifacts: o.artifacts } : {}) }, { profile, set: [] }));
   if (!project.ok) return;
   await statusOf(project.value.cells, project.value.planner());
 }
 
 /** `bundle verify file`: the import's checks without importing; prints what the bundle claims. */
-export async function bundleVerify(o: CliOptions, file: string): Promise<number> {
-  const limits = bundleLimits(o.maxBytes as string | undefined);
+export async function bundleVerify(o: BundleReadOptions, file: string): Promise<number> {
+  const limits = bundleLimits(o.maxBytes);
   if (!limits.ok) return usage(limits.error);
   const result = await readBundle(resolve(file), { limits: limits.value });
   if (!result.ok) return fail('verify', result.error);

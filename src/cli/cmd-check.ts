@@ -2,21 +2,21 @@
 import { copyFileSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { cellStatus, openProject, projectOptions, reportDiagnostics } from './project.ts';
-import type { CliOptions } from './main.ts';
+import type { CheckOptions } from './options.ts';
 
 /** Runs `check`; returns the exit code (0 pass, 1 a gating check failed, 2 no current results). */
-export async function check(o: CliOptions): Promise<number> {
+export async function check(o: CheckOptions): Promise<number> {
   const project = await openProject(projectOptions(o, { readOnly: true }));
   if (!project.ok) return reportDiagnostics(project.error);
   const p = project.value;
-  const stage = String(o.stage ?? 'check');
+  const stage = o.stage;
   const cell = p.cells.find((c) => c.stage === stage);
   if (!cell) {
     process.stderr.write(`hebb check: profile ${p.profile} has no stage '${stage}'\n`);
     return 2;
   }
   const { leftOutCells } = await import('./targets.ts');
-  const without = leftOutCells(p.cells, (o.without as string[] | undefined) ?? []);
+  const without = leftOutCells(p.cells, o.without ?? []);
   if (!without.ok) {
     process.stderr.write(`hebb check: ${without.error}\n`);
     return 2;
@@ -41,6 +41,6 @@ export async function check(o: CliOptions): Promise<number> {
   const { text, exitCode } = formatCheckReport(readFileSync(checks, 'utf8'), { requireAll: Boolean(o.requireAll) });
   process.stdout.write(`${text}\n`);
   const junit = p.store.outputPath(record, 'checks.junit.xml');
-  if (typeof o.junit === 'string' && junit) copyFileSync(junit, resolve(o.junit));
+  if (o.junit !== undefined && junit) copyFileSync(junit, resolve(o.junit));
   return exitCode;
 }

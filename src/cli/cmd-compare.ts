@@ -7,7 +7,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { compareReports, formatComparison, type ReportData } from '../report/compare.ts';
-import type { CliOptions } from './main.ts';
+import type { CompareOptions } from './options.ts';
 import { openProject, projectOptions, reportDiagnostics } from './project.ts';
 
 type Loaded = { ok: true; data: ReportData; label: string } | { ok: false; error: string };
@@ -26,7 +26,7 @@ function loadReport(path: string): Loaded {
 }
 
 /** Runs `compare`; returns the exit code (0 same within tolerance, 1 differences, 2 bad input). */
-export async function compare(o: CliOptions, reference: string, current: string | undefined): Promise<number> {
+export async function compare(o: CompareOptions, reference: string, current: string | undefined): Promise<number> {
   const ref = loadReport(reference);
   if (!ref.ok) {
     process.stderr.write(`hebb compare: ${ref.error}\n`);
@@ -35,11 +35,11 @@ export async function compare(o: CliOptions, reference: string, current: string 
   let cur: Loaded;
   if (current !== undefined) cur = loadReport(current);
   else {
-    const profile = String(o.profile ?? ref.data.profile ?? '');
+    const profile = o.profile ?? String(ref.data.profile ?? '');
     const project = await openProject(projectOptions(o, { readOnly: true, ...(profile ? { profile } : {}) }));
     if (!project.ok) return reportDiagnostics(project.error);
     const p = project.value;
-    const stage = String(o.stage ?? 'report');
+    const stage = 'report';
     const cell = p.cells.find((c) => c.stage === stage);
     const key = cell ? p.store.readIndex(p.profile, cell.name) : undefined;
     const record = key ? p.store.readRecord(key) : undefined;

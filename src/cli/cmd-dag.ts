@@ -1,9 +1,9 @@
 /** `hebb dag`: the stage graph as text, Mermaid or Graphviz dot. */
 import { openProject, projectOptions, reportDiagnostics } from './project.ts';
-import type { CliOptions } from './main.ts';
+import type { DagOptions } from './options.ts';
 
 /** Runs `dag`; returns the exit code. */
-export async function dag(o: CliOptions): Promise<number> {
+export async function dag(o: DagOptions): Promise<number> {
   const project = await openProject(projectOptions(o, { skipParamCheck: true, readOnly: true }));
   if (!project.ok) return reportDiagnostics(project.error);
   const cells = project.value.cells;
@@ -12,7 +12,7 @@ export async function dag(o: CliOptions): Promise<number> {
   const edges = new Set<string>();
   for (const c of cells) for (const d of c.deps.filter((x) => x.cells.length > 0)) edges.add(`${d.stage}\u0000${c.stage}\u0000${d.cells.length > 1 || d.cells[0]?.includes('@') ? 'many' : 'one'}`);
   const list = [...edges].map((e) => e.split('\u0000') as [string, string, string]);
-  const format = String(o.format ?? 'text');
+  const format = o.format;
   const label = (s: string): string => (count(s) > 1 ? `${s} ×${count(s)}` : s);
   let out = '';
   if (format === 'mermaid') {

@@ -6,10 +6,10 @@ import { Store } from '../store/store.ts';
 import { pidAlive } from '../store/lock.ts';
 import { readSpec } from '../engine/run-cell.ts';
 import { artifactsDir } from './project.ts';
-import type { CliOptions } from './main.ts';
+import type { GcOptions } from './options.ts';
 
 /** Runs `gc`; returns the exit code. Do not run it while a `repro` uses the same store. */
-export async function gc(o: CliOptions): Promise<number> {
+export async function gc(o: GcOptions): Promise<number> {
   const dry = Boolean(o.dryRun);
   // --dry-run is a read command: a bad file it meets is reported by fsck, never moved.
   const store = new Store(artifactsDir(o.pipeline, o.artifacts), { readOnly: dry });
@@ -57,12 +57,14 @@ export async function gc(o: CliOptions): Promise<number> {
     if (!dry) rmSync(path, { recursive: true, force: true });
   };
   for (const key of store.listRecords()) if (!keepKeys.has(key)) drop(store.recordPath(key));
-  for (const dir of ['specs', 'logs']) {
+  // Specs, failed cells' logs and outcome records of cells no profile points at.
+  for (const dir of ['specs', 'logs', 'results']) {
     const d = join(store.dir, dir);
     for (const f of existsSync(d) ? readdirSync(d) : []) {
       const key = f.replace(/\.(json|log)$/, '');
       if (keepKeys.has(key)) continue;
-      if (dir === 'specs' && readSpec(store, key) && store.readRecord(key) === undefined && existsSync(join(store.dir, 'locks', `${key}.lock`))) continue;
+      // A cell in flight (its lock is held) keeps its spec and outcome: a running repro's executor reads them.
+      if (dir !== 'logs' && readSpec(store, key) && store.readRecord(key) === undefined && existsSync(join(store.dir, 'locks', `${key}.lock`))) continue;
       drop(join(d, f));
     }
   }
@@ -77,7 +79,7 @@ export async function gc(o: CliOptions): Promise<number> {
     const pid = Number(/\.(\d+)\.[0-9a-f]{8}\.tmp$/.exec(t)?.[1]);
     if (!pid || !pidAlive(pid)) drop(join(tmp, t));
   }
-  // Temp files of writers that died mid-write (temp + rename): runs/, specs/, index/, cas/, .state/.
+  // Temp files of writers that died mid-write (temp + rename): runs/, specs/, results/, index/, cas/, .state/.
   const sweep = (dir: string): void => {
     for (const entry of existsSync(dir) ? readdirSync(dir, { withFileTypes: true }) : []) {
       const path = join(dir, entry.name);
@@ -88,7 +90,7 @@ export async function gc(o: CliOptions): Promise<number> {
       }
     }
   };
-  for (const d of ['runs', 'specs', 'index', 'cas', '.state']) sweep(join(store.dir, d));
+  for (const d of ['runs', 'specs', 'results', 'index', 'cas', '.state']) sweep(join(store.dir, d));
   // Marks of repro processes that died without removing them (this host only).
   const activeDir = join(store.dir, 'active');
   for (const f of existsSync(activeDir) ? readdirSync(activeDir) : []) {

@@ -6,17 +6,17 @@ import { importStage } from '../pipeline/stage-modules.ts';
 import { buildProvenance, gitOf } from './provenance.ts';
 import { leftOutClosure, runCells, statusOf, type RunResult, type StatusEntry } from '../engine/run.ts';
 import { confirm, describePlan, fmtDuration, planRepro, shouldConfirm, storeHistory, type ReproPlan } from './repro-plan.ts';
-import { LocalExecutor } from '../exec/local.ts';
-import type { Executor } from '../exec/executor.ts';
+import type { Executor } from '../engine/executor.ts';
+import { openExecutor } from '../exec/index.ts';
 import type { Project } from './project.ts';
 import { openProject, projectOptions, reportDiagnostics } from './project.ts';
 import { makeDisplay } from './display.ts';
-import type { CliOptions } from './main.ts';
+import type { ReproOptions } from './options.ts';
 import { printStatus } from './cmd-status.ts';
 import { leftOutCells, selectTargets } from './targets.ts';
 
 /** Runs `repro`; returns the exit code. */
-export async function repro(o: CliOptions, targets: readonly string[]): Promise<number> {
+export async function repro(o: ReproOptions, targets: readonly string[]): Promise<number> {
   const project = await openProject(projectOptions(o, { readOnly: Boolean(o.dryRun) }));
   if (!project.ok) return reportDiagnostics(project.error);
   const p = project.value;
@@ -26,7 +26,7 @@ export async function repro(o: CliOptions, targets: readonly string[]): Promise<
     return 2;
   }
   const cells = selected.value;
-  const without = leftOutCells(cells, (o.without as string[] | undefined) ?? []);
+  const without = leftOutCells(cells, o.without ?? []);
   if (!without.ok) {
     process.stderr.write(`hebb: ${without.error}\n`);
     return 2;
@@ -54,7 +54,7 @@ export async function repro(o: CliOptions, targets: readonly string[]): Promise<
     const byStage = new Map<string, number>();
     for (const c of cells) if (allLeft.has(c.name)) byStage.set(c.stage, (byStage.get(c.stage) ?? 0) + 1);
     const stages = [...byStage].map(([s, n]) => `${s} ×${n}`);
-    process.stderr.write(`hebb: leaving out ${allLeft.size} cells (--without ${(o.without as string[]).join(' ')}, and what needs them): ${stages.slice(0, 8).join(', ')}${stages.length > 8 ? `, … ${stages.length - 8} more stages` : ''}; optional dependents run without them\n`);
+    process.stderr.write(`hebb: leaving out ${allLeft.size} cells (--without ${(o.without ?? []).join(' ')}, and what needs them): ${stages.slice(0, 8).join(', ')}${stages.length > 8 ? `, … ${stages.length - 8} more stages` : ''}; optional dependents run without them\n`);
   }
   if (shouldConfirm({ wallMs: plan.wallMs, yes: Boolean(o.yes), stdinTTY: Boolean(process.stdin.isTTY), stdoutTTY: Boolean(process.stdout.isTTY), env: process.env })) {
     if (!(await confirm(`hebb: start ${plan.toRun} cells, about ${fmtDuration(plan.wallMs)} at -j ${jobs}? [y/N] `))) {
@@ -94,7 +94,7 @@ export async function repro(o: CliOptions, targets: readonly string[]): Promise<
 }
 
 /** Prints the plan (cells to run, cached, estimated CPU and wall time, the quick look) to stderr. */
-async function printPlan(o: CliOptions, p: Project, cells: readonly Cell[], entries: readonly StatusEntry[], jobs: number): Promise<ReproPlan> {
+async function printPlan(o: ReproOptions, p: Project, cells: readonly Cell[], entries: readonly StatusEntry[], jobs: number): Promise<ReproPlan> {
   const plan = planRepro(cells, entries, p.profile, jobs, storeHistory(p.store.dir, p.profile));
   let quick: ReproPlan | null = null;
   // What a quick look costs: the whole smoke profile, when this is another profile with work to do.
@@ -102,7 +102,7 @@ async function printPlan(o: CliOptions, p: Project, cells: readonly Cell[], entr
     const q = await openProject(projectOptions(o, { profile: QUICK_PROFILE, set: [], readOnly: true }));
     if (q.ok) quick = planRepro(q.value.cells, await statusOf(q.value.cells, q.value.previewPlanner()), QUICK_PROFILE, jobs, storeHistory(q.value.store.dir, QUICK_PROFILE));
   }
-  for (const line of describePlan(plan, quick, String(o.executor ?? 'local'))) process.stderr.write(`${line}\n`);
+  for (const line of describePlan(plan, quick, o.executor)) process.stderr.write(`${line}\n`);
   return plan;
 }
 
@@ -136,43 +136,16 @@ async function publish(p: Project, cells: readonly Cell[], result: RunResult, st
   }
 }
 
-/** The executor the flags ask for (local worker pool by default, or Slurm); undefined after printing a config error. */
-async function makeExecutor(o: CliOptions, p: Project, jobs: number): Promise<Executor | undefined> {
-  if (o.executor !== 'slurm') return new LocalExecutor({ jobs, artifacts: p.store.dir, isolate: Boolean(o.isolate) });
-  const str = (v: unknown): string | undefined => (v === undefined ? undefined : String(v));
-  const { SlurmExecutor } = await import('../exec/slurm.ts');
-  const { slurmSettings } = await import('../exec/slurm-options.ts');
-  const settings = slurmSettings(p.pipeline, {
-    partition: str(o.partition),
-    time: str(o.time),
-    cpusPerTask: str(o.cpusPerTask),
-    mem: str(o.mem),
-    gres: str(o.gres),
-    sbatchArg: (o.sbatchArg as string[] | undefined) ?? [],
-    maxArray: str(o.maxArray),
-    throttle: str(o.throttle),
-    retries: str(o.retries),
-    pollMs: str(o.pollMs),
-  });
-  if (!settings.ok) {
-    reportDiagnostics(settings.error);
-    return undefined;
-  }
-  return new SlurmExecutor({
+/** The executor `--executor` names (the registry, src/exec/index.ts), with its settings; undefined after printing a config error. */
+async function makeExecutor(o: ReproOptions, p: Project, jobs: number): Promise<Executor | undefined> {
+  const made = await openExecutor(o.executor, p.pipeline, o.executorFlags, {
     artifacts: p.store.dir,
     workdir: process.cwd(),
-    settings: settings.value,
-    onEvent: (e) =>
-      process.stderr.write(
-        `hebb: slurm: ${
-          e.type === 'submitted'
-            ? `job ${e.jobId}: ${e.cells.length} cell(s), ${e.cells[0]}${e.cells.length > 1 ? ' …' : ''}`
-            : e.type === 'retry'
-              ? `${e.cell} failed (${e.message}); resubmitting (${e.attempt}/${e.retries})`
-              : e.type === 'cancelled'
-                ? `scancel ${e.jobIds.join(' ')}`
-                : `${e.message} (will try again)`
-        }\n`,
-      ),
+    jobs,
+    isolate: Boolean(o.isolate),
+    say: (line) => process.stderr.write(`hebb: ${o.executor}: ${line}\n`),
   });
+  if (made.ok) return made.value;
+  reportDiagnostics(made.error);
+  return undefined;
 }

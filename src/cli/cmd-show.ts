@@ -1,9 +1,9 @@
 /** `hebb show <cell>`: a cell's record — params, key breakdown, outputs, timings. */
 import { cellStatus, openProject, projectOptions, reportDiagnostics } from './project.ts';
-import type { CliOptions } from './main.ts';
+import type { ShowOptions } from './options.ts';
 
 /** Runs `show`; returns the exit code. */
-export async function show(o: CliOptions, name: string): Promise<number> {
+export async function show(o: ShowOptions, name: string): Promise<number> {
   const project = await openProject(projectOptions(o, { readOnly: true }));
   if (!project.ok) return reportDiagnostics(project.error);
   const p = project.value;

@@ -1,14 +1,14 @@
 /** `hebb status`: what is stale, and why. */
 import { statusOf, type StatusEntry } from '../engine/run.ts';
 import { openProject, projectOptions, reportDiagnostics } from './project.ts';
-import type { CliOptions } from './main.ts';
+import type { StatusOptions } from './options.ts';
 
 /** Runs `status`; returns the exit code. */
-export async function status(o: CliOptions): Promise<number> {
+export async function status(o: StatusOptions): Promise<number> {
   const project = await openProject(projectOptions(o, { readOnly: true }));
   if (!project.ok) return reportDiagnostics(project.error);
   const { leftOutCells } = await import('./targets.ts');
-  const without = leftOutCells(project.value.cells, (o.without as string[] | undefined) ?? []);
+  const without = leftOutCells(project.value.cells, o.without ?? []);
   if (!without.ok) {
     process.stderr.write(`hebb status: ${without.error}\n`);
     return 2;

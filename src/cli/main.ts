@@ -6,6 +6,8 @@ import { Command, Option } from 'commander';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { formatIoFailure, ioFailure } from '../util/io-error.ts';
+import { EXECUTORS, executorFlags, executorFlagValues } from '../exec/index.ts';
+import type { BundleExportOptions, BundleReadOptions, CheckOptions, CompareOptions, DagOptions, FsckOptions, GcOptions, GlobalOptions, ReproOptions, RunCellCommandOptions, ShowOptions, StatusOptions } from './options.ts';
 
 /** Runs the CLI with `argv` (without node and script); resolves with the exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
@@ -24,7 +26,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       .option('-s, --set <stage.param=value>', 'override a param for this run (repeatable)', collect, [] as string[])
       .option('--backend <name>', 'force the compute backend (sets HEBB_BACKEND): tensorflow-gpu, tensorflow, wasm, cpu');
 
-  common(program.command('repro').description('run the pipeline: every stale cell, in dependency order').argument('[targets...]', 'stages or cells to bring up to date (with their upstream); default: all'))
+  const repro = common(program.command('repro').description('run the pipeline: every stale cell, in dependency order').argument('[targets...]', 'stages or cells to bring up to date (with their upstream); default: all'))
     .option('-j, --jobs <n>', 'cells run in parallel', String(availableParallelism()))
     .option('--no-keep-going', 'stop starting cells after the first failure')
     .option('--without <stage|cell>', 'leave these cells out of this run (repeatable); a cell needing one through an optional dep (stage?) runs without it, others are skipped', collect, [] as string[])
@@ -34,35 +36,30 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option('-v, --verbose', 'also list cached cells')
     .option('--plain', 'plain line logs even on a terminal')
     .option('-y, --yes', 'start a long run (estimate over an hour) without asking (also HEBB_YES=1); never asked in CI or off a terminal')
-    .addOption(new Option('--executor <name>', 'where cells run').choices(['local', 'slurm']).default('local'))
-    .option('--partition <name>', 'slurm: partition')
-    .option('--time <limit>', 'slurm: time limit per cell, e.g. 02:00:00')
-    .option('--cpus-per-task <n>', 'slurm: CPUs per cell')
-    .option('--mem <size>', 'slurm: memory per cell, e.g. 8G')
-    .option('--gres <spec>', 'slurm: generic resources per cell, e.g. gpu:1')
-    .option('--sbatch-arg <arg>', 'slurm: extra sbatch argument (repeatable)', collect, [] as string[])
-    .option('--max-array <n>', 'slurm: most cells per array job')
-    .option('--throttle <n>', 'slurm: most tasks of one array running at once')
-    .option('--retries <n>', 'slurm: resubmit a failed cell up to n times')
-    .option('--poll-ms <ms>', 'slurm: squeue interval')
-    .action(async (targets: string[], o) => {
-      exitCode = await (await import('./cmd-repro.ts')).repro(globalOpts(program, o), targets);
-    });
+    .addOption(new Option('--executor <name>', 'where cells run').choices(EXECUTORS.map((e) => e.name)).default(EXECUTORS[0]!.name));
+  // Each executor's settings, as flags generated from its table (src/exec/index.ts, settings.ts).
+  for (const f of executorFlags()) {
+    if (f.repeatable) repro.option(f.flags, f.help, collect, [] as string[]);
+    else repro.option(f.flags, f.help);
+  }
+  repro.action(async (targets: string[], o: Record<string, unknown>) => {
+    exitCode = await (await import('./cmd-repro.ts')).repro({ ...globalOpts<ReproOptions>(program, o), executorFlags: executorFlagValues(o) }, targets);
+  });
   common(program.command('status').description('what is stale, and why'))
     .option('--json', 'machine-readable output')
     .option('--without <stage|cell>', 'as with repro --without: plan without these cells (repeatable)', collect, [] as string[])
     .action(async (o) => {
-      exitCode = await (await import('./cmd-status.ts')).status(globalOpts(program, o));
+      exitCode = await (await import('./cmd-status.ts')).status(globalOpts<StatusOptions>(program, o));
     });
   common(program.command('dag').description('the stage graph'))
     .addOption(new Option('--format <f>', 'output format').choices(['text', 'mermaid', 'dot']).default('text'))
     .action(async (o) => {
-      exitCode = await (await import('./cmd-dag.ts')).dag(globalOpts(program, o));
+      exitCode = await (await import('./cmd-dag.ts')).dag(globalOpts<DagOptions>(program, o));
     });
   common(program.command('show').description("a cell's record: params, key breakdown, outputs, timings").argument('<cell>'))
     .option('--json', 'machine-readable output')
     .action(async (cell: string, o) => {
-      exitCode = await (await import('./cmd-show.ts')).show(globalOpts(program, o), cell);
+      exitCode = await (await import('./cmd-show.ts')).show(globalOpts<ShowOptions>(program, o), cell);
     });
   common(program.command('check').description('the trend checks of the current run: PASS / FAIL / SKIPPED; exit 1 on a FAIL'))
     .option('--require-all', 'a SKIPPED gating check (missing cells) counts as a failure')
@@ -70,7 +67,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option('--stage <name>', 'the stage that evaluates the checks', 'check')
     .option('--without <stage|cell>', 'as with repro --without: plan without these cells (repeatable)', collect, [] as string[])
     .action(async (o) => {
-      exitCode = await (await import('./cmd-check.ts')).check(globalOpts(program, o));
+      exitCode = await (await import('./cmd-check.ts')).check(globalOpts<CheckOptions>(program, o));
     });
   program
     .command('compare')
@@ -82,7 +79,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option('--fit-tol <x>', 'smallest change of the boundary exponent b or R² that counts', '0.01')
     .option('--json', 'machine-readable output')
     .action(async (reference: string, current: string | undefined, o) => {
-      exitCode = await (await import('./cmd-compare.ts')).compare(globalOpts(program, o), reference, current);
+      exitCode = await (await import('./cmd-compare.ts')).compare(globalOpts<CompareOptions>(program, o), reference, current);
     });
   program
     .command('gc')
@@ -90,7 +87,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option('-n, --dry-run', 'say what would be removed')
     .option('--force', 'run even while a hebb repro uses the store')
     .action(async (o) => {
-      exitCode = await (await import('./cmd-gc.ts')).gc(globalOpts(program, o));
+      exitCode = await (await import('./cmd-gc.ts')).gc(globalOpts<GcOptions>(program, o));
     });
   program
     .command('fsck')
@@ -98,7 +95,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option('--repair', 'quarantine bad objects, records and specs; remove bad views, index entries and caches (their cells run again)')
     .option('--force', 'repair even while a hebb repro uses the store')
     .action(async (o) => {
-      exitCode = await (await import('./cmd-fsck.ts')).fsck(globalOpts(program, o));
+      exitCode = await (await import('./cmd-fsck.ts')).fsck(globalOpts<FsckOptions>(program, o));
     });
   const bundle = program.command('bundle').description('share cached results as one self-checking .tar.gz');
   bundle
@@ -108,7 +105,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .requiredOption('-o, --output <file>', 'the bundle to write (.tar.gz)')
     .option('--profile <name>', 'profile (default: the pipeline\'s default_profile)')
     .action(async (targets: string[], o) => {
-      exitCode = await (await import('./cmd-bundle.ts')).bundleExport(globalOpts(program, o), targets);
+      exitCode = await (await import('./cmd-bundle.ts')).bundleExport(globalOpts<BundleExportOptions>(program, o), targets);
     });
   bundle
     .command('import')
@@ -116,7 +113,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .argument('<file>')
     .option('--max-bytes <size>', 'refuse a bundle that declares more unpacked bytes (e.g. 200G; default 64G or $HEBB_BUNDLE_MAX_BYTES)')
     .action(async (file: string, o) => {
-      exitCode = await (await import('./cmd-bundle.ts')).bundleImport(globalOpts(program, o), file);
+      exitCode = await (await import('./cmd-bundle.ts')).bundleImport(globalOpts<BundleReadOptions>(program, o), file);
     });
   bundle
     .command('verify')
@@ -124,20 +121,21 @@ export async function main(argv: readonly string[]): Promise<number> {
     .argument('<file>')
     .option('--max-bytes <size>', 'refuse a bundle that declares more unpacked bytes (e.g. 200G; default 64G or $HEBB_BUNDLE_MAX_BYTES)')
     .action(async (file: string, o) => {
-      exitCode = await (await import('./cmd-bundle.ts')).bundleVerify(globalOpts(program, o), file);
+      exitCode = await (await import('./cmd-bundle.ts')).bundleVerify(globalOpts<BundleReadOptions>(program, o), file);
     });
   program
     .command('run-cell')
     .description('run one planned cell from the artifacts directory (what executors call)')
     .argument('<key>')
-    .action(async (key: string) => {
-      exitCode = await (await import('./cmd-cell.ts')).runCellCommand(globalOpts(program, {}), key);
+    .option('--attempt <id>', "the executor's name for this attempt (e.g. a Slurm task), kept in the outcome record results/<key>.json")
+    .action(async (key: string, o) => {
+      exitCode = await (await import('./cmd-cell.ts')).runCellCommand(globalOpts<RunCellCommandOptions>(program, o), key);
     });
   program
     .command('worker', { hidden: true })
     .description('serve run-cell requests over IPC (used by the local executor)')
     .action(async () => {
-      await (await import('./cmd-cell.ts')).workerLoop(globalOpts(program, {}));
+      await (await import('./cmd-cell.ts')).workerLoop(globalOpts<GlobalOptions>(program, {}));
     });
 
   try {
@@ -158,18 +156,16 @@ export async function main(argv: readonly string[]): Promise<number> {
   return exitCode;
 }
 
-/** Options merged from the program and a command. */
-export interface CliOptions {
-  readonly pipeline: string;
-  readonly artifacts?: string;
-  readonly [k: string]: unknown;
-}
-
-function globalOpts(program: Command, o: Record<string, unknown>): CliOptions {
+/**
+ * A command's options merged with the program's, typed as that command declares them above
+ * (cli/options.ts; commander does not infer them). Applies `--backend` and `--cache-dir`, which
+ * reach worker processes through the environment.
+ */
+function globalOpts<T extends GlobalOptions>(program: Command, o: Record<string, unknown>): T {
   const g = program.opts<{ pipeline: string; artifacts?: string; cacheDir?: string }>();
   if (typeof o.backend === 'string') process.env.HEBB_BACKEND = o.backend;
   if (g.cacheDir) process.env.HEBB_CACHE_DIR = resolve(g.cacheDir);
-  return { ...o, pipeline: g.pipeline, ...(g.artifacts ? { artifacts: g.artifacts } : {}) };
+  return { ...o, pipeline: g.pipeline, ...(g.artifacts ? { artifacts: g.artifacts } : {}) } as unknown as T;
 }
 
 function collect(v: string, prev: string[]): string[] {

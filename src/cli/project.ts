@@ -12,7 +12,7 @@ import { Planner } from '../engine/plan.ts';
 import { err, ok, type Result } from '../util/result.ts';
 import { statusOf, type StatusEntry } from '../engine/run.ts';
 import { selectTargets } from './targets.ts';
-import type { CliOptions } from './main.ts';
+import type { ProfileOptions } from './options.ts';
 
 /** Options every command that reads the pipeline shares. */
 export interface ProjectOptions {
@@ -87,8 +87,8 @@ export function reportDiagnostics(problems: readonly Diagnostic[]): number {
 }
 
 /** The ProjectOptions of a command's parsed CLI options (`--pipeline`, `--artifacts`, `--profile`, `--set`). */
-export function projectOptions(o: CliOptions, extra: Partial<ProjectOptions> = {}): ProjectOptions {
-  return { pipeline: o.pipeline, ...(o.artifacts ? { artifacts: o.artifacts } : {}), ...(o.profile ? { profile: String(o.profile) } : {}), set: (o.set as string[] | undefined) ?? [], ...extra };
+export function projectOptions(o: ProfileOptions, extra: Partial<ProjectOptions> = {}): ProjectOptions {
+  return { pipeline: o.pipeline, ...(o.artifacts ? { artifacts: o.artifacts } : {}), ...(o.profile ? { profile: o.profile } : {}), set: o.set ?? [], ...extra };
 }
 
 /** The artifacts directory: `--artifacts`, else $HEBB_ARTIFACTS, else artifacts/ beside pipeline.yaml. */

@@ -8,7 +8,7 @@ import { pullFromShared } from '../store/shared.ts';
 import type { CodeIdentityResolver } from './code-identity.ts';
 import type { EnvironmentFacts } from './environment.ts';
 import { explainChange, fingerprintOf, keyOf, paramsDigest, type Fingerprint, type InputFingerprint } from './fingerprint.ts';
-import type { CellSpec, SpecInput } from './run-cell.ts';
+import type { CellSpec, SpecInput } from './executor.ts';
 
 /** A cell's freshness. */
 export type CellState =

@@ -1,73 +1,31 @@
 /**
  * Runs one cell from what is in the artifacts directory: `hebb run-cell <key>`. This is the seam
  * every executor uses (local worker processes, Slurm tasks): the spec written by the planner
- * says what to run; the result is a run record, or nothing.
+ * says what to run; the result is a run record, or nothing. Either way the outcome record
+ * (results/<key>.json, outcome.ts) says how the attempt ended, for executors that read it.
  *
  * Order of work: lock the key → (already done? reuse) → private temp dir → verify and link
  * inputs → run the stage → check declared outputs → move them into cas/ → write the record
- * last → release. A crash at any point leaves no record, so the cell simply runs again.
+ * last → release → write the outcome. A crash at any point leaves no record (and no new
+ * outcome), so the cell simply runs again.
  */
 import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import type { Cell } from '../pipeline/expand.ts';
 import { importStage } from '../pipeline/stage-modules.ts';
-import type { CellInput, Scalar } from '../stage-api.ts';
+import type { CellInput } from '../stage-api.ts';
 import { Store, treeDigest, type RunRecord } from '../store/store.ts';
 import { pullFromShared, pushToShared } from '../store/shared.ts';
-import { err, ok, type Result } from '../util/result.ts';
+import { err, ok } from '../util/result.ts';
 import { writeFileAtomic } from '../util/fs-atomic.ts';
-import type { Fingerprint } from './fingerprint.ts';
+import type { CellResult, CellSpec } from './executor.ts';
+import { outcomeOf, writeOutcome } from './outcome.ts';
 import { describeWait, type LockWait } from '../store/lock.ts';
 import { droppedWarning, dropUndeclared } from './outputs.ts';
 import { formatIoFailure, ioFailure } from '../util/io-error.ts';
 import { inputsChanged, snapshotInputs, type GivenInput } from './input-guard.ts';
 import { cellSpecSchema, isHex64, parseStoreJson } from '../store/schemas.ts';
 import { canonicalJson, sha256 } from '../util/hash.ts';
-
-/** An upstream cell as recorded in a spec. */
-export interface SpecInput {
-  readonly cell: string;
-  readonly stage: string;
-  readonly matrix: Readonly<Record<string, Scalar>>;
-  readonly params: Readonly<Record<string, unknown>>;
-  /** Key of the upstream run record. */
-  readonly key: string;
-}
-
-/** Everything `run-cell` needs, written to artifacts/specs/<key>.json by the planner. */
-export interface CellSpec {
-  readonly schema: 1;
-  readonly key: string;
-  readonly root: string;
-  readonly profile: string;
-  readonly cell: Cell;
-  readonly fingerprint: Fingerprint;
-  readonly inputs: Readonly<Record<string, readonly SpecInput[]>>;
-  readonly env: Readonly<Record<string, string>>;
-}
-
-/** Why a cell did not produce a record. */
-export type CellFailure =
-  /** No spec for this key: the planner never wrote it, or the artifacts directory is wrong. */
-  | { readonly reason: 'no-spec'; readonly message: string }
-  /** An input record or object is missing or corrupt (the upstream cell must run again). */
-  | { readonly reason: 'bad-input'; readonly message: string; readonly upstream: string }
-  /** The stage threw. */
-  | { readonly reason: 'stage-error'; readonly message: string }
-  /** The stage returned but a declared output is missing. */
-  | { readonly reason: 'missing-output'; readonly message: string }
-  /** The cell ran past its stage's timeout and its process was killed (see src/exec/timeout.ts). */
-  | { readonly reason: 'timeout'; readonly message: string; readonly log?: string };
-
-/** A finished cell. */
-export interface CellSuccess {
-  readonly record: RunRecord;
-  /** True when another process had already produced it. */
-  readonly reused: boolean;
-  /** Files the stage left in its output directory without declaring them: not stored (see outputs.ts). */
-  readonly dropped?: readonly string[];
-}
 
 /** Hooks for a caller that wants progress while the stage runs. */
 export interface RunCellHooks {
@@ -112,15 +70,38 @@ export function inspectSpec(store: Store, key: string): { spec?: CellSpec; probl
   return { problem: `specs/${key.slice(0, 12)}….json is not a valid spec (${problem})${moved ? '; set aside' : ''}` };
 }
 
+/** What `runCell` needs besides the key. */
+export interface RunCellOptions {
+  readonly hooks?: RunCellHooks;
+  /** A shared cache: read before running, written after (see below). */
+  readonly shared?: Store;
+  /** The executor's name for this attempt (e.g. a Slurm task id), kept in the outcome record. */
+  readonly attempt?: string;
+}
+
 /**
- * Runs the cell with this key (see the module comment). With a shared cache, the key is locked
- * there too, so projects sharing it run each cell once; a result found there is copied in, and a
- * new result is published there.
+ * Runs the cell with this key (see the module comment), then writes how it ended to
+ * results/<key>.json (engine/outcome.ts), where an executor that cannot see this process reads
+ * it. With a shared cache, the key is locked there too, so projects sharing it run each cell
+ * once; a result found there is copied in, and a new result is published there.
  */
-export async function runCell(store: Store, key: string, hooks: RunCellHooks = {}, shared?: Store): Promise<Result<CellSuccess, CellFailure>> {
+export async function runCell(store: Store, key: string, opts: RunCellOptions = {}): Promise<CellResult> {
+  const hooks = opts.hooks ?? {};
   const found = inspectSpec(store, key);
   const spec = found.spec;
-  if (!spec) return err({ reason: 'no-spec', message: `${found.problem ?? `no spec for key ${key}`} in ${store.dir}/specs (run 'hebb repro' to plan it again)` });
+  const result: CellResult = spec
+    ? await runSpec(store, spec, hooks, opts.shared)
+    : err({ reason: 'no-spec', message: `${found.problem ?? `no spec for key ${key}`} in ${store.dir}/specs (run 'hebb repro' to plan it again)` });
+  if (isHex64(key)) {
+    const info = { ...(spec ? { cell: spec.cell.name } : {}), ...(opts.attempt !== undefined ? { attempt: opts.attempt } : {}) };
+    const written = writeOutcome(store, outcomeOf(key, result, info));
+    if (!written.ok) hooks.echo?.(`# warning: no outcome record: ${written.error}`);
+  }
+  return result;
+}
+
+async function runSpec(store: Store, spec: CellSpec, hooks: RunCellHooks, shared: Store | undefined): Promise<CellResult> {
+  const key = spec.key;
   const existing = store.readRecord(key);
   if (existing && !(await store.verifyRecord(existing))) return ok({ record: existing, reused: true });
 
@@ -150,7 +131,7 @@ export async function runCell(store: Store, key: string, hooks: RunCellHooks = {
   }
 }
 
-async function runLocked(store: Store, spec: CellSpec, hooks: RunCellHooks): Promise<Result<CellSuccess, CellFailure>> {
+async function runLocked(store: Store, spec: CellSpec, hooks: RunCellHooks): Promise<CellResult> {
   const startedAt = new Date();
   const work = store.makeTempDir(spec.key.slice(0, 16));
   const outDir = join(work, 'out');

@@ -5,7 +5,7 @@
  * `--dry-run`.
  */
 import type { Cell } from '../pipeline/expand.ts';
-import type { Executor } from '../exec/executor.ts';
+import type { Executor } from './executor.ts';
 import type { RunRecord } from '../store/store.ts';
 import type { EventSink, RunSummary } from './events.ts';
 import type { CellState, Planner } from './plan.ts';

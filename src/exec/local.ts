@@ -5,16 +5,15 @@
  */
 import { hebbBin } from '../util/ts-loader.ts';
 import { fork, type ChildProcess } from 'node:child_process';
-import type { CellFailure, CellSuccess } from '../engine/run-cell.ts';
-import { err, type Result } from '../util/result.ts';
-import type { CellJob, Executor } from './executor.ts';
+import type { CellJob, CellResult, Executor } from '../engine/executor.ts';
+import { err } from '../util/result.ts';
 import { timedOut } from './timeout.ts';
 
 /** Messages a worker sends back. */
 export type WorkerMessage =
   | { readonly type: 'progress'; readonly key: string; readonly done: number; readonly total: number }
   | { readonly type: 'waiting'; readonly key: string; readonly line: string }
-  | { readonly type: 'result'; readonly key: string; readonly result: Result<CellSuccess, CellFailure> };
+  | { readonly type: 'result'; readonly key: string; readonly result: CellResult };
 
 /** Messages a worker receives. */
 export interface WorkerRequest {
@@ -26,7 +25,7 @@ const HEBB_BIN = hebbBin(import.meta.url);
 
 interface Worker {
   proc: ChildProcess;
-  busy?: { job: CellJob; resolve: (r: Result<CellSuccess, CellFailure>) => void; timer?: NodeJS.Timeout; timedOut?: boolean };
+  busy?: { job: CellJob; resolve: (r: CellResult) => void; timer?: NodeJS.Timeout; timedOut?: boolean };
   stderrTail: string;
 }
 
@@ -54,7 +53,7 @@ export class LocalExecutor implements Executor {
     this.capacity = Math.max(1, opts.jobs);
   }
 
-  run(job: CellJob): Promise<Result<CellSuccess, CellFailure>> {
+  run(job: CellJob): Promise<CellResult> {
     const worker = this.idle.pop() ?? this.spawn();
     return new Promise((resolve) => {
       const busy: NonNullable<Worker['busy']> = { job, resolve };

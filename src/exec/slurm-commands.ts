@@ -127,28 +127,15 @@ export interface SbatchRequest {
   readonly script: string;
 }
 
-/** Resource settings that become sbatch options. */
-export interface SbatchResources {
-  readonly partition?: string;
-  readonly time?: string;
-  readonly cpusPerTask?: number;
-  readonly mem?: string;
-  readonly gres?: string;
-  /** Passed verbatim, after ours (so they can override them). */
-  readonly sbatchArgs: readonly string[];
-}
-
-/** The argument list of `sbatch` for one array job. */
-export function sbatchArgs(req: SbatchRequest, res: SbatchResources): string[] {
+/**
+ * The argument list of `sbatch` for one array job. `options`: the resource options and then the
+ * user's verbatim sbatch arguments (after ours, so they can override them).
+ */
+export function sbatchArgs(req: SbatchRequest, options: readonly string[]): string[] {
   const args = ['--parsable', `--job-name=${req.jobName}`, `--array=0-${req.tasks - 1}${req.throttle ? `%${req.throttle}` : ''}`, `--output=${req.output}`, `--chdir=${req.chdir}`];
   // --requeue would rerun a preempted task behind our back; retries are the executor's business.
   args.push('--no-requeue');
-  if (res.partition) args.push(`--partition=${res.partition}`);
-  if (res.time) args.push(`--time=${res.time}`);
-  if (res.cpusPerTask) args.push(`--cpus-per-task=${res.cpusPerTask}`);
-  if (res.mem) args.push(`--mem=${res.mem}`);
-  if (res.gres) args.push(`--gres=${res.gres}`);
-  args.push(...res.sbatchArgs, req.script);
+  args.push(...options, req.script);
   return args;
 }
 
@@ -157,14 +144,15 @@ export function shellQuote(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
-/** The batch script every task of an array runs: pick its key by index, then `hebb run-cell`. */
+/** The batch script every task of an array runs: pick its key by index, then `hebb run-cell` (naming its attempt). */
 export function taskScript(o: { node: string; hebb: string; artifacts: string; keysFile: string }): string {
   return [
     '#!/bin/sh',
     '# Written by the hebb Slurm executor: task i runs the cell whose key is on line i+1.',
     `key=$(sed -n "$((SLURM_ARRAY_TASK_ID + 1))p" ${shellQuote(o.keysFile)})`,
     'if [ -z "$key" ]; then echo "hebb: no key for task $SLURM_ARRAY_TASK_ID" >&2; exit 2; fi',
-    `exec ${shellQuote(o.node)} ${shellQuote(o.hebb)} --artifacts ${shellQuote(o.artifacts)} run-cell "$key"`,
+    // The attempt (<job>_<task>) goes into the outcome record, so the executor knows it is this task's.
+    `exec ${shellQuote(o.node)} ${shellQuote(o.hebb)} --artifacts ${shellQuote(o.artifacts)} run-cell "$key" --attempt "\${SLURM_ARRAY_JOB_ID}_\${SLURM_ARRAY_TASK_ID}"`,
     '',
   ].join('\n');
 }

@@ -1,6 +1,7 @@
 /**
- * Settings of the Slurm executor: `executors.slurm` in pipeline.yaml, overridden by CLI flags,
- * checked once here (messages point at the YAML line or name the flag). Typed settings travel on.
+ * Settings of the Slurm executor, each written once, here: its key under `executors.slurm` in
+ * pipeline.yaml, its check, its CLI flag and help (generated, see settings.ts), its default, and,
+ * for a resource, the sbatch option it becomes. Adding an option is one line in this table.
  *
  *   executors:
  *     slurm:
@@ -18,124 +19,45 @@
 import { z } from 'zod';
 import type { Diagnostic } from '../pipeline/diagnostic.ts';
 import type { LoadedPipeline } from '../pipeline/load.ts';
-import { err, ok, type Result } from '../util/result.ts';
-import type { SbatchResources } from './slurm-commands.ts';
-
-/** Checked settings of the Slurm executor. */
-export interface SlurmSettings extends SbatchResources {
-  /** Cells per array job; a larger batch is split. */
-  readonly maxArray: number;
-  /** Tasks of one array running at once (`%N`); undefined: as many as Slurm allows. */
-  readonly throttle?: number;
-  /** Times a failed cell is resubmitted. */
-  readonly retries: number;
-  /** Interval between `squeue` polls. */
-  readonly pollMs: number;
-  /** Cells handed over within this window go out as one array job. */
-  readonly batchWindowMs: number;
-}
-
-/** CLI flags that override the YAML (undefined: not given). */
-export interface SlurmFlags {
-  readonly partition?: string;
-  readonly time?: string;
-  readonly cpusPerTask?: string | number;
-  readonly mem?: string;
-  readonly gres?: string;
-  /** Repeatable `--sbatch-arg`; appended after the YAML's `sbatch_args`. */
-  readonly sbatchArg?: readonly string[];
-  readonly maxArray?: string | number;
-  readonly throttle?: string | number;
-  readonly retries?: string | number;
-  readonly pollMs?: string | number;
-}
-
-/** Defaults when neither the YAML nor a flag says otherwise. */
-export const SLURM_DEFAULTS = { maxArray: 1000, retries: 0, pollMs: 2000, batchWindowMs: 200 } as const;
+import type { Result } from '../util/result.ts';
+import { resolveSettings, setting, settingWithDefault, type Setting, type SettingsOf } from './settings.ts';
 
 const positive = z.coerce.number().int().min(1);
-const yamlSchema = z
-  .object({
-    partition: z.string().min(1),
-    time: z.string().regex(/^(\d+-)?\d+(:\d+){0,2}$/, 'a Slurm time such as 30, 02:00:00 or 1-12:00:00'),
-    cpus_per_task: positive,
-    mem: z.string().regex(/^\d+[KMGT]?$/i, 'a size such as 4000, 8G or 512M'),
-    gres: z.string().min(1),
-    sbatch_args: z.array(z.string().regex(/^-/, 'an sbatch option such as --account=lab')),
-    max_array: positive,
-    throttle: positive,
-    retries: z.coerce.number().int().min(0),
-    poll_ms: z.coerce.number().int().min(100),
-    batch_window_ms: z.coerce.number().int().min(0),
-  })
-  .partial()
-  .strict();
 
-type YamlSettings = z.infer<typeof yamlSchema>;
+/** A setting passed to sbatch as `--<name>=<value>` (in table order, before `sbatch_args`). */
+function sbatch<T extends z.ZodType>(schema: T, arg: string, help: string): Setting<T> & { readonly sbatch: true } {
+  return { ...setting(schema, arg, help), sbatch: true };
+}
 
-const FLAG_OF: Record<keyof YamlSettings, string> = {
-  partition: '--partition',
-  time: '--time',
-  cpus_per_task: '--cpus-per-task',
-  mem: '--mem',
-  gres: '--gres',
-  sbatch_args: '--sbatch-arg',
-  max_array: '--max-array',
-  throttle: '--throttle',
-  retries: '--retries',
-  poll_ms: '--poll-ms',
-  batch_window_ms: '--batch-window-ms',
-};
+/** The Slurm executor's settings (see the module comment). */
+export const SLURM_SETTINGS = {
+  partition: sbatch(z.string().min(1), '<name>', 'partition'),
+  time: sbatch(z.string().regex(/^(\d+-)?\d+(:\d+){0,2}$/, 'a Slurm time such as 30, 02:00:00 or 1-12:00:00'), '<limit>', 'time limit per cell, e.g. 02:00:00'),
+  cpus_per_task: sbatch(positive, '<n>', 'CPUs per cell'),
+  mem: sbatch(z.string().regex(/^\d+[KMGT]?$/i, 'a size such as 4000, 8G or 512M'), '<size>', 'memory per cell, e.g. 8G'),
+  gres: sbatch(z.string().min(1), '<spec>', 'generic resources per cell, e.g. gpu:1'),
+  sbatch_args: { ...settingWithDefault(z.array(z.string().regex(/^-/, 'an sbatch option such as --account=lab')), '<arg>', 'extra sbatch argument (repeatable)', []), repeatable: true },
+  max_array: settingWithDefault(positive, '<n>', 'most cells per array job', 1000),
+  throttle: setting(positive, '<n>', 'most tasks of one array running at once'),
+  retries: settingWithDefault(z.coerce.number().int().min(0), '<n>', 'resubmit a failed cell up to n times', 0),
+  poll_ms: settingWithDefault(z.coerce.number().int().min(100), '<ms>', 'squeue interval', 2000),
+  batch_window_ms: settingWithDefault(z.coerce.number().int().min(0), false, 'cells handed over within this window go out as one array job', 200),
+} as const;
 
-/** Merges `executors.slurm` from the pipeline with CLI flags; every problem is a diagnostic. */
-export function slurmSettings(pipeline: LoadedPipeline | undefined, flags: SlurmFlags = {}): Result<SlurmSettings, Diagnostic[]> {
-  const problems: Diagnostic[] = [];
-  const fromYaml = pipeline?.raw.executors?.slurm ?? {};
-  const yaml = yamlSchema.safeParse(fromYaml);
-  let base: YamlSettings = {};
-  if (yaml.success) base = yaml.data;
-  else {
-    for (const issue of yaml.error.issues) {
-      const path = ['executors', 'slurm', ...issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p))];
-      const unknown = issue.code === 'unrecognized_keys' ? ` (unknown: ${issue.keys.join(', ')}; known: ${Object.keys(FLAG_OF).join(', ')})` : '';
-      problems.push({ ...pipeline!.locate(path), message: `${path.join('.')}: ${issue.message}${unknown}` });
-    }
+/** Checked settings of the Slurm executor (pipeline.yaml's names; defaults filled in). */
+export type SlurmSettings = SettingsOf<typeof SLURM_SETTINGS>;
+
+/** Merges `executors.slurm` from the pipeline with the flags' values (by commander attribute); every problem is a diagnostic. */
+export function slurmSettings(pipeline: LoadedPipeline | undefined, flags: Readonly<Record<string, unknown>> = {}): Result<SlurmSettings, Diagnostic[]> {
+  return resolveSettings('slurm', SLURM_SETTINGS, pipeline, flags);
+}
+
+/** The sbatch options of the resource settings that are set: `--partition=gpu`, `--cpus-per-task=4`, … */
+export function sbatchResources(settings: SlurmSettings): string[] {
+  const out: string[] = [];
+  for (const [key, s] of Object.entries(SLURM_SETTINGS)) {
+    const v = (settings as Record<string, unknown>)[key];
+    if ('sbatch' in s && v !== undefined) out.push(`--${key.replace(/_/g, '-')}=${String(v)}`);
   }
-  const cli: Record<string, unknown> = {
-    partition: flags.partition,
-    time: flags.time,
-    cpus_per_task: flags.cpusPerTask,
-    mem: flags.mem,
-    gres: flags.gres,
-    max_array: flags.maxArray,
-    throttle: flags.throttle,
-    retries: flags.retries,
-    poll_ms: flags.pollMs,
-    sbatch_args: flags.sbatchArg?.length ? flags.sbatchArg : undefined,
-  };
-  const given = Object.fromEntries(Object.entries(cli).filter(([, v]) => v !== undefined));
-  const over = yamlSchema.safeParse(given);
-  let top: YamlSettings = {};
-  if (over.success) top = over.data;
-  else {
-    for (const issue of over.error.issues) {
-      const key = String(issue.path[0]) as keyof YamlSettings;
-      problems.push({ file: FLAG_OF[key] ?? key, line: 0, column: 0, message: `expected ${issue.message}, got '${String(given[key])}'` });
-    }
-  }
-  if (problems.length) return err(problems);
-  const m = { ...base, ...top, sbatch_args: [...(base.sbatch_args ?? []), ...(top.sbatch_args ?? [])] };
-  return ok({
-    ...(m.partition ? { partition: m.partition } : {}),
-    ...(m.time ? { time: m.time } : {}),
-    ...(m.cpus_per_task ? { cpusPerTask: m.cpus_per_task } : {}),
-    ...(m.mem ? { mem: m.mem } : {}),
-    ...(m.gres ? { gres: m.gres } : {}),
-    ...(m.throttle ? { throttle: m.throttle } : {}),
-    sbatchArgs: m.sbatch_args,
-    maxArray: m.max_array ?? SLURM_DEFAULTS.maxArray,
-    retries: m.retries ?? SLURM_DEFAULTS.retries,
-    pollMs: m.poll_ms ?? SLURM_DEFAULTS.pollMs,
-    batchWindowMs: m.batch_window_ms ?? SLURM_DEFAULTS.batchWindowMs,
-  });
+  return out;
 }

@@ -5,8 +5,10 @@
  *
  * Watching polls `squeue` (and `scontrol` for tasks squeue no longer lists): no accounting
  * (sacct), no `sbatch --wait`. When a task ends, its result is read from the store: a run record
- * means the cell is done whatever the exit code; no record means it failed, reported with the tail
- * of its Slurm log (artifacts/logs/slurm-<job>_<task>.log). `retries` resubmits failed cells.
+ * means the cell is done whatever the exit code; no record means it failed, for the reason in the
+ * task's outcome record (results/<key>.json, written by run-cell; never parsed from log text),
+ * reported with the tail of its Slurm log (artifacts/logs/slurm-<job>_<task>.log). `retries`
+ * resubmits failed cells.
  * `close()` scancels what this executor submitted and waits for the tasks to end, so a second run
  * finds a consistent store (run-cell writes its record last) and reuses what finished.
  */
@@ -14,12 +16,13 @@ import { isHex64 } from '../store/schemas.ts';
 import { hebbBin } from '../util/ts-loader.ts';
 import { mkdirSync, openSync, readSync, closeSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CellFailure, CellSuccess } from '../engine/run-cell.ts';
+import type { CellFailure, CellJob, CellResult, Executor } from '../engine/executor.ts';
 import { Store } from '../store/store.ts';
-import { err, ok, type Result } from '../util/result.ts';
-import type { CellJob, Executor } from './executor.ts';
+import { err, ok } from '../util/result.ts';
+import { unreachable } from '../util/unreachable.ts';
 import { parseSbatch, parseScontrol, parseSqueue, phaseOf, sbatchArgs, SQUEUE_FORMAT, spawnRunner, taskScript, type CommandRunner, type TaskState } from './slurm-commands.ts';
-import type { SlurmSettings } from './slurm-options.ts';
+import { sbatchResources, type SlurmSettings } from './slurm-options.ts';
+import { readOutcome } from '../engine/outcome.ts';
 
 /** What the Slurm executor reports (it never prints; the CLI decides what to show). */
 export type SlurmEvent =
@@ -31,6 +34,22 @@ export type SlurmEvent =
   | { readonly type: 'cancelled'; readonly jobIds: readonly string[] }
   /** squeue/scontrol failed; polling goes on (a busy controller times out now and then). */
   | { readonly type: 'poll-error'; readonly message: string };
+
+/** One line for the user about an event (the CLI prefixes `hebb: slurm: `). */
+export function describeSlurmEvent(e: SlurmEvent): string {
+  switch (e.type) {
+    case 'submitted':
+      return `job ${e.jobId}: ${e.cells.length} cell(s), ${e.cells[0]}${e.cells.length > 1 ? ' …' : ''}`;
+    case 'retry':
+      return `${e.cell} failed (${e.message}); resubmitting (${e.attempt}/${e.retries})`;
+    case 'cancelled':
+      return `scancel ${e.jobIds.join(' ')}`;
+    case 'poll-error':
+      return `${e.message} (will try again)`;
+    default:
+      return unreachable(e);
+  }
+}
 
 /** Options of the Slurm executor. */
 export interface SlurmExecutorOptions {
@@ -48,7 +67,7 @@ export interface SlurmExecutorOptions {
   readonly cancelWaitMs?: number;
 }
 
-type Resolve = (r: Result<CellSuccess, CellFailure>) => void;
+type Resolve = (r: CellResult) => void;
 
 interface Queued {
   readonly job: CellJob;
@@ -92,7 +111,7 @@ export class SlurmExecutor implements Executor {
     this.runner = opts.runner ?? spawnRunner;
   }
 
-  run(job: CellJob): Promise<Result<CellSuccess, CellFailure>> {
+  run(job: CellJob): Promise<CellResult> {
     if (this.closing) return Promise.resolve(err(CANCELLED));
     // The store never holds a record under a malformed key: watching for one would never end.
     if (!isHex64(job.key)) return Promise.resolve(err({ reason: 'stage-error', message: `not a cell key (64 lower-case hex digits): ${JSON.stringify(job.key).slice(0, 80)}` }));
@@ -107,15 +126,15 @@ export class SlurmExecutor implements Executor {
 
   private enqueue(q: Queued): void {
     this.batch.push(q);
-    this.batchTimer ??= setTimeout(() => this.flush(), this.opts.settings.batchWindowMs);
+    this.batchTimer ??= setTimeout(() => this.flush(), this.opts.settings.batch_window_ms);
   }
 
   private flush(): void {
     this.batchTimer = undefined;
     const all = this.batch;
     this.batch = [];
-    for (let i = 0; i < all.length; i += this.opts.settings.maxArray) {
-      const p = this.submit(all.slice(i, i + this.opts.settings.maxArray));
+    for (let i = 0; i < all.length; i += this.opts.settings.max_array) {
+      const p = this.submit(all.slice(i, i + this.opts.settings.max_array));
       this.submits.add(p);
       void p.finally(() => this.submits.delete(p));
     }
@@ -133,7 +152,8 @@ export class SlurmExecutor implements Executor {
       writeFileSync(`${base}.sh`, taskScript({ node: this.opts.node ?? process.execPath, hebb: HEBB_BIN, artifacts: this.opts.artifacts, keysFile: `${base}.keys` }));
       const stages = new Set(chunk.map((q) => q.job.cell.split('@')[0]));
       const jobName = stages.size === 1 ? `hebb-${[...stages][0]}` : 'hebb';
-      const args = sbatchArgs({ jobName, tasks: chunk.length, output: join(logs, 'slurm-%A_%a.log'), chdir: this.opts.workdir, script: `${base}.sh`, ...(this.opts.settings.throttle ? { throttle: this.opts.settings.throttle } : {}) }, this.opts.settings);
+      const { settings } = this.opts;
+      const args = sbatchArgs({ jobName, tasks: chunk.length, output: join(logs, 'slurm-%A_%a.log'), chdir: this.opts.workdir, script: `${base}.sh`, ...(settings.throttle ? { throttle: settings.throttle } : {}) }, [...sbatchResources(settings), ...settings.sbatch_args]);
       out = await this.runner('sbatch', args);
     } catch (e) {
       out = { code: -1, stdout: '', stderr: e instanceof Error ? e.message : String(e) };
@@ -153,7 +173,7 @@ export class SlurmExecutor implements Executor {
 
   private schedulePoll(): void {
     if (this.pollTimer || this.polling || this.tasks.size === 0) return;
-    const ms = this.closing ? Math.min(this.opts.settings.pollMs, 250) : this.opts.settings.pollMs;
+    const ms = this.closing ? Math.min(this.opts.settings.poll_ms, 250) : this.opts.settings.poll_ms;
     this.pollTimer = setTimeout(() => void this.pollOnce(), ms);
   }
 
@@ -209,17 +229,28 @@ export class SlurmExecutor implements Executor {
     for (const [task, s] of ended) this.settle(task, exits.get(`${task.jobId}_${task.index}`) ?? s);
   }
 
-  /** A task ended: the store says whether its cell is done. */
+  /**
+   * A task ended: the store says how. A run record means the cell is done, whatever the exit
+   * code; otherwise this task's outcome record (results/<key>.json, naming its attempt) says why
+   * it failed. No outcome of this attempt (the task was killed, its node died) or a damaged one is
+   * a failure that says so; either way the failure carries the tail of the task's Slurm log.
+   */
   private settle(task: Task, s: TaskState): void {
     this.tasks.delete(`${task.jobId}_${task.index}`);
     const { job, attempt, resolve } = task.queued;
+    const read = readOutcome(this.store, job.key);
+    const outcome = read.ok && read.value?.attempt === `${task.jobId}_${task.index}` ? read.value.outcome : undefined;
     const record = this.store.readRecord(job.key);
     if (record) {
-      resolve(ok({ record, reused: Date.parse(record.startedAt) < task.submittedAt }));
+      resolve(ok({ record, reused: outcome?.status === 'done' ? outcome.reused : Date.parse(record.startedAt) < task.submittedAt }));
       return;
     }
-    const tail = logTail(task.log, 15);
-    const failure = failureOf(task, s, tail);
+    const why = outcome?.status === 'failed' ? outcome.failure : undefined;
+    let missing: string | undefined;
+    if (!read.ok) missing = read.error;
+    else if (outcome?.status === 'done') missing = 'its outcome record says done, but its run record is missing or not valid';
+    else if (!outcome) missing = read.value ? `its outcome record is that of attempt ${read.value.attempt ?? '(unnamed)'}, not of this task` : `it left no outcome record (results/${job.key.slice(0, 12)}….json)`;
+    const failure = failureOf(task, s, why, missing, logTail(task.log, 15));
     const retries = this.opts.settings.retries;
     if (!this.closing && failure.reason !== 'no-spec' && attempt < retries) {
       this.emit({ type: 'retry', cell: job.cell, attempt: attempt + 1, retries, message: failure.message.split('\n')[0]! });
@@ -264,17 +295,15 @@ export class SlurmExecutor implements Executor {
   }
 }
 
-/** Why a task that left no record failed, from its Slurm state and the `hebb run-cell:` line in its log. */
-function failureOf(task: Task, s: TaskState, tail: string): CellFailure {
-  const how = `Slurm task ${task.jobId}_${task.index} ended ${s.state}${s.exitCode ? ` (exit ${s.exitCode})` : ''}${s.reason ? ` [${s.reason}]` : ''} without a run record`;
-  const m = /hebb run-cell: (no-spec|bad-input|stage-error|missing-output): (.*)$/m.exec(tail);
-  const message = `${m ? `${m[2]} (${how})` : how}\n  log: ${task.log}${tail ? `\n${tail.replace(/^/gm, '  | ')}` : ''}`;
-  if (m?.[1] === 'no-spec' || m?.[1] === 'missing-output') return { reason: m[1], message };
-  if (m?.[1] === 'bad-input') {
-    const up = /(?:no record for|object \S+ of) (\S+?)(?: \(key| is )/.exec(m[2]!);
-    if (up) return { reason: 'bad-input', upstream: up[1]!, message };
-  }
-  return { reason: 'stage-error', message };
+/**
+ * The failure of a task that left no run record: run-cell's own failure from the outcome record
+ * (`why`), or, when there is none, what is missing; with the Slurm state, the log path and its tail.
+ */
+function failureOf(task: Task, s: TaskState, why: CellFailure | undefined, missing: string | undefined, tail: string): CellFailure {
+  const how = `Slurm task ${task.jobId}_${task.index} ended ${s.state}${s.exitCode ? ` (exit ${s.exitCode})` : ''}${s.reason ? ` [${s.reason}]` : ''} without a run record${missing ? `; ${missing}` : ''}`;
+  const first = why?.message.split('\n')[0];
+  const message = `${first !== undefined ? `${first} (${how})` : how}\n  log: ${task.log}${tail ? `\n${tail.replace(/^/gm, '  | ')}` : ''}`;
+  return why ? { ...why, message } : { reason: 'stage-error', message };
 }
 
 /** The last `lines` lines of a log (reads at most 16 KiB); '' when there is none (yet). */

@@ -7,8 +7,7 @@ import { appendFileSync, existsSync, readdirSync, readFileSync, rmSync } from 'n
 import { join } from 'node:path';
 import { formatDuration } from '../pipeline/duration.ts';
 import { writeFileAtomic } from '../util/fs-atomic.ts';
-import type { CellFailure } from '../engine/run-cell.ts';
-import type { CellJob } from './executor.ts';
+import type { CellFailure, CellJob } from '../engine/executor.ts';
 
 /** The failure of `job`, killed after its timeout in process `pid`; keeps the cell's log under `artifacts`/logs. */
 export function timedOut(artifacts: string, job: CellJob, pid: number | undefined): CellFailure {

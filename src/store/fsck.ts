@@ -3,18 +3,18 @@
  * (the verification cache is ignored); every record is checked against its schema, its key
  * (SHA-256 of its fingerprint), its tree (digest of its outputs) and its objects; every spec,
  * every view (exactly the record's objects, by inode), every index entry (a valid record of that
- * cell and profile) and every .state cache is checked.
+ * cell and profile), every outcome record (results/) and every .state cache is checked.
  *
  * Without `repair` nothing is written (the store is opened read-only). With it, bad objects,
  * records and specs are moved to quarantine/ (kept for inspection), records that name a bad or
  * missing object are set aside too (so their cells run again), bad views, index entries and
- * caches are removed (they are rebuilt on demand).
+ * caches and outcome records are removed (they are rebuilt on demand).
  */
 import { existsSync, lstatSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { z } from 'zod';
 import { inspectSpec } from '../engine/run-cell.ts';
-import { codeCacheSchema, indexEntrySchema, isCellName, isHex64, isProfileName, paramsCacheSchema, parseStoreJson, verifiedStateSchema } from './schemas.ts';
+import { codeCacheSchema, indexEntrySchema, isCellName, isHex64, isProfileName, outcomeRecordSchema, paramsCacheSchema, parseStoreJson, verifiedStateSchema } from './schemas.ts';
 import type { RunRecord, Store } from './store.ts';
 import { viewProblem } from './views.ts';
 
@@ -35,6 +35,8 @@ export interface FsckReport {
   readonly specs: number;
   readonly views: number;
   readonly indexEntries: number;
+  /** Outcome records (results/<key>.json). */
+  readonly outcomes: number;
   readonly problems: readonly FsckProblem[];
 }
 
@@ -153,6 +155,21 @@ export async function fsck(store: Store, opts: { repair: boolean }): Promise<Fsc
     }
   }
 
+  // Outcome records: how the last attempt at a cell ended (a report for executors, never a
+  // result), so a bad one is removed; the next attempt writes it again.
+  let outcomes = 0;
+  for (const name of list(join(store.dir, 'results'))) {
+    if (isTemp(name)) continue;
+    outcomes++;
+    const rel = `results/${name}`;
+    const key = /^([0-9a-f]{64})\.json$/.exec(name)?.[1];
+    const parsed = key ? checkJson(join(store.dir, 'results', name), outcomeRecordSchema) : undefined;
+    const problem = !key || !parsed ? 'not an outcome record name (<64 hex>.json)'
+      : !parsed.ok ? `not a valid outcome record (${parsed.problem})`
+      : parsed.value.key !== key ? `it is the outcome of key ${parsed.value.key.slice(0, 12)}` : undefined;
+    if (problem) add(rel, problem, repair ? `${remove(rel)} (the cell's next attempt writes it again)` : undefined);
+  }
+
   // Caches under .state/: only ever a saving of work, so a bad one is removed.
   for (const [name, schema] of [['verified.json', verifiedStateSchema], ['code-cache.json', codeCacheSchema], ['params-cache.json', paramsCacheSchema]] as const) {
     const path = join(store.dir, '.state', name);
@@ -161,7 +178,7 @@ export async function fsck(store: Store, opts: { repair: boolean }): Promise<Fsc
     if (!parsed.ok) add(`.state/${name}`, `not a valid cache (${parsed.problem})`, repair ? remove(`.state/${name}`) : undefined);
   }
   store.saveState();
-  return { objects, bytesHashed, records: runs.length, specs, views, indexEntries, problems };
+  return { objects, bytesHashed, records: runs.length, specs, views, indexEntries, outcomes, problems };
 }
 
 function checkJson<T>(path: string, schema: z.ZodType<T>): ReturnType<typeof parseStoreJson<T>> {

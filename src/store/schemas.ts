@@ -87,6 +87,32 @@ export const cellSpecSchema = z.object({
   env: z.record(z.string(), z.string()),
 });
 
+/** Why a cell failed, as run-cell reports it (the `CellFailure` union of src/engine/executor.ts). */
+export const cellFailureSchema = z.discriminatedUnion('reason', [
+  z.object({ reason: z.literal('no-spec'), message: z.string() }),
+  z.object({ reason: z.literal('bad-input'), message: z.string(), upstream: z.string() }),
+  z.object({ reason: z.literal('stage-error'), message: z.string() }),
+  z.object({ reason: z.literal('missing-output'), message: z.string() }),
+  z.object({ reason: z.literal('timeout'), message: z.string(), log: z.string().optional() }),
+]);
+
+/** results/<key>.json: how the last attempt at a cell ended (written by run-cell; see engine/outcome.ts). */
+export const outcomeRecordSchema = z.object({
+  schema: z.literal(1),
+  key: hex64,
+  /** Absent only when the key had no spec (run-cell never learnt the cell's name). */
+  cell: cellName.optional(),
+  /** The executor's name for this attempt (a Slurm task `<job>_<task>`), when it gave one. */
+  attempt: z.string().max(200).optional(),
+  at: z.string(),
+  host: z.string(),
+  pid: z.number(),
+  outcome: z.discriminatedUnion('status', [
+    z.object({ status: z.literal('done'), reused: z.boolean() }),
+    z.object({ status: z.literal('failed'), failure: cellFailureSchema }),
+  ]),
+});
+
 /** .state/verified.json: digest (or `r:<key>` for a record) → stamp of the file last verified. */
 export const verifiedStateSchema = z.record(z.string(), z.string());
 
