@@ -13,12 +13,12 @@ export default defineStage({
     const { mkdir, writeFile } = await import('node:fs/promises');
     const { join } = await import('node:path');
     const { readDepJson, cellInputs } = await import('../src/report/stage-io.ts');
-    const { loadCells } = await import('../src/report/load-cells.ts');
-    const { figureDefs } = await import('../src/report/figures.ts');
-    const { renderSvg, rendererVersions } = await import('../src/report/render.ts');
-    type T1 = import('../src/report/table1.ts').Table1;
-    type NG = import('../src/report/noise-grid.ts').NoiseGrids;
-    type LS = import('../src/report/learning-sweep.ts').LearningSweep;
+    const { loadCells } = await import('../src/report/aggregate/load-cells.ts');
+    const { figureDefs } = await import('../src/report/figures/figures.ts');
+    const { renderSvg, rendererVersions } = await import('../src/report/figures/render.ts');
+    type T1 = import('../src/report/aggregate/table1.ts').Table1;
+    type NG = import('../src/report/aggregate/noise-grid.ts').NoiseGrids;
+    type LS = import('../src/report/aggregate/learning-sweep.ts').LearningSweep;
     const special = ['table', 'noise', 'learning'];
     const defs = figureDefs({
       table1: await readDepJson<T1>(ctx.inputs, 'table', 'table1.json'),

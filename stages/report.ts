@@ -21,13 +21,13 @@ export default defineStage({
     const { join } = await import('node:path');
     const os = await import('node:os');
     const { readDepJson } = await import('../src/report/stage-io.ts');
-    const { buildReport } = await import('../src/report/report.ts');
-    const { toHtml, toMarkdown } = await import('../src/report/report-doc.ts');
-    type T1 = import('../src/report/table1.ts').Table1;
-    type NG = import('../src/report/noise-grid.ts').NoiseGrids;
-    type LS = import('../src/report/learning-sweep.ts').LearningSweep;
-    type CF = import('../src/report/checks.ts').ChecksFile;
-    type FI = import('../src/report/figures.ts').FigureIndex;
+    const { buildReport } = await import('../src/report/document/report.ts');
+    const { toHtml, toMarkdown } = await import('../src/report/document/report-doc.ts');
+    type T1 = import('../src/report/aggregate/table1.ts').Table1;
+    type NG = import('../src/report/aggregate/noise-grid.ts').NoiseGrids;
+    type LS = import('../src/report/aggregate/learning-sweep.ts').LearningSweep;
+    type CF = import('../src/report/checks/checks.ts').ChecksFile;
+    type FI = import('../src/report/figures/figures.ts').FigureIndex;
     const figures = await readDepJson<FI>(ctx.inputs, 'figures', 'figures/index.json');
     const figDir = ctx.inputs.figures?.[0] ? join(ctx.inputs.figures[0].path, 'figures') : null;
     const svgs: Record<string, string> = {};
@@ -94,9 +94,9 @@ export default defineStage({
   async publish(ctx) {
     const { readFile, writeFile } = await import('node:fs/promises');
     const { join } = await import('node:path');
-    const { buildReport } = await import('../src/report/report.ts');
-    const { toHtml, toMarkdown } = await import('../src/report/report-doc.ts');
-    type RI = import('../src/report/report.ts').ReportInputs;
+    const { buildReport } = await import('../src/report/document/report.ts');
+    const { toHtml, toMarkdown } = await import('../src/report/document/report-doc.ts');
+    type RI = import('../src/report/document/report.ts').ReportInputs;
     const inputs = JSON.parse(await readFile(join(ctx.dir, 'report-inputs.json'), 'utf8')) as RI;
     const svgs: Record<string, string> = {};
     for (const f of [...(inputs.figures?.figures ?? []), ...(inputs.sce?.figures ?? [])]) {

@@ -22,11 +22,11 @@ export default defineStage({
   async run(ctx) {
     const { mkdir, readFile, writeFile } = await import('node:fs/promises');
     const { join } = await import('node:path');
-    const { loadCells } = await import('../src/report/load-cells.ts');
-    const { renderSvg, rendererVersions } = await import('../src/report/render.ts');
-    const { sceFigureDefs } = await import('../src/ml/sce/figures.ts');
-    type Extras = import('../src/ml/sce/train.ts').SceExtras;
-    type Cell = import('../src/ml/sce/aggregate.ts').SceCell;
+    const { loadCells } = await import('../src/report/aggregate/load-cells.ts');
+    const { renderSvg, rendererVersions } = await import('../src/report/figures/render.ts');
+    const { sceFigureDefs } = await import('../src/report/figures/sce-figures.ts');
+    type Extras = import('../src/metrics-sce.ts').SceExtras;
+    type Cell = import('../src/report/aggregate/sce.ts').SceCell;
     const cifar = ctx.inputs.cifar?.[0];
     const meta = cifar ? (JSON.parse(await readFile(join(cifar.path, 'cifar10.json'), 'utf8')) as { synthetic: unknown; note: string | null }) : null;
     const groups: Record<string, Cell[]> = {};

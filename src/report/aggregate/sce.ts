@@ -2,11 +2,11 @@
  * Aggregation of SCE cells for the figures (pure, no I/O): per figure group, the (series, x) points
  * with the mean ± SD over seeds of the alignment at convergence and of the test accuracy, the
  * Fig. 2 snapshots, the over-training curves, and the γ trends (reported only, never on synthetic
- * data). The stage (stages/sce-figures.ts) loads the cells; src/ml/sce/figure-specs.ts draws them.
+ * data). The stage (stages/sce-figures.ts) loads the cells; figures/sce-figure-specs.ts draws them.
  */
 import type { CellMetrics } from '../../metrics.ts';
-import { mean, sd, spearman } from '../../report/stats.ts';
-import type { SceExtras, SceSnapshot } from './train.ts';
+import { mean, sd, spearman } from './stats.ts';
+import type { SceExtras, SceSnapshot } from '../../metrics-sce.ts';
 
 /** One SCE cell as the aggregation sees it. */
 export interface SceCell {

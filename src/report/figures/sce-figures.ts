@@ -3,9 +3,9 @@
  * figure group (the `sce-figures` stage's deps); an empty group draws nothing. The summary holds
  * every plotted point and the reported γ trends (none evaluated on synthetic data).
  */
-import { aggregatePoints, curves, snapshots, trends, type SceCell, type ScePoint, type SceTrend } from './aggregate.ts';
-import { alignmentLinesSpec, curvesSpec, heatmapSpec, lab, panels, snapshotSpec } from './figure-specs.ts';
-import type { VlSpec } from '../../report/figure-specs.ts';
+import { aggregatePoints, curves, snapshots, trends, type SceCell, type ScePoint, type SceTrend } from '../aggregate/sce.ts';
+import { alignmentLinesSpec, curvesSpec, heatmapSpec, lab, panels, snapshotSpec } from './sce-figure-specs.ts';
+import type { VlSpec } from './figure-specs.ts';
 
 /** One figure to render. */
 export interface SceFigureDef {

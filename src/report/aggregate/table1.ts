@@ -4,8 +4,8 @@
  * the paper's value beside ours, and cells that were expected but are missing. Pure.
  */
 import { cellFields, DEFAULT_STATIONARITY, numKey, reportedAlignment, reportedStationarity, reportedStationary, type CellRecord, type StationarityRule } from './cells.ts';
-import type { ClipSummary } from '../metrics.ts';
-import { entryReadings, type Readings } from './readings.ts';
+import type { ClipSummary } from '../../metrics.ts';
+import { entryReadings, type Readings } from '../document/readings.ts';
 import { matches, type Selector } from './select.ts';
 import { mean, sd } from './stats.ts';
 

@@ -3,10 +3,10 @@
  * Pure, data inlined.
  */
 import { BASE_CONFIG, type VlSpec } from './figure-specs.ts';
-import type { LearningSweep } from './learning-sweep.ts';
-import { mean, sd } from './stats.ts';
-import type { Table1 } from './table1.ts';
-import { fmtGamma } from './table1-render.ts';
+import type { LearningSweep } from '../aggregate/learning-sweep.ts';
+import { mean, sd } from '../aggregate/stats.ts';
+import type { Table1 } from '../aggregate/table1.ts';
+import { fmtGamma } from '../document/table1-render.ts';
 
 const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
 

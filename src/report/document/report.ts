@@ -3,15 +3,15 @@
  * mismatches said plainly, the boundary fit with its figure, the other figures, provenance.
  * Pure: aggregated data in, a document (report-doc.ts) out.
  */
-import { shortNum } from './axes.ts';
-import type { ChecksFile } from './checks.ts';
-import type { FigureIndex } from './figures.ts';
-import type { LearningSweep } from './learning-sweep.ts';
-import type { NoiseGrid, NoiseGrids } from './noise-grid.ts';
-import type { ReportProvenance } from './provenance.ts';
+import { shortNum } from '../figures/axes.ts';
+import type { ChecksFile } from '../checks/checks.ts';
+import type { FigureIndex } from '../figures/figures.ts';
+import type { LearningSweep } from '../aggregate/learning-sweep.ts';
+import type { NoiseGrid, NoiseGrids } from '../aggregate/noise-grid.ts';
+import type { RunProvenance } from '../../stage-api.ts';
 import type { Block } from './report-doc.ts';
 import { readingsSection } from './readings-section.ts';
-import { fmt, type Table1 } from './table1.ts';
+import { fmt, type Table1 } from '../aggregate/table1.ts';
 import { fmtGamma, mismatch, paperDisplay, pct, sig2 } from './table1-render.ts';
 
 /** Everything the report is built from; all but the title and profile may be absent. */
@@ -25,7 +25,8 @@ export interface ReportInputs {
   readonly figures?: FigureIndex | null;
   /** SVG markup by figure name. */
   readonly svgs?: Readonly<Record<string, string>>;
-  readonly provenance?: ReportProvenance | null;
+  /** How the run was made; only the published copy has it (the stage's `publish` hook). */
+  readonly provenance?: RunProvenance | null;
   readonly mismatchTol?: number;
   readonly gridNotes?: Readonly<Record<string, string>>;
   readonly variantNotes?: Readonly<Record<string, string>>;
@@ -290,12 +291,12 @@ function provenanceSection(inp: ReportInputs): Block[] {
   const versions = { ...(inp.figures?.renderer ? { vega: inp.figures.renderer.vega, 'vega-lite': inp.figures.renderer.vegaLite } : {}), ...(inp.local ? { node: inp.local.node } : {}), ...(p?.versions ?? {}) };
   const m = p?.machine;
   const machine = m
-    ? [m.cpuModel, m.cpus ? `${m.cpus} CPUs` : '', m.memoryGiB ? `${m.memoryGiB} GiB` : '', m.gpu ?? '', m.platform && m.arch ? `${m.platform}/${m.arch}` : m.platform ?? '', m.hostname ?? ''].filter(Boolean).join(', ')
+    ? [m.cpuModel, m.cpus ? `${m.cpus} CPUs` : '', m.memoryGiB ? `${m.memoryGiB} GiB` : '', m.platform && m.arch ? `${m.platform}/${m.arch}` : m.platform ?? '', m.hostname ?? ''].filter(Boolean).join(', ')
     : inp.local ? `${inp.local.cpuModel}, ${inp.local.cpus} CPUs, ${inp.local.memoryGiB} GiB, ${inp.local.platform} (where the report stage ran)` : nr;
   const rows: string[][] = [
     ['profile', p?.profile ?? inp.profile],
     ['command', p?.command ?? nr],
-    ['git commit', p?.git ? `${p.git.commit}${p.git.dirty ? ' (dirty working tree)' : ''}${p.git.branch ? ` on ${p.git.branch}` : ''}` : nr],
+    ['git commit', p?.git ? `${p.git.commit}${p.git.dirty ? ' (dirty working tree)' : ''}` : nr],
     ['backend', backend],
     ['versions', Object.keys(versions).length ? Object.entries(versions).map(([k, v]) => `${k} ${v}`).join(', ') : nr],
     ['cells', p?.cells ? `${p.cells.total} total, ${p.cells.cached} from cache, ${p.cells.ran} ran${p.cells.failed ? `, ${p.cells.failed} failed` : ''}` : nr],

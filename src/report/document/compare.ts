@@ -3,9 +3,9 @@
  * run): Table 1 means, states and seed counts, check verdicts, and the boundary fits. Pure: the CLI
  * (`hebb compare`) loads the two report-inputs.json files and prints what this returns.
  */
-import type { ChecksFile } from './checks.ts';
-import type { NoiseGrids } from './noise-grid.ts';
-import type { Table1, Table1Entry } from './table1.ts';
+import type { ChecksFile } from '../checks/checks.ts';
+import type { NoiseGrids } from '../aggregate/noise-grid.ts';
+import type { Table1, Table1Entry } from '../aggregate/table1.ts';
 import { fmtGamma } from './table1-render.ts';
 
 /** What a comparison reads of one report (the fields of report-inputs.json it needs). */

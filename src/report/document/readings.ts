@@ -5,8 +5,8 @@
  * full update g − γW instead of the signal g, and the cosine at the last iteration instead of the
  * mean over the last K. A sensitivity analysis, never a fit: every reading of every entry is shown.
  */
-import type { CellMetrics } from '../metrics.ts';
-import { mean } from './stats.ts';
+import type { CellMetrics } from '../../metrics.ts';
+import { mean } from '../aggregate/stats.ts';
 
 /** Reading name → the mean over the entry's usable cells (null when no cell has it). */
 export type Readings = Readonly<Record<string, number | null>>;

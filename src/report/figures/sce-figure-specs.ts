@@ -3,10 +3,10 @@
  * stages/sce-figures.ts renders them with src/report/render.ts). Discrete grids use ordinal axes
  * (γ = 0 has no place on a log axis). When `synthetic`, every title carries the label.
  */
-import { shortNum } from '../../report/axes.ts';
-import { BASE_CONFIG, type VlSpec } from '../../report/figure-specs.ts';
-import type { SceCurve, ScePoint } from './aggregate.ts';
-import type { SceSnapshot } from './train.ts';
+import { shortNum } from './axes.ts';
+import { BASE_CONFIG, type VlSpec } from './figure-specs.ts';
+import type { SceCurve, ScePoint } from '../aggregate/sce.ts';
+import type { SceSnapshot } from '../../metrics-sce.ts';
 
 const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
 /** The label on every figure drawn from synthetic data. */

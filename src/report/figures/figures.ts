@@ -2,15 +2,15 @@
  * Which figures exist for the aggregated data: a list of {name, caption, spec}. Pure; the figures
  * stage renders each to `<name>.svg` next to `<name>.vl.json`. Absent data means absent figures.
  */
-import type { CellRecord } from './cells.ts';
-import { cellFields, numKey } from './cells.ts';
+import type { CellRecord } from '../aggregate/cells.ts';
+import { cellFields, numKey } from '../aggregate/cells.ts';
 import { gridHeatmapSpec, gridLinesSpec, lossScatterSpec, type VlSpec } from './figure-specs.ts';
 import { learningAmountSpec, table1BarsSpec, trainingCurvesSpec, type CurveSeries } from './figure-specs-table.ts';
-import type { LearningSweep } from './learning-sweep.ts';
-import type { NoiseGrids } from './noise-grid.ts';
-import { matches, type Selector } from './select.ts';
-import type { Table1 } from './table1.ts';
-import { fmtGamma } from './table1-render.ts';
+import type { LearningSweep } from '../aggregate/learning-sweep.ts';
+import type { NoiseGrids } from '../aggregate/noise-grid.ts';
+import { matches, type Selector } from '../aggregate/select.ts';
+import type { Table1 } from '../aggregate/table1.ts';
+import { fmtGamma } from '../document/table1-render.ts';
 
 /** One figure to render. */
 export interface FigureDef {

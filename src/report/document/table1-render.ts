@@ -1,5 +1,5 @@
 /** Table 1 as CSV and Markdown (paper vs ours, difference, stationarity), from table1.json. Pure. */
-import { fmt, type Table1, type Table1Entry } from './table1.ts';
+import { fmt, type Table1, type Table1Entry } from '../aggregate/table1.ts';
 
 /** A γ value as the paper writes it: 0, 5e-5, 5e-4. */
 export function fmtGamma(g: number): string {
