@@ -151,7 +151,7 @@ describe('the report says what did not run', () => {
     const table1 = aggregateTable1(cs, { expect: { models: ['mlp', 'transformer'], rules: ['sgd'], gammas: [0, 5e-3], seeds: 1 } });
     const inp = {
       title: 't', profile: 'paper', table1, noise: { schema: 1 as const, grids: [{ name: 'adam', description: 'Adam (Fig. 10).', nCells: 0 } as never] },
-      sce: null, sceMissing: 'CIFAR-10 could not be fetched',
+      figures: { figures: [], renderer: null, sections: [{ id: 'sce', title: 'Classification on CIFAR-10', notRun: { what: 'The classification experiments (SCE figures)', why: 'CIFAR-10 could not be fetched' } }] },
       provenance: { command: 'hebb repro --profile paper --without transformer-table1-raw' } as never,
     };
     const blocks = notRun(inp);

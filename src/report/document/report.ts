@@ -5,14 +5,34 @@
  */
 import { shortNum } from '../figures/axes.ts';
 import type { ChecksFile } from '../checks/checks.ts';
-import type { FigureIndex } from '../figures/figures.ts';
-import type { LearningSweep } from '../aggregate/learning-sweep.ts';
+import { REPORT_SECTIONS, type FigureEntry, type FigureIndex, type FigureSection } from '../figures/figure-index.ts';
+import { sweepSummary, type LearningSweep } from '../aggregate/learning-sweep.ts';
 import type { NoiseGrid, NoiseGrids } from '../aggregate/noise-grid.ts';
 import type { RunProvenance } from '../../stage-api.ts';
 import type { Block } from './report-doc.ts';
 import { readingsSection } from './readings-section.ts';
 import { fmt, type Table1 } from '../aggregate/table1.ts';
 import { fmtGamma, mismatch, paperDisplay, pct, sig2 } from './table1-render.ts';
+
+/** What the report says in place of a figure source that gave no input (the report's `absent_figures` param). */
+export interface AbsentFigures {
+  /** Who did not run, for the "Not run" list: "The classification experiments (SCE figures)". */
+  readonly what: string;
+  /** The heading its figures would have had. */
+  readonly title: string;
+  /** Why, as far as the report can tell. */
+  readonly why: string;
+}
+
+/** A figure section as the report sees it: declared by an input's index, or the place of an absent one. */
+export type ReportSection = FigureSection & { readonly notRun?: { readonly what: string; readonly why: string } };
+
+/** The figures of all inputs, in dep-name order, with the sections they declared. */
+export interface ReportFigures {
+  readonly figures: readonly FigureEntry[];
+  readonly sections: readonly ReportSection[];
+  readonly renderer: FigureIndex['renderer'];
+}
 
 /** Everything the report is built from; all but the title and profile may be absent. */
 export interface ReportInputs {
@@ -22,7 +42,8 @@ export interface ReportInputs {
   readonly noise?: NoiseGrids | null;
   readonly learning?: LearningSweep | null;
   readonly checks?: ChecksFile | null;
-  readonly figures?: FigureIndex | null;
+  /** The figures collected from every input with a figures/index.json (figures/collect-figures.ts). */
+  readonly figures?: ReportFigures | null;
   /** SVG markup by figure name. */
   readonly svgs?: Readonly<Record<string, string>>;
   /** How the run was made; only the published copy has it (the stage's `publish` hook). */
@@ -30,12 +51,6 @@ export interface ReportInputs {
   readonly mismatchTol?: number;
   readonly gridNotes?: Readonly<Record<string, string>>;
   readonly variantNotes?: Readonly<Record<string, string>>;
-  /**
-   * The CIFAR-10 classification figures (sce-figures' figures/index.json), or null when they did
-   * not run; `missing` says why (e.g. the download failed).
-   */
-  readonly sce?: { readonly synthetic: boolean; readonly note: string | null; readonly figures: readonly { readonly name: string; readonly caption: string }[] } | null;
-  readonly sceMissing?: string | null;
   /** Facts the report stage gathered itself (used where provenance is silent). */
   readonly local?: { readonly node: string; readonly platform: string; readonly cpus: number; readonly cpuModel: string; readonly memoryGiB: number };
 }
@@ -53,8 +68,7 @@ export function buildReport(inp: ReportInputs): Block[] {
   b.push(...table1Section(inp, key.names));
   b.push(...readingsSection(inp.table1, inp.mismatchTol ?? 0.1));
   b.push(...boundarySection(inp, key.names));
-  b.push(...otherFigures(inp));
-  b.push(...sceSection(inp));
+  b.push(...figureSections(inp));
   b.push(...provenanceSection(inp));
   return b;
 }
@@ -77,7 +91,7 @@ export function notRun(inp: ReportInputs): Block[] {
     }
   }
   for (const g of inp.noise?.grids ?? []) if (g.nCells === 0) items.push(`Noise grid \`${g.name}\`: no cells${g.description ? ` (${g.description.replace(/\.$/, '')})` : ''}.`);
-  if (!inp.sce && inp.sceMissing !== undefined) items.push(`The classification experiments (SCE figures): ${inp.sceMissing ?? 'not part of this run'}.`);
+  for (const s of inp.figures?.sections ?? []) if (s.notRun) items.push(`${s.notRun.what}: ${s.notRun.why}.`);
   if (!items.length) return [];
   const cmd = inp.provenance?.command;
   return [
@@ -185,20 +199,6 @@ function table1Section(inp: ReportInputs, shown: readonly string[] = []): Block[
   return out;
 }
 
-/** Per γ: SGD's alignment at the smallest and the largest η × T of the sweep. */
-export function sweepSummary(l: LearningSweep): string {
-  const pts = l.points.filter((p) => p.rule === 'sgd' && p.mean !== null);
-  const gammas = [...new Set(pts.map((p) => p.gamma))].sort((a, b) => a - b);
-  return gammas
-    .map((g) => {
-      const row = pts.filter((p) => p.gamma === g).sort((a, b) => a.amount - b.amount);
-      const lo = row[0]!;
-      const hi = row[row.length - 1]!;
-      return `at γ = ${fmtGamma(g)}, ${r2(lo.mean)} at η × T = ${Number(lo.amount.toPrecision(3))} and ${r2(hi.mean)} at η × T = ${Number(hi.amount.toPrecision(3))}`;
-    })
-    .join('; ');
-}
-
 function gridBlocks(g: NoiseGrid, inp: ReportInputs, shown: readonly string[]): Block[] {
   const out: Block[] = [{ kind: 'h', level: 3, text: `Grid \`${g.name}\`` }];
   if (g.description) out.push({ kind: 'p', text: g.description });
@@ -258,27 +258,26 @@ function figs(inp: ReportInputs, section: string, skip: readonly string[] = []):
     .map((f): Block => ({ kind: 'figure', name: f.name, caption: f.caption, svg: inp.svgs?.[f.name] ?? null }));
 }
 
-function otherFigures(inp: ReportInputs): Block[] {
+/**
+ * The figure sections the inputs declared (figures/index.json `sections`), in order, after the
+ * report's own: heading, caveat, text, then the section's figures. An absent source says why.
+ */
+function figureSections(inp: ReportInputs): Block[] {
   const out: Block[] = [];
-  const noise = figs(inp, 'noise');
-  if (noise.length) out.push({ kind: 'h', level: 2, text: 'Noise and weight decay (Fig. 5 right, Fig. 6)' }, ...noise);
-  const tr = figs(inp, 'training');
-  if (tr.length) out.push({ kind: 'h', level: 2, text: 'Alignment over training' }, ...tr);
-  const le = figs(inp, 'learning');
-  if (le.length) {
-    out.push({ kind: 'h', level: 2, text: 'Ours: SGD alignment vs the amount of learning η × T' });
-    if (inp.learning) out.push({ kind: 'p', text: `SGD alignment at convergence ${sweepSummary(inp.learning)}.` });
-    out.push(...le);
+  const own: readonly string[] = REPORT_SECTIONS;
+  const seen = new Set<string>(own);
+  for (const s of inp.figures?.sections ?? []) {
+    if (seen.has(s.id)) continue;
+    seen.add(s.id);
+    out.push({ kind: 'h', level: 2, text: s.title });
+    if (s.notRun) {
+      out.push({ kind: 'p', text: `Not run: ${s.notRun.why}.` });
+      continue;
+    }
+    if (s.caveat) out.push({ kind: 'verdict', status: 'incomplete', text: s.caveat });
+    if (s.text) out.push({ kind: 'p', text: s.text });
+    out.push(...figs(inp, s.id));
   }
-  return out;
-}
-
-/** The classification experiments (SCE, CIFAR-10), labelled when they ran on synthetic data. */
-function sceSection(inp: ReportInputs): Block[] {
-  const out: Block[] = [{ kind: 'h', level: 2, text: 'Classification on CIFAR-10 (SCE: Figs. 2, 3, 4, 7, 8, 9, 11)' }];
-  if (!inp.sce) return inp.sceMissing === undefined ? [] : [...out, { kind: 'p', text: `Not run: ${inp.sceMissing ?? 'the SCE stages are not part of this run'}.` }];
-  if (inp.sce.synthetic) out.push({ kind: 'verdict', status: 'incomplete', text: `these figures come from a synthetic CIFAR-format archive: ${inp.sce.note ?? 'code path only, not evidence'}. No trend is evaluated on them.` });
-  for (const f of inp.sce.figures) out.push({ kind: 'figure', name: f.name, caption: f.caption, svg: inp.svgs?.[f.name] ?? null });
   return out;
 }
 
