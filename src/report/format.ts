@@ -52,3 +52,23 @@ export function pct(x: number): string {
   const p = 100 * x;
   return `${p === 0 || p >= 10 ? Math.round(p) : Number(p.toPrecision(2))}%`;
 }
+
+/** Table 1's numbers (means, SDs, differences): two decimals, never -0.00 ('n/a' when absent). */
+export function fmt(x: number | null): string {
+  return fixed(x, 2, { noNegativeZero: true });
+}
+
+/** A γ as the paper writes it: 0, 5e-5, 2.15e-4 (three significant digits). */
+export function fmtGamma(g: number): string {
+  return expNum(g, 3);
+}
+
+/** A short label for a γ or σ value: 0, 5e-4, 3.2e-4 (two significant digits). */
+export function shortNum(x: number): string {
+  return expNum(x, 2);
+}
+
+/** A small positive measure to two significant digits ('' when absent): 0.013, 0.94. */
+export function sig2(x: number | null | undefined): string {
+  return sig(x, 2);
+}

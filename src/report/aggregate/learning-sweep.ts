@@ -4,7 +4,7 @@
  */
 import { cellFields, numKey, reportedAlignment, type CellRecord } from './cells.ts';
 import { matches, type Selector } from './select.ts';
-import { mean, sd } from './stats.ts';
+import { meanAll, sd } from './stats.ts';
 import { expNum, fixed, sig } from '../format.ts';
 
 /** One point of the sweep. */
@@ -53,7 +53,7 @@ export function aggregateLearningSweep(cells: readonly CellRecord[], select?: Se
     }
     return {
       rule: e.rule, gamma: e.gamma, lr: e.lr, steps: e.steps, amount: e.lr * e.steps,
-      n: e.cs.length, nCollapsed: nC, nDiverged: nD, mean: xs.length ? mean(xs) : null, sd: sd(xs),
+      n: e.cs.length, nCollapsed: nC, nDiverged: nD, mean: xs.length ? meanAll(xs) : null, sd: sd(xs),
     };
   });
   points.sort((a, b) => a.rule.localeCompare(b.rule) || a.gamma - b.gamma || a.amount - b.amount);

@@ -8,7 +8,7 @@ import type { CheckDecl, CheckKind } from './check-schema.ts';
 import type { NoiseGrid, NoiseGrids } from '../aggregate/noise-grid.ts';
 import { spearman } from '../aggregate/stats.ts';
 import type { Table1, Table1Entry } from '../aggregate/table1.ts';
-import { fmtGamma } from '../document/table1-render.ts';
+import { fmtGamma } from '../format.ts';
 
 /** A check's outcome. */
 export type CheckStatus = 'PASS' | 'FAIL' | 'SKIPPED';

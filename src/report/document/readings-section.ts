@@ -7,8 +7,8 @@
 import { agreementTolerance } from '../checks/checks.ts';
 import type { Block } from './report-doc.ts';
 import type { Table1, Table1Entry } from '../aggregate/table1.ts';
-import { fmt } from '../aggregate/table1.ts';
-import { fmtGamma, mismatch, paperDisplay } from './table1-render.ts';
+import { mismatch, paperDisplay } from './table1-render.ts';
+import { fmt, fmtGamma } from '../format.ts';
 
 const TOL = { maxAbsDiff: 0.1, sdMultiple: 2 };
 

@@ -3,7 +3,6 @@
  * mismatches said plainly, the boundary fit with its figure, the other figures, provenance.
  * Pure: aggregated data in, a document (report-doc.ts) out.
  */
-import { shortNum } from '../figures/axes.ts';
 import type { ChecksFile } from '../checks/checks.ts';
 import { REPORT_SECTIONS, type FigureEntry, type FigureIndex, type FigureSection } from '../figures/figure-index.ts';
 import { sweepSummary, type LearningSweep } from '../aggregate/learning-sweep.ts';
@@ -11,8 +10,9 @@ import type { NoiseGrid, NoiseGrids } from '../aggregate/noise-grid.ts';
 import type { RunProvenance } from '../../stage-api.ts';
 import type { Block } from './report-doc.ts';
 import { readingsSection } from './readings-section.ts';
-import { fmt, type Table1 } from '../aggregate/table1.ts';
-import { fmtGamma, mismatch, paperDisplay, pct, sig2 } from './table1-render.ts';
+import type { Table1 } from '../aggregate/table1.ts';
+import { mismatch, paperDisplay } from './table1-render.ts';
+import { fixed, fmt, fmtGamma, pct, sci, shortNum, sig2 } from '../format.ts';
 
 /** What the report says in place of a figure source that gave no input (the report's `absent_figures` param). */
 export interface AbsentFigures {
@@ -54,9 +54,6 @@ export interface ReportInputs {
   /** Facts the report stage gathered itself (used where provenance is silent). */
   readonly local?: { readonly node: string; readonly platform: string; readonly cpus: number; readonly cpuModel: string; readonly memoryGiB: number };
 }
-
-const r2 = (x: number | null | undefined): string => (x === null || x === undefined || !Number.isFinite(x) ? 'n/a' : x.toFixed(2));
-const sci = (x: number | null | undefined): string => (x === null || x === undefined || !Number.isFinite(x) ? 'n/a' : x.toExponential(2));
 
 /** The report document. */
 export function buildReport(inp: ReportInputs): Block[] {
@@ -139,7 +136,7 @@ function keyFigures(inp: ReportInputs): { blocks: Block[]; names: string[] } {
   const picked = [all.find((f) => f.name === 'table1-bars'), g ? all.find((f) => f.name === `noise-${g.name}-alignment`) : undefined].filter((f) => f !== undefined);
   if (!picked.length) return { blocks: [], names: [] };
   const blocks: Block[] = [{ kind: 'h', level: 2, text: 'Key figures: Table 1 and the phase boundary' }];
-  if (g?.fit) blocks.push({ kind: 'p', text: `Boundary fit on grid \`${g.name}\`: γ* = γ₀ + c·σ^b with b = ${r2(g.fit.b)} (the paper's claim: b ≈ 2), R² = ${r2(g.fit.r2)}; details under "Phase boundary" below.` });
+  if (g?.fit) blocks.push({ kind: 'p', text: `Boundary fit on grid \`${g.name}\`: γ* = γ₀ + c·σ^b with b = ${fixed(g.fit.b)} (the paper's claim: b ≈ 2), R² = ${fixed(g.fit.r2)}; details under "Phase boundary" below.` });
   for (const f of picked) blocks.push({ kind: 'figure', name: f.name, caption: f.caption, svg: inp.svgs?.[f.name] ?? null });
   return { blocks, names: picked.map((f) => f.name) };
 }
@@ -207,19 +204,19 @@ function gridBlocks(g: NoiseGrid, inp: ReportInputs, shown: readonly string[]): 
   const f = g.fit;
   const ll = g.loglog;
   const pct = Math.round((f?.level ?? 0.95) * 100);
-  const ci = (xs: readonly [number, number] | undefined, fmt: (x: number) => string): string => (xs ? ` [${fmt(xs[0])}, ${fmt(xs[1])}]` : '');
+  const ci = (xs: readonly [number, number] | undefined, f: (x: number) => string): string => (xs ? ` [${f(xs[0])}, ${f(xs[1])}]` : '');
   out.push({
     kind: 'table',
     head: ['fit', 'b', `b ${pct}% CI (profile)`, `γ₀ (${pct}% bootstrap CI)`, `c (${pct}% bootstrap CI)`, 'R² (log γ*)', 'points'],
     rows: [
       f
-        ? ['γ* = γ₀ + c·σ^b', r2(f.b), `[${f.bCI[0] === null ? '< range' : r2(f.bCI[0])}, ${f.bCI[1] === null ? '> range' : r2(f.bCI[1])}]`, sci(f.gamma0) + (f.gamma0AtBound ? ' (at bound)' : '') + ci(f.bootstrap?.gamma0CI, sci), sci(f.c) + ci(f.bootstrap?.cCI, sci), r2(f.r2), String(f.n)]
+        ? ['γ* = γ₀ + c·σ^b', fixed(f.b), `[${f.bCI[0] === null ? '< range' : fixed(f.bCI[0])}, ${f.bCI[1] === null ? '> range' : fixed(f.bCI[1])}]`, sci(f.gamma0) + (f.gamma0AtBound ? ' (at bound)' : '') + ci(f.bootstrap?.gamma0CI, sci), sci(f.c) + ci(f.bootstrap?.cCI, sci), fixed(f.r2), String(f.n)]
         : ['γ* = γ₀ + c·σ^b', 'n/a', '', '', '', '', g.fitError ?? ''],
-      ...(f ? [['γ* = γ₀ + c·σ² (b fixed at 2: the paper\'s claim)', '2', '', sci(f.atB2.gamma0), sci(f.atB2.c), r2(f.atB2.r2), String(f.n)]] : []),
-      ll ? ['straight log-log over σ > 0 (not gated; biased low by γ₀)', r2(ll.b), ll.bCI ? `[${r2(ll.bCI[0])}, ${r2(ll.bCI[1])}]` : 'n/a', '', sci(Math.exp(ll.logA)), r2(ll.r2), String(ll.n)] : ['straight log-log', 'n/a', '', '', '', '', ''],
+      ...(f ? [['γ* = γ₀ + c·σ² (b fixed at 2: the paper\'s claim)', '2', '', sci(f.atB2.gamma0), sci(f.atB2.c), fixed(f.atB2.r2), String(f.n)]] : []),
+      ll ? ['straight log-log over σ > 0 (not gated; biased low by γ₀)', fixed(ll.b), ll.bCI ? `[${fixed(ll.bCI[0])}, ${fixed(ll.bCI[1])}]` : 'n/a', '', sci(Math.exp(ll.logA)), fixed(ll.r2), String(ll.n)] : ['straight log-log', 'n/a', '', '', '', '', ''],
     ],
   });
-  if (f?.bootstrap) out.push({ kind: 'p', text: `Intervals of γ₀ and c: percentiles of ${f.bootstrap.fitted} case-resampling bootstrap fits (seeded; ${f.bootstrap.resamples - f.bootstrap.fitted} resamples had too few distinct σ); b's bootstrap interval is [${r2(f.bootstrap.bCI[0])}, ${r2(f.bootstrap.bCI[1])}].` });
+  if (f?.bootstrap) out.push({ kind: 'p', text: `Intervals of γ₀ and c: percentiles of ${f.bootstrap.fitted} case-resampling bootstrap fits (seeded; ${f.bootstrap.resamples - f.bootstrap.fitted} resamples had too few distinct σ); b's bootstrap interval is [${fixed(f.bootstrap.bCI[0])}, ${fixed(f.bootstrap.bCI[1])}].` });
   const used = g.rows.filter((r) => r.used);
   if (used.length) {
     out.push({

@@ -11,7 +11,7 @@ import type { FigureSection } from './figure-index.ts';
 import type { NoiseGrids } from '../aggregate/noise-grid.ts';
 import { matches, type Selector } from '../aggregate/select.ts';
 import type { Table1 } from '../aggregate/table1.ts';
-import { fmtGamma } from '../document/table1-render.ts';
+import { fmtGamma } from '../format.ts';
 
 /** One figure to render. */
 export interface FigureDef {
