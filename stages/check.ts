@@ -2,7 +2,7 @@
  * The trend checks (docs/definitions.md §Checks), declared as this stage's `checks` param in pipeline.yaml.
  * Deps: `table` (table1) and `noise` (noise-grid), either may be absent. Writes checks.json and
  * checks.junit.xml. The stage itself never fails on a FAIL: `hebb check` turns checks.json into an
- * exit code (src/report/check-output.ts formatCheckReport).
+ * exit code (src/report/checks/check-output.ts formatCheckReport).
  */
 import { z } from 'zod';
 import { defineStage } from '../src/stage-api.ts';

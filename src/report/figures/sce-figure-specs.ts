@@ -1,6 +1,6 @@
 /**
  * Vega-Lite specs of the SCE figures (pure: aggregated data in, a spec with inlined data out;
- * stages/sce-figures.ts renders them with src/report/render.ts). Discrete grids use ordinal axes
+ * stages/sce-figures.ts renders them with src/report/figures/render.ts). Discrete grids use ordinal axes
  * (γ = 0 has no place on a log axis). When `synthetic`, every title carries the label.
  */
 import { BASE_CONFIG, type VlSpec } from './figure-specs.ts';
