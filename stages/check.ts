@@ -2,11 +2,11 @@
  * The trend checks (docs/definitions.md §Checks), declared as this stage's `checks` param in pipeline.yaml.
  * Deps: `table` (table1) and `noise` (noise-grid), either may be absent. Writes checks.json and
  * checks.junit.xml. The stage itself never fails on a FAIL: `hebb check` turns checks.json into an
- * exit code (src/report/check-output.ts formatCheckReport).
+ * exit code (src/report/checks/check-output.ts formatCheckReport).
  */
 import { z } from 'zod';
 import { defineStage } from '../src/stage-api.ts';
-import { checkListSchema } from '../src/report/check-schema.ts';
+import { checkListSchema } from '../src/report/checks/check-schema.ts';
 
 export default defineStage({
   params: z.object({ checks: checkListSchema }).strict(),
@@ -14,10 +14,10 @@ export default defineStage({
     const { writeFile } = await import('node:fs/promises');
     const { join } = await import('node:path');
     const { readDepJson } = await import('../src/report/stage-io.ts');
-    const { evaluateChecks } = await import('../src/report/checks.ts');
-    const { checksJUnit } = await import('../src/report/check-output.ts');
-    type T1 = import('../src/report/table1.ts').Table1;
-    type NG = import('../src/report/noise-grid.ts').NoiseGrids;
+    const { evaluateChecks } = await import('../src/report/checks/checks.ts');
+    const { checksJUnit } = await import('../src/report/checks/check-output.ts');
+    type T1 = import('../src/report/aggregate/table1.ts').Table1;
+    type NG = import('../src/report/aggregate/noise-grid.ts').NoiseGrids;
     const table1 = await readDepJson<T1>(ctx.inputs, 'table', 'table1.json');
     const noise = await readDepJson<NG>(ctx.inputs, 'noise', 'noise.json');
     const res = evaluateChecks(ctx.params.checks, { table1, noise });

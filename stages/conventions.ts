@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { defineStage } from '../src/stage-api.ts';
-import type { Table1 } from '../src/report/table1.ts';
+import type { Table1 } from '../src/report/aggregate/table1.ts';
 
 const params = z.object({
   /** The Table 1 variant the readings change one convention of. */
@@ -23,11 +23,11 @@ export default defineStage({
   async run(ctx) {
     const { writeFile } = await import('node:fs/promises');
     const { join } = await import('node:path');
-    const { loadCells } = await import('../src/report/load-cells.ts');
+    const { loadCells } = await import('../src/report/aggregate/load-cells.ts');
     const { cellInputs, readDepJson } = await import('../src/report/stage-io.ts');
-    const { aggregateTable1 } = await import('../src/report/table1.ts');
-    const { conventionsStudy } = await import('../src/report/conventions.ts');
-    const { conventionsMarkdown } = await import('../src/report/conventions-render.ts');
+    const { aggregateTable1 } = await import('../src/report/aggregate/table1.ts');
+    const { conventionsStudy } = await import('../src/report/aggregate/conventions.ts');
+    const { conventionsMarkdown } = await import('../src/report/document/conventions-render.ts');
     const p = ctx.params;
     const table = await readDepJson<Table1>(ctx.inputs, 'table', 'table1.json');
     if (!table) throw new Error("conventions: the 'table' dep (the table1 stage's table1.json) is missing");

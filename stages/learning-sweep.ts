@@ -10,9 +10,9 @@ export default defineStage({
   async run(ctx) {
     const { writeFile } = await import('node:fs/promises');
     const { join } = await import('node:path');
-    const { loadCells } = await import('../src/report/load-cells.ts');
+    const { loadCells } = await import('../src/report/aggregate/load-cells.ts');
     const { cellInputs } = await import('../src/report/stage-io.ts');
-    const { aggregateLearningSweep } = await import('../src/report/learning-sweep.ts');
+    const { aggregateLearningSweep } = await import('../src/report/aggregate/learning-sweep.ts');
     const sweep = aggregateLearningSweep(await loadCells(cellInputs(ctx.inputs)), ctx.params.select);
     ctx.log(`learning sweep: ${sweep.points.length} points`);
     await writeFile(join(ctx.outDir, 'learning.json'), JSON.stringify(sweep, null, 2));

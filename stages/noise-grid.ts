@@ -12,9 +12,9 @@ export default defineStage({
   async run(ctx) {
     const { writeFile } = await import('node:fs/promises');
     const { join } = await import('node:path');
-    const { loadCells } = await import('../src/report/load-cells.ts');
+    const { loadCells } = await import('../src/report/aggregate/load-cells.ts');
     const { cellInputs } = await import('../src/report/stage-io.ts');
-    const { aggregateNoiseGrid } = await import('../src/report/noise-grid.ts');
+    const { aggregateNoiseGrid } = await import('../src/report/aggregate/noise-grid.ts');
     const cells = await loadCells(cellInputs(ctx.inputs));
     const grids = ctx.params.grids.map((spec) => aggregateNoiseGrid(cells, spec));
     for (const g of grids) {

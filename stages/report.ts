@@ -1,8 +1,10 @@
 /**
  * The report (issue 5): report.md and a self-contained report.html (figures inline), verdict
  * first. Deps, all optional: `table` (table1), `noise` (noise-grid), `learning`
- * (learning-sweep), `checks` (check), `figures` (figures). Also copies the figures to figures/
- * so report.md's links work once `repro` publishes the outputs to reports/<profile>/.
+ * (learning-sweep), `checks` (check), and any number of figure sources: every input with a
+ * figures/index.json (the figure protocol, src/report/figures/figure-index.ts) gives its figures,
+ * copied to figures/ so report.md's links work once `repro` publishes to reports/<profile>/.
+ * `absent_figures` names the optional figure deps whose absence the report must explain.
  *
  * The cached report is deterministic (no run-specific facts); it also writes report-inputs.json
  * (everything the document was built from) and copies table1.csv, noise.json, checks.json and
@@ -17,43 +19,21 @@ import { reportParamsSchema } from '../src/report/stage-schemas.ts';
 export default defineStage({
   params: reportParamsSchema,
   async run(ctx) {
-    const { mkdir, readFile, writeFile, copyFile } = await import('node:fs/promises');
+    const { writeFile, copyFile } = await import('node:fs/promises');
     const { join } = await import('node:path');
     const os = await import('node:os');
     const { readDepJson } = await import('../src/report/stage-io.ts');
-    const { buildReport } = await import('../src/report/report.ts');
-    const { toHtml, toMarkdown } = await import('../src/report/report-doc.ts');
-    type T1 = import('../src/report/table1.ts').Table1;
-    type NG = import('../src/report/noise-grid.ts').NoiseGrids;
-    type LS = import('../src/report/learning-sweep.ts').LearningSweep;
-    type CF = import('../src/report/checks.ts').ChecksFile;
-    type FI = import('../src/report/figures.ts').FigureIndex;
-    const figures = await readDepJson<FI>(ctx.inputs, 'figures', 'figures/index.json');
-    const figDir = ctx.inputs.figures?.[0] ? join(ctx.inputs.figures[0].path, 'figures') : null;
-    const svgs: Record<string, string> = {};
-    await mkdir(join(ctx.outDir, 'figures'), { recursive: true });
-    for (const f of figures?.figures ?? []) {
-      try {
-        svgs[f.name] = await readFile(join(figDir!, `${f.name}.svg`), 'utf8');
-        await copyFile(join(figDir!, `${f.name}.svg`), join(ctx.outDir, 'figures', `${f.name}.svg`));
-        await copyFile(join(figDir!, `${f.name}.vl.json`), join(ctx.outDir, 'figures', `${f.name}.vl.json`));
-      } catch (e) {
-        ctx.log(`figure ${f.name}: ${e instanceof Error ? e.message : String(e)}`);
-      }
-    }
-    // The classification figures, when the SCE stages are part of the run (dep `sce`).
-    type SceIndex = { synthetic?: boolean; note?: string | null; figures?: { name: string; caption: string }[] };
-    const sceIndex = await readDepJson<SceIndex>(ctx.inputs, 'sce', 'figures/index.json');
-    const sceDir = ctx.inputs.sce?.[0] ? join(ctx.inputs.sce[0].path, 'figures') : null;
-    for (const f of sceIndex?.figures ?? []) {
-      try {
-        svgs[f.name] = await readFile(join(sceDir!, `${f.name}.svg`), 'utf8');
-        await copyFile(join(sceDir!, `${f.name}.svg`), join(ctx.outDir, 'figures', `${f.name}.svg`));
-        await copyFile(join(sceDir!, `${f.name}.vl.json`), join(ctx.outDir, 'figures', `${f.name}.vl.json`));
-      } catch (e) {
-        ctx.log(`figure ${f.name}: ${e instanceof Error ? e.message : String(e)}`);
-      }
-    }
+    const { buildReport } = await import('../src/report/document/report.ts');
+    const { toHtml, toMarkdown } = await import('../src/report/document/report-doc.ts');
+    type T1 = import('../src/report/aggregate/table1.ts').Table1;
+    type NG = import('../src/report/aggregate/noise-grid.ts').NoiseGrids;
+    type LS = import('../src/report/aggregate/learning-sweep.ts').LearningSweep;
+    type CF = import('../src/report/checks/checks.ts').ChecksFile;
+    const { collectFigures } = await import('../src/report/figures/collect-figures.ts');
+    // The figure protocol: every input with a figures/index.json is a figure source (dep-name order).
+    const collected = await collectFigures(ctx.inputs, join(ctx.outDir, 'figures'), ctx.params.absent_figures);
+    for (const line of collected.problems) ctx.log(line);
+    const { figures, svgs } = collected;
     const p = ctx.params;
     const inputs = {
       title: p.title,
@@ -65,8 +45,6 @@ export default defineStage({
       figures,
       svgs,
       provenance: null,
-      sce: sceIndex ? { synthetic: sceIndex.synthetic === true, note: sceIndex.note ?? null, figures: sceIndex.figures ?? [] } : null,
-      ...(sceIndex ? {} : { sceMissing: 'the SCE stages did not run in this profile, or CIFAR-10 could not be fetched (see the run log)' }),
       mismatchTol: p.mismatchTol,
       gridNotes: p.gridNotes,
       variantNotes: p.variantNotes,
@@ -94,12 +72,12 @@ export default defineStage({
   async publish(ctx) {
     const { readFile, writeFile } = await import('node:fs/promises');
     const { join } = await import('node:path');
-    const { buildReport } = await import('../src/report/report.ts');
-    const { toHtml, toMarkdown } = await import('../src/report/report-doc.ts');
-    type RI = import('../src/report/report.ts').ReportInputs;
+    const { buildReport } = await import('../src/report/document/report.ts');
+    const { toHtml, toMarkdown } = await import('../src/report/document/report-doc.ts');
+    type RI = import('../src/report/document/report.ts').ReportInputs;
     const inputs = JSON.parse(await readFile(join(ctx.dir, 'report-inputs.json'), 'utf8')) as RI;
     const svgs: Record<string, string> = {};
-    for (const f of [...(inputs.figures?.figures ?? []), ...(inputs.sce?.figures ?? [])]) {
+    for (const f of inputs.figures?.figures ?? []) {
       try {
         svgs[f.name] = await readFile(join(ctx.dir, 'figures', `${f.name}.svg`), 'utf8');
       } catch {

@@ -1,6 +1,7 @@
 /**
  * Stage: the SCE figures (docs/definitions.md §Figures: Figs. 2, 3, 4, 7, 8, 9, 11) as SVG (Vega-Lite rendered by
- * src/report/render.ts), each next to its .vl.json, plus figures/index.json and sce-summary.json
+ * src/report/figures/render.ts), each next to its .vl.json, plus figures/index.json (the figure protocol:
+ * one report section, `sce`) and sce-summary.json
  * (every plotted number, and the γ trends — reported, never gated, and not evaluated at all on
  * synthetic data). Deps: `cifar` (the cifar10 stage: is the data synthetic?) and one dep per
  * figure group (`fig2`, `fig3_act`, `fig3_arch`, `fig4`, `fig7`, `fig8`, `fig9`, `fig11_l1`,
@@ -20,13 +21,13 @@ export const sceFiguresParams = z
 export default defineStage({
   params: sceFiguresParams,
   async run(ctx) {
-    const { mkdir, readFile, writeFile } = await import('node:fs/promises');
+    const { readFile, writeFile } = await import('node:fs/promises');
     const { join } = await import('node:path');
-    const { loadCells } = await import('../src/report/load-cells.ts');
-    const { renderSvg, rendererVersions } = await import('../src/report/render.ts');
-    const { sceFigureDefs } = await import('../src/ml/sce/figures.ts');
-    type Extras = import('../src/ml/sce/train.ts').SceExtras;
-    type Cell = import('../src/ml/sce/aggregate.ts').SceCell;
+    const { loadCells } = await import('../src/report/aggregate/load-cells.ts');
+    const { writeFigures } = await import('../src/report/figures/write-figures.ts');
+    const { sceFigureDefs } = await import('../src/report/figures/sce-figures.ts');
+    type Extras = import('../src/metrics-sce.ts').SceExtras;
+    type Cell = import('../src/report/aggregate/sce.ts').SceCell;
     const cifar = ctx.inputs.cifar?.[0];
     const meta = cifar ? (JSON.parse(await readFile(join(cifar.path, 'cifar10.json'), 'utf8')) as { synthetic: unknown; note: string | null }) : null;
     const groups: Record<string, Cell[]> = {};
@@ -46,16 +47,13 @@ export default defineStage({
     // Without the cifar dep we cannot tell: label as synthetic rather than present it as evidence.
     const synthetic = meta ? meta.synthetic !== null : true;
     const { figures, summary } = sceFigureDefs(groups, { synthetic, layer: ctx.params.curve_layer });
-    const dir = join(ctx.outDir, 'figures');
-    await mkdir(dir, { recursive: true });
-    let done = 0;
-    for (const d of figures) {
-      await writeFile(join(dir, `${d.name}.vl.json`), JSON.stringify(d.spec, null, 1));
-      await writeFile(join(dir, `${d.name}.svg`), await renderSvg(d.spec));
-      ctx.progress(++done, figures.length);
-    }
-    const index = { schema: 1, synthetic, note: synthetic ? 'synthetic data: code path only, not evidence' : null, figures: figures.map(({ name, caption, figure }) => ({ name, caption, figure })), renderer: rendererVersions() };
-    await writeFile(join(dir, 'index.json'), JSON.stringify(index, null, 2));
+    // The report shows these under a section of their own (the figure protocol), labelled when synthetic.
+    const section = {
+      id: 'sce',
+      title: 'Classification on CIFAR-10 (SCE: Figs. 2, 3, 4, 7, 8, 9, 11)',
+      ...(synthetic ? { caveat: 'these figures come from a synthetic CIFAR-format archive: synthetic data: code path only, not evidence. No trend is evaluated on them.' } : {}),
+    };
+    await writeFigures(join(ctx.outDir, 'figures'), figures.map((d) => ({ ...d, section: 'sce' })), { sections: [section], synthetic }, ctx.progress);
     await writeFile(join(ctx.outDir, 'sce-summary.json'), JSON.stringify(summary, null, 1));
     ctx.log(`SCE figures${synthetic ? ' (synthetic data: code path only, not evidence)' : ''}: ${figures.map((d) => d.name).join(', ') || '(none)'}`);
   },

@@ -12,10 +12,10 @@ export default defineStage({
   async run(ctx) {
     const { writeFile } = await import('node:fs/promises');
     const { join } = await import('node:path');
-    const { loadCells } = await import('../src/report/load-cells.ts');
+    const { loadCells } = await import('../src/report/aggregate/load-cells.ts');
     const { cellInputs } = await import('../src/report/stage-io.ts');
-    const { aggregateTable1 } = await import('../src/report/table1.ts');
-    const { table1Csv, table1Markdown } = await import('../src/report/table1-render.ts');
+    const { aggregateTable1 } = await import('../src/report/aggregate/table1.ts');
+    const { table1Csv, table1Markdown } = await import('../src/report/document/table1-render.ts');
     const cells = await loadCells(cellInputs(ctx.inputs));
     const p = ctx.params;
     const t = aggregateTable1(cells, {

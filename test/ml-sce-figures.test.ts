@@ -2,10 +2,10 @@
 // curves, the Fig. 2 snapshot choice, trends never evaluated on synthetic data, every figure
 // compiles and renders to SVG, and the synthetic label is on every figure.
 import { describe, expect, it } from 'vitest';
-import { syntheticMetrics } from '../src/report/synthetic.ts';
-import { aggregatePoints, curves, snapshots, trends, type SceCell } from '../src/ml/sce/aggregate.ts';
-import { sceFigureDefs } from '../src/ml/sce/figures.ts';
-import { renderSvg } from '../src/report/render.ts';
+import { syntheticMetrics } from './synthetic.ts';
+import { aggregatePoints, curves, snapshots, trends, type SceCell } from '../src/report/aggregate/sce.ts';
+import { sceFigureDefs } from '../src/report/figures/sce-figures.ts';
+import { renderSvg } from '../src/report/figures/render.ts';
 import type { SceExtras } from '../src/ml/sce/train.ts';
 import type { CellMetrics } from '../src/metrics.ts';
 

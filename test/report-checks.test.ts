@@ -1,12 +1,12 @@
 import { XMLParser } from 'fast-xml-parser';
-import type { CellRecord } from '../src/report/cells.ts';
+import type { CellRecord } from '../src/report/aggregate/cells.ts';
 import { describe, expect, it } from 'vitest';
-import { formatCheckReport, checksJUnit } from '../src/report/check-output.ts';
-import { checkListSchema } from '../src/report/check-schema.ts';
-import { evaluateChecks } from '../src/report/checks.ts';
-import { aggregateNoiseGrid } from '../src/report/noise-grid.ts';
-import { logspace, syntheticCell, syntheticNoiseGrid } from '../src/report/synthetic.ts';
-import { aggregateTable1 } from '../src/report/table1.ts';
+import { formatCheckReport, checksJUnit } from '../src/report/checks/check-output.ts';
+import { checkListSchema } from '../src/report/checks/check-schema.ts';
+import { evaluateChecks } from '../src/report/checks/checks.ts';
+import { aggregateNoiseGrid } from '../src/report/aggregate/noise-grid.ts';
+import { logspace, syntheticCell, syntheticNoiseGrid } from './synthetic.ts';
+import { aggregateTable1 } from '../src/report/aggregate/table1.ts';
 
 const gammas = [0, 5e-5, 5e-4, 5e-3];
 const decls = checkListSchema.parse([

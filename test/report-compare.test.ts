@@ -2,12 +2,12 @@ import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { checkListSchema } from '../src/report/check-schema.ts';
-import { evaluateChecks } from '../src/report/checks.ts';
-import { compareReports, formatComparison, type ReportData } from '../src/report/compare.ts';
-import { aggregateNoiseGrid } from '../src/report/noise-grid.ts';
-import { logspace, syntheticCell, syntheticNoiseGrid } from '../src/report/synthetic.ts';
-import { aggregateTable1 } from '../src/report/table1.ts';
+import { checkListSchema } from '../src/report/checks/check-schema.ts';
+import { evaluateChecks } from '../src/report/checks/checks.ts';
+import { compareReports, formatComparison, type ReportData } from '../src/report/document/compare.ts';
+import { aggregateNoiseGrid } from '../src/report/aggregate/noise-grid.ts';
+import { logspace, syntheticCell, syntheticNoiseGrid } from './synthetic.ts';
+import { aggregateTable1 } from '../src/report/aggregate/table1.ts';
 import { Rig } from './rig.ts';
 
 const gammas = [0, 5e-5, 5e-4, 5e-3];

@@ -1,8 +1,8 @@
 // The conventions study's verdicts (src/report/conventions.ts): built from Table 1 entries, every
 // reading's row kept, and per mismatching entry the readings that agree with the paper.
 import { describe, expect, it } from 'vitest';
-import { agrees, conventionsStudy } from '../src/report/conventions.ts';
-import type { Table1Entry } from '../src/report/table1.ts';
+import { agrees, conventionsStudy } from '../src/report/aggregate/conventions.ts';
+import type { Table1Entry } from '../src/report/aggregate/table1.ts';
 
 function entry(variant: string, rule: string, gamma: number, mean: number | null, paper: number | null, paperSd = 0.01, state: Table1Entry['state'] = mean === null ? 'collapsed' : 'ok'): Table1Entry {
   return {

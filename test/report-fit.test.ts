@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { fitBoundary, fitLogLog } from '../src/report/boundary-fit.ts';
-import { zeroCrossing } from '../src/report/crossing.ts';
-import { aggregateNoiseGrid } from '../src/report/noise-grid.ts';
-import { logspace, normal, rng, syntheticNoiseGrid } from '../src/report/synthetic.ts';
-import { tQuantile } from '../src/report/stats.ts';
+import { fitBoundary, fitLogLog } from '../src/report/aggregate/boundary-fit.ts';
+import { zeroCrossing } from '../src/report/aggregate/crossing.ts';
+import { aggregateNoiseGrid } from '../src/report/aggregate/noise-grid.ts';
+import { logspace, normal, rng, syntheticNoiseGrid } from './synthetic.ts';
+import { tQuantile } from '../src/report/aggregate/stats.ts';
 
 describe('zeroCrossing', () => {
   const row = (gs: number[], as: (number | null)[]) => gs.map((gamma, i) => ({ gamma, alignment: as[i]! }));

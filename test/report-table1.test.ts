@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { CellRecord } from '../src/report/cells.ts';
-import { syntheticCell } from '../src/report/synthetic.ts';
-import { aggregateTable1, type PaperTable } from '../src/report/table1.ts';
-import { table1Csv, table1Markdown } from '../src/report/table1-render.ts';
+import type { CellRecord } from '../src/report/aggregate/cells.ts';
+import { syntheticCell } from './synthetic.ts';
+import { aggregateTable1, type PaperTable } from '../src/report/aggregate/table1.ts';
+import { table1Csv, table1Markdown } from '../src/report/document/table1-render.ts';
 
 const paper: PaperTable = {
   gammas: [0, 5e-5, 5e-4, 5e-3],
@@ -146,12 +146,12 @@ describe('variants from the upstream stage name', () => {
 
 describe('the report says what did not run', () => {
   it('lists Table 1 rows without cells, empty noise grids and the SCE part, right under the verdict', async () => {
-    const { notRun, buildReport } = await import('../src/report/report.ts');
+    const { notRun, buildReport } = await import('../src/report/document/report.ts');
     const cs = [0, 5e-3].map((gamma) => syntheticCell({ rule: 'sgd', gamma, seed: 0, alignment: 0.1 }, {}));
     const table1 = aggregateTable1(cs, { expect: { models: ['mlp', 'transformer'], rules: ['sgd'], gammas: [0, 5e-3], seeds: 1 } });
     const inp = {
       title: 't', profile: 'paper', table1, noise: { schema: 1 as const, grids: [{ name: 'adam', description: 'Adam (Fig. 10).', nCells: 0 } as never] },
-      sce: null, sceMissing: 'CIFAR-10 could not be fetched',
+      figures: { figures: [], renderer: null, sections: [{ id: 'sce', title: 'Classification on CIFAR-10', notRun: { what: 'The classification experiments (SCE figures)', why: 'CIFAR-10 could not be fetched' } }] },
       provenance: { command: 'hebb repro --profile paper --without transformer-table1-raw' } as never,
     };
     const blocks = notRun(inp);
@@ -172,7 +172,7 @@ describe('the report says what did not run', () => {
 
 describe('readings of a Table 1 entry', () => {
   it('holds every layer, the full update and the last iteration, and names the readings that reach the paper', async () => {
-    const { readingsSection } = await import('../src/report/readings-section.ts');
+    const { readingsSection } = await import('../src/report/document/readings-section.ts');
     const paper: PaperTable = { gammas: [5e-3], rows: [{ model: 'mlp', rule: 'randomnn', mean: [0.5], sd: [0] }] };
     const cs = [0, 1].map((seed) => {
       const c = syntheticCell({ rule: 'randomnn', gamma: 5e-3, seed, alignment: 0.06 }, {});

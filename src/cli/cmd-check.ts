@@ -37,7 +37,7 @@ export async function check(o: CheckOptions): Promise<number> {
     process.stderr.write(`hebb check: cell ${cell.name} has no output checks.json (key ${record.key.slice(0, 12)}); is --stage right?\n`);
     return 2;
   }
-  const { formatCheckReport } = await import('../report/check-output.ts');
+  const { formatCheckReport } = await import('../report/checks/check-output.ts');
   const { text, exitCode } = formatCheckReport(readFileSync(checks, 'utf8'), { requireAll: Boolean(o.requireAll) });
   process.stdout.write(`${text}\n`);
   const junit = p.store.outputPath(record, 'checks.junit.xml');

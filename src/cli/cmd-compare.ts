@@ -6,7 +6,7 @@
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { compareReports, formatComparison, type ReportData } from '../report/compare.ts';
+import { compareReports, formatComparison, type ReportData } from '../report/document/compare.ts';
 import type { CompareOptions } from './options.ts';
 import { openProject, projectOptions, reportDiagnostics } from './project.ts';
 

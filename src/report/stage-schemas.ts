@@ -93,5 +93,10 @@ export const reportParamsSchema = z
     gridNotes: z.record(z.string(), z.string()).default({}),
     /** Free text per Table 1 variant (e.g. which one the trend checks gate on). */
     variantNotes: z.record(z.string(), z.string()).default({}),
+    /**
+     * Per optional figure dep: what the report says when it gives no input (listed under "Not run",
+     * and a section with `title` that says `why`). A figure source needs an entry only if it can be absent.
+     */
+    absent_figures: z.record(z.string(), z.object({ what: z.string(), title: z.string(), why: z.string() }).strict()).default({}),
   })
   .strict();

@@ -13,7 +13,7 @@
  * fit with b fixed at 2 (the paper's γ* ∝ σ² read literally) is reported beside the free one.
  * σ = 0 takes part (σ^b = 0 there: it pins γ₀).
  */
-import { mulberry32 } from '../util/prng.ts';
+import { mulberry32 } from '../../util/prng.ts';
 import { tQuantile } from './stats.ts';
 
 /** One boundary point. */

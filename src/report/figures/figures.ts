@@ -2,15 +2,16 @@
  * Which figures exist for the aggregated data: a list of {name, caption, spec}. Pure; the figures
  * stage renders each to `<name>.svg` next to `<name>.vl.json`. Absent data means absent figures.
  */
-import type { CellRecord } from './cells.ts';
-import { cellFields, numKey } from './cells.ts';
+import type { CellRecord } from '../aggregate/cells.ts';
+import { cellFields, numKey } from '../aggregate/cells.ts';
 import { gridHeatmapSpec, gridLinesSpec, lossScatterSpec, type VlSpec } from './figure-specs.ts';
 import { learningAmountSpec, table1BarsSpec, trainingCurvesSpec, type CurveSeries } from './figure-specs-table.ts';
-import type { LearningSweep } from './learning-sweep.ts';
-import type { NoiseGrids } from './noise-grid.ts';
-import { matches, type Selector } from './select.ts';
-import type { Table1 } from './table1.ts';
-import { fmtGamma } from './table1-render.ts';
+import { sweepSummary, type LearningSweep } from '../aggregate/learning-sweep.ts';
+import type { FigureSection } from './figure-index.ts';
+import type { NoiseGrids } from '../aggregate/noise-grid.ts';
+import { matches, type Selector } from '../aggregate/select.ts';
+import type { Table1 } from '../aggregate/table1.ts';
+import { fmtGamma } from '../format.ts';
 
 /** One figure to render. */
 export interface FigureDef {
@@ -23,12 +24,6 @@ export interface FigureDef {
   readonly spec: VlSpec;
 }
 
-/** figures/index.json: the rendered figures in order. */
-export interface FigureIndex {
-  readonly schema: 1;
-  readonly figures: readonly { readonly name: string; readonly caption: string; readonly section: FigureDef['section'] }[];
-  readonly renderer: { readonly vega: string; readonly vegaLite: string } | null;
-}
 
 /** A training-curve selection: the cells matching `select`, grouped by (rule, γ, σ). */
 export interface CurveSelection {
@@ -79,6 +74,20 @@ export function figureDefs(inp: FigureInputs): FigureDef[] {
     out.push({ name: 'learning-amount', section: 'learning', caption: 'Ours: SGD alignment vs the amount of learning η × T, per γ.', spec: learningAmountSpec(inp.learning) });
   }
   return out;
+}
+
+/** Headings of the figures' own report sections (figure-index.ts), declared only for sections that have figures. */
+const SECTION_TITLES = {
+  noise: 'Noise and weight decay (Fig. 5 right, Fig. 6)',
+  training: 'Alignment over training',
+  learning: 'Ours: SGD alignment vs the amount of learning η × T',
+} as const;
+
+/** The sections `defs` need beyond the report's own (Table 1, the boundary), in report order. */
+export function figureSections(defs: readonly FigureDef[], inp: FigureInputs): FigureSection[] {
+  return (['noise', 'training', 'learning'] as const)
+    .filter((id) => defs.some((d) => d.section === id))
+    .map((id) => ({ id, title: SECTION_TITLES[id], ...(id === 'learning' && inp.learning ? { text: `SGD alignment at convergence ${sweepSummary(inp.learning)}.` } : {}) }));
 }
 
 /** Groups the selected cells' trajectories into series (one per selection × (rule, γ, σ)). */

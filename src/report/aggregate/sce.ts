@@ -2,11 +2,11 @@
  * Aggregation of SCE cells for the figures (pure, no I/O): per figure group, the (series, x) points
  * with the mean ± SD over seeds of the alignment at convergence and of the test accuracy, the
  * Fig. 2 snapshots, the over-training curves, and the γ trends (reported only, never on synthetic
- * data). The stage (stages/sce-figures.ts) loads the cells; src/ml/sce/figure-specs.ts draws them.
+ * data). The stage (stages/sce-figures.ts) loads the cells; figures/sce-figure-specs.ts draws them.
  */
 import type { CellMetrics } from '../../metrics.ts';
-import { mean, sd, spearman } from '../../report/stats.ts';
-import type { SceExtras, SceSnapshot } from './train.ts';
+import { meanAll, sd, spearman } from './stats.ts';
+import type { SceExtras, SceSnapshot } from '../../metrics-sce.ts';
 
 /** One SCE cell as the aggregation sees it. */
 export interface SceCell {
@@ -49,10 +49,10 @@ export function aggregatePoints(cells: readonly SceCell[], series: (c: SceCell) 
     out.push({
       series: series(cs[0]!),
       x: x(cs[0]!),
-      alignment: al.length ? mean(al.map((a) => a!.signal)) : null,
+      alignment: al.length ? meanAll(al.map((a) => a!.signal)) : null,
       alignmentSd: sd(al.map((a) => a!.signal)),
-      full: al.length ? mean(al.map((a) => a!.full)) : null,
-      acc: acc.length ? mean(acc) : null,
+      full: al.length ? meanAll(al.map((a) => a!.full)) : null,
+      acc: acc.length ? meanAll(acc) : null,
       accSd: sd(acc),
       n: cs.length,
       nDiverged: cs.length - ok.length,
@@ -90,7 +90,7 @@ export function curves(cells: readonly SceCell[], label: (c: SceCell) => string,
     if (!per.length) continue;
     const avg = (k: 'mean' | 'sd') => step.map((_, i) => {
       const xs = per.map((p) => p[k][i]).filter((v): v is number => v !== null && v !== undefined && Number.isFinite(v));
-      return xs.length ? mean(xs) : null;
+      return xs.length ? meanAll(xs) : null;
     });
     out.push({ label: lab, step, mean: avg('mean'), sd: avg('sd') });
   }

@@ -3,7 +3,7 @@
  * metrics.json (or why it could not be read). Loading from disk is in `load-cells.ts`; everything
  * here is pure so tests can build cells in memory.
  */
-import type { CellMetrics } from '../metrics.ts';
+import type { CellMetrics } from '../../metrics.ts';
 
 /** A training cell's params and metrics; `metrics` is null when metrics.json was unreadable. */
 export interface CellRecord {

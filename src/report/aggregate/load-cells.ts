@@ -1,8 +1,8 @@
 /** Reads the upstream cells' metrics.json files into CellRecords (the only I/O of aggregation). */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { CellInput } from '../stage-api.ts';
-import type { CellMetrics } from '../metrics.ts';
+import type { CellInput } from '../../stage-api.ts';
+import type { CellMetrics } from '../../metrics.ts';
 import type { CellRecord } from './cells.ts';
 
 /** Loads every input cell's metrics.json; an unreadable or wrong-schema file becomes `error`, not a throw. */

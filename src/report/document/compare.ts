@@ -3,10 +3,12 @@
  * run): Table 1 means, states and seed counts, check verdicts, and the boundary fits. Pure: the CLI
  * (`hebb compare`) loads the two report-inputs.json files and prints what this returns.
  */
-import type { ChecksFile } from './checks.ts';
-import type { NoiseGrids } from './noise-grid.ts';
-import type { Table1, Table1Entry } from './table1.ts';
-import { fmtGamma } from './table1-render.ts';
+import type { ChecksFile } from '../checks/checks.ts';
+import type { NoiseGrids } from '../aggregate/noise-grid.ts';
+import type { Table1, Table1Entry } from '../aggregate/table1.ts';
+import { fmtGamma, rounded } from '../format.ts';
+
+const r3 = (x: number | null | undefined): string => rounded(x, 3);
 
 /** What a comparison reads of one report (the fields of report-inputs.json it needs). */
 export interface ReportData {
@@ -39,7 +41,6 @@ export interface Comparison {
   readonly compared: { readonly table1: number; readonly checks: number; readonly fits: number };
 }
 
-const r3 = (x: number | null | undefined): string => (x === null || x === undefined || !Number.isFinite(x) ? 'n/a' : String(Math.round(x * 1000) / 1000));
 const entryKey = (e: Table1Entry): string => `${e.variant} ${e.model}/${e.rule} γ = ${fmtGamma(e.gamma)}`;
 const entryText = (e: Table1Entry | undefined): string => (e ? `${e.display} (n = ${e.n})` : 'absent');
 

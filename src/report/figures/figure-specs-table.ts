@@ -3,10 +3,10 @@
  * Pure, data inlined.
  */
 import { BASE_CONFIG, type VlSpec } from './figure-specs.ts';
-import type { LearningSweep } from './learning-sweep.ts';
-import { mean, sd } from './stats.ts';
-import type { Table1 } from './table1.ts';
-import { fmtGamma } from './table1-render.ts';
+import type { LearningSweep } from '../aggregate/learning-sweep.ts';
+import { meanAll, sd } from '../aggregate/stats.ts';
+import type { Table1 } from '../aggregate/table1.ts';
+import { fmtGamma } from '../format.ts';
 
 const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
 
@@ -90,7 +90,7 @@ export function trainingCurvesSpec(series: readonly CurveSeries[], windowIterati
     s.step.forEach((step, i) => {
       const at = smooth.map((xs) => xs[i]).filter((x): x is number => x !== undefined && Number.isFinite(x));
       if (!at.length) return;
-      const m = mean(at);
+      const m = meanAll(at);
       const d = sd(at) ?? 0;
       vals.push({ label: s.label, step, mean: m, lo: m - d, hi: m + d });
     });

@@ -1,13 +1,6 @@
 /** Table 1 as CSV and Markdown (paper vs ours, difference, stationarity), from table1.json. Pure. */
-import { fmt, type Table1, type Table1Entry } from './table1.ts';
-
-/** A γ value as the paper writes it: 0, 5e-5, 5e-4. */
-export function fmtGamma(g: number): string {
-  if (g === 0) return '0';
-  const e = g.toExponential();
-  const [m, x] = e.split('e');
-  return `${Number(Number(m).toPrecision(3))}e${Number(x)}`;
-}
+import { type Table1, type Table1Entry } from '../aggregate/table1.ts';
+import { fmt, fmtGamma, pct, sig2 } from '../format.ts';
 
 const CSV_COLUMNS = [
   'variant', 'model', 'rule', 'gamma', 'state', 'n', 'n_expected', 'n_used', 'n_collapsed', 'n_diverged',
@@ -48,17 +41,6 @@ export function mismatch(e: Table1Entry, tol: number): string | null {
   if (e.state === 'diverged') return 'ours diverged';
   if (e.diff !== null && Math.abs(e.diff) > tol) return `differs by ${e.diff > 0 ? '+' : ''}${fmt(e.diff)}`;
   return null;
-}
-
-/** A small positive measure to two significant digits ('' when absent): 0.013, 0.94. */
-export function sig2(x: number | null | undefined): string {
-  return x === null || x === undefined || !Number.isFinite(x) ? '' : String(Number(x.toPrecision(2)));
-}
-
-/** A fraction as a percentage: 12%, 0.4%, 0%. */
-export function pct(x: number): string {
-  const p = 100 * x;
-  return `${p === 0 || p >= 10 ? Math.round(p) : Number(p.toPrecision(2))}%`;
 }
 
 /** table1.md: one Markdown table per variant; rows (model, rule, γ) with paper, ours, diff, n, stationarity. */

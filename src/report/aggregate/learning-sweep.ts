@@ -4,7 +4,8 @@
  */
 import { cellFields, numKey, reportedAlignment, type CellRecord } from './cells.ts';
 import { matches, type Selector } from './select.ts';
-import { mean, sd } from './stats.ts';
+import { meanAll, sd } from './stats.ts';
+import { expNum, fixed, sig } from '../format.ts';
 
 /** One point of the sweep. */
 export interface SweepPoint {
@@ -52,9 +53,23 @@ export function aggregateLearningSweep(cells: readonly CellRecord[], select?: Se
     }
     return {
       rule: e.rule, gamma: e.gamma, lr: e.lr, steps: e.steps, amount: e.lr * e.steps,
-      n: e.cs.length, nCollapsed: nC, nDiverged: nD, mean: xs.length ? mean(xs) : null, sd: sd(xs),
+      n: e.cs.length, nCollapsed: nC, nDiverged: nD, mean: xs.length ? meanAll(xs) : null, sd: sd(xs),
     };
   });
   points.sort((a, b) => a.rule.localeCompare(b.rule) || a.gamma - b.gamma || a.amount - b.amount);
   return { schema: 1, points };
+}
+
+/** Per γ, in words: SGD's alignment at the smallest and the largest η × T of the sweep. */
+export function sweepSummary(l: LearningSweep): string {
+  const pts = l.points.filter((p) => p.rule === 'sgd' && p.mean !== null);
+  const gammas = [...new Set(pts.map((p) => p.gamma))].sort((a, b) => a - b);
+  return gammas
+    .map((g) => {
+      const row = pts.filter((p) => p.gamma === g).sort((a, b) => a.amount - b.amount);
+      const lo = row[0]!;
+      const hi = row[row.length - 1]!;
+      return `at γ = ${expNum(g, 3)}, ${fixed(lo.mean)} at η × T = ${sig(lo.amount, 3)} and ${fixed(hi.mean)} at η × T = ${sig(hi.amount, 3)}`;
+    })
+    .join('; ');
 }

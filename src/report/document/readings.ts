@@ -5,8 +5,8 @@
  * full update g − γW instead of the signal g, and the cosine at the last iteration instead of the
  * mean over the last K. A sensitivity analysis, never a fit: every reading of every entry is shown.
  */
-import type { CellMetrics } from '../metrics.ts';
-import { mean } from './stats.ts';
+import type { CellMetrics } from '../../metrics.ts';
+import { meanAll } from '../aggregate/stats.ts';
 
 /** Reading name → the mean over the entry's usable cells (null when no cell has it). */
 export type Readings = Readonly<Record<string, number | null>>;
@@ -26,5 +26,5 @@ function readingsOf(m: CellMetrics): Record<string, number> {
 export function entryReadings(cells: readonly CellMetrics[]): Readings {
   const acc = new Map<string, number[]>();
   for (const m of cells) for (const [k, v] of Object.entries(readingsOf(m))) acc.set(k, [...(acc.get(k) ?? []), v]);
-  return Object.fromEntries([...acc].sort(([a], [b]) => a.localeCompare(b)).map(([k, vs]) => [k, vs.length ? mean(vs) : null]));
+  return Object.fromEntries([...acc].sort(([a], [b]) => a.localeCompare(b)).map(([k, vs]) => [k, vs.length ? meanAll(vs) : null]));
 }

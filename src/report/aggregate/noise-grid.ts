@@ -5,9 +5,10 @@
  */
 import { fitBoundary, fitLogLog, type BoundaryFit, type LogLogFit } from './boundary-fit.ts';
 import { cellFields, numKey, reportedAlignment, type CellRecord } from './cells.ts';
-import { g3 as short, zeroCrossing, type Crossing } from './crossing.ts';
+import { zeroCrossing, type Crossing } from './crossing.ts';
 import { matches, type Selector } from './select.ts';
-import { mean, sd } from './stats.ts';
+import { meanAll, sd } from './stats.ts';
+import { gammaText } from '../format.ts';
 
 /** One grid's declaration (from the noise-grid stage's params). */
 export interface NoiseGridSpec {
@@ -119,9 +120,9 @@ export function aggregateNoiseGrid(cells: readonly CellRecord[], spec: NoiseGrid
       // A crossing between (or at) collapsed cells measures weights decayed to nothing, not a boundary.
       const bracket = cr.kind === 'between' ? [cr.lower, cr.upper] : [cr.gammaStar];
       const collapsedAt = row.filter((p) => p.cell && p.cell.nCollapsed > 0 && bracket.some((g) => numKey(g) === numKey(p.gamma)));
-      if (b.length) reason = `training diverged at γ = ${b.map(short).join(', ')} (at or below the crossing)`;
+      if (b.length) reason = `training diverged at γ = ${b.map(gammaText).join(', ')} (at or below the crossing)`;
       else if (collapsedAt.length) {
-        reason = `the crossing lands on collapsed cells (γ = ${collapsedAt.map((p) => `${short(p.gamma)}: ${p.cell!.nCollapsed}/${p.cell!.n} collapsed`).join(', ')})`;
+        reason = `the crossing lands on collapsed cells (γ = ${collapsedAt.map((p) => `${gammaText(p.gamma)}: ${p.cell!.nCollapsed}/${p.cell!.n} collapsed`).join(', ')})`;
         excludedCollapsed++;
       }
     } else if (cr.kind === 'below-grid') {
@@ -130,9 +131,9 @@ export function aggregateNoiseGrid(cells: readonly CellRecord[], spec: NoiseGrid
         ? `training diverged at γ = ${b.join(', ')}, below the first usable point: the crossing cannot be located`
         : `crossing below the grid: ${cr.notes[cr.notes.length - 1] ?? ''}`;
     } else if (cr.kind === 'above-grid') {
-      reason = `no crossing within the grid: ${cr.notes[cr.notes.length - 1] ?? ''}${broken.length ? `; training diverged at γ = ${broken.map(short).join(', ')}` : ''}`;
+      reason = `no crossing within the grid: ${cr.notes[cr.notes.length - 1] ?? ''}${broken.length ? `; training diverged at γ = ${broken.map(gammaText).join(', ')}` : ''}`;
     } else {
-      reason = `too few usable cells (${cr.notes[cr.notes.length - 1] ?? ''})${broken.length ? `; training diverged at γ = ${broken.map(short).join(', ')}` : ''}`;
+      reason = `too few usable cells (${cr.notes[cr.notes.length - 1] ?? ''})${broken.length ? `; training diverged at γ = ${broken.map(gammaText).join(', ')}` : ''}`;
     }
     const used = reason === null;
     rows.push({ sigma: s, crossing: cr, signChanges: r.signChanges, monotone: r.monotone, used });
@@ -182,10 +183,10 @@ function cellOf(e: { sigma: number; gamma: number; cells: CellRecord[] }): GridC
     nUsed: al.length,
     nCollapsed,
     nDiverged,
-    alignment: al.length ? mean(al) : null,
+    alignment: al.length ? meanAll(al) : null,
     alignmentSd: sd(al),
-    valLoss: vl.length ? mean(vl) : null,
-    valLossBest: vb.length ? mean(vb) : null,
+    valLoss: vl.length ? meanAll(vl) : null,
+    valLossBest: vb.length ? meanAll(vb) : null,
   };
 }
 

@@ -3,9 +3,10 @@
  * figure group (the `sce-figures` stage's deps); an empty group draws nothing. The summary holds
  * every plotted point and the reported γ trends (none evaluated on synthetic data).
  */
-import { aggregatePoints, curves, snapshots, trends, type SceCell, type ScePoint, type SceTrend } from './aggregate.ts';
-import { alignmentLinesSpec, curvesSpec, heatmapSpec, lab, panels, snapshotSpec } from './figure-specs.ts';
-import type { VlSpec } from '../../report/figure-specs.ts';
+import { aggregatePoints, curves, snapshots, trends, type SceCell, type ScePoint, type SceTrend } from '../aggregate/sce.ts';
+import { alignmentLinesSpec, curvesSpec, heatmapSpec, panels, snapshotSpec } from './sce-figure-specs.ts';
+import type { VlSpec } from './figure-specs.ts';
+import { axisLabel } from '../format.ts';
 
 /** One figure to render. */
 export interface SceFigureDef {
@@ -68,7 +69,7 @@ export function sceFigureDefs(groups: Readonly<Record<string, readonly SceCell[]
   const f4 = g('fig4');
   if (f4.length) {
     note('fig4', aggregatePoints(f4, (c) => c.metrics!.rule, (c) => c.metrics!.lr, layer));
-    const label = (c: SceCell) => `${c.metrics!.rule} η=${lab(c.metrics!.lr)}`;
+    const label = (c: SceCell) => `${c.metrics!.rule} η=${axisLabel(c.metrics!.lr)}`;
     const rule = curves(f4, label, 'rule', layer);
     const sig = curves(f4, label, 'signal', layer);
     const w = f4[0]!.extras?.curves.window ?? 200;
@@ -85,16 +86,16 @@ export function sceFigureDefs(groups: Readonly<Record<string, readonly SceCell[]
   // Fig. 7
   const f7 = g('fig7');
   if (f7.length) {
-    note('fig7', aggregatePoints(f7, (c) => lab(num(c.params.init_scale, 1)), gamma, layer));
-    const label = (c: SceCell) => `init ×${lab(num(c.params.init_scale, 1))}`;
+    note('fig7', aggregatePoints(f7, (c) => axisLabel(num(c.params.init_scale, 1)), gamma, layer));
+    const label = (c: SceCell) => `init ×${axisLabel(num(c.params.init_scale, 1))}`;
     const w = f7[0]!.extras?.curves.window ?? 200;
     figs.push({
       name: 'sce-fig7-init-scale', figure: '7',
-      caption: `Fig. 7: initialisation scale at η = ${lab(f7[0]!.metrics!.lr)}: ${layer} Hebbian alignment of the gradient (mean ± SD, ${w}-iteration window) and ${layer}'s norm over training.${tag}`,
+      caption: `Fig. 7: initialisation scale at η = ${axisLabel(f7[0]!.metrics!.lr)}: ${layer} Hebbian alignment of the gradient (mean ± SD, ${w}-iteration window) and ${layer}'s norm over training.${tag}`,
       spec: panels([
         curvesSpec(curves(f7, label, 'signal', layer), { title: 'Hebbian alignment', subtitle: `cos(g, H), ${w}-iteration window`, yTitle: 'cos(g, H)', seriesTitle: 'init scale', synthetic: false, band: true, zeroLine: true }),
         curvesSpec(curves(f7, label, 'norm', layer), { title: 'Weight norm', subtitle: `‖${layer}‖ (Frobenius)`, yTitle: `‖${layer}‖`, seriesTitle: 'init scale', synthetic: false, band: false, zeroLine: false }),
-      ], { title: 'Initialisation scale vs Hebbian alignment and weight norm', subtitle: `η = ${lab(f7[0]!.metrics!.lr)}`, synthetic }),
+      ], { title: 'Initialisation scale vs Hebbian alignment and weight norm', subtitle: `η = ${axisLabel(f7[0]!.metrics!.lr)}`, synthetic }),
     });
   }
 
@@ -104,7 +105,7 @@ export function sceFigureDefs(groups: Readonly<Record<string, readonly SceCell[]
     ['fig9', '9', (c: SceCell) => c.metrics!.lr, 'learning rate η', 'sce-fig9-lr'],
   ] as const) {
     const cells = g(k);
-    const pts = aggregatePoints(cells, (c) => lab(key(c)), gamma, layer);
+    const pts = aggregatePoints(cells, (c) => axisLabel(key(c)), gamma, layer);
     note(k, pts);
     if (!pts.length) continue;
     const yOrder = [...new Set(cells.map(key))].sort((a, b) => a - b);

@@ -1,12 +1,12 @@
 /**
  * Vega-Lite specs of the SCE figures (pure: aggregated data in, a spec with inlined data out;
- * stages/sce-figures.ts renders them with src/report/render.ts). Discrete grids use ordinal axes
+ * stages/sce-figures.ts renders them with src/report/figures/render.ts). Discrete grids use ordinal axes
  * (γ = 0 has no place on a log axis). When `synthetic`, every title carries the label.
  */
-import { shortNum } from '../../report/axes.ts';
-import { BASE_CONFIG, type VlSpec } from '../../report/figure-specs.ts';
-import type { SceCurve, ScePoint } from './aggregate.ts';
-import type { SceSnapshot } from './train.ts';
+import { BASE_CONFIG, type VlSpec } from './figure-specs.ts';
+import type { SceCurve, ScePoint } from '../aggregate/sce.ts';
+import type { SceSnapshot } from '../../metrics-sce.ts';
+import { axisLabel, shortNum } from '../format.ts';
 
 const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
 /** The label on every figure drawn from synthetic data. */
@@ -19,20 +19,15 @@ function title(text: string, subtitle: string, synthetic: boolean): Record<strin
     : { text, subtitle };
 }
 
-/** A short label: 0.01, 0.25, 256 as written; very small or large values as 5e-4. */
-export function lab(x: number): string {
-  return x === 0 || (Math.abs(x) >= 0.01 && Math.abs(x) < 1e4) ? String(+x.toPrecision(3)) : shortNum(x);
-}
-
 /** The x values of the points as ordinal labels, in numeric order. */
 function xLabels(points: readonly ScePoint[]): string[] {
-  return [...new Set(points.map((p) => p.x))].sort((a, b) => a - b).map(lab);
+  return [...new Set(points.map((p) => p.x))].sort((a, b) => a - b).map(axisLabel);
 }
 
 /** Alignment at convergence vs a discrete x, one line per series, ± SD over seeds (Fig. 3, 11). */
 export function alignmentLinesSpec(points: readonly ScePoint[], o: { title: string; subtitle: string; xTitle: string; seriesTitle: string; synthetic: boolean; width?: number }): VlSpec {
   const vals = points.filter((p) => p.alignment !== null).map((p) => ({
-    series: p.series, x: lab(p.x), mean: p.alignment, lo: p.alignment! - (p.alignmentSd ?? 0), hi: p.alignment! + (p.alignmentSd ?? 0),
+    series: p.series, x: axisLabel(p.x), mean: p.alignment, lo: p.alignment! - (p.alignmentSd ?? 0), hi: p.alignment! + (p.alignmentSd ?? 0),
     acc: p.acc, n: p.n, diverged: p.nDiverged, collapsed: p.nCollapsed,
   }));
   const x = { field: 'x', type: 'ordinal', title: o.xTitle, sort: xLabels(points), axis: { labelAngle: 0 } };
@@ -60,13 +55,13 @@ export function alignmentLinesSpec(points: readonly ScePoint[], o: { title: stri
 
 /** A heatmap over (x = γ, y = series value) of test accuracy or alignment (Figs. 8, 9). */
 export function heatmapSpec(points: readonly ScePoint[], field: 'acc' | 'alignment', o: { title: string; subtitle: string; xTitle: string; yTitle: string; yOrder: readonly number[]; synthetic: boolean }): VlSpec {
-  const vals = points.map((p) => ({ x: lab(p.x), y: p.series, value: p[field], text: p[field] === null ? (p.nDiverged ? 'NaN' : '–') : p[field]!.toFixed(2), n: p.n, diverged: p.nDiverged }));
+  const vals = points.map((p) => ({ x: axisLabel(p.x), y: p.series, value: p[field], text: p[field] === null ? (p.nDiverged ? 'NaN' : '–') : p[field]!.toFixed(2), n: p.n, diverged: p.nDiverged }));
   const m = Math.max(0.05, ...vals.map((v) => Math.abs(v.value ?? 0)));
   const color = field === 'alignment'
     ? { field: 'value', type: 'quantitative', title: 'alignment', scale: { scheme: 'redblue', domain: [-Math.min(1, m), Math.min(1, m)], domainMid: 0 } }
     : { field: 'value', type: 'quantitative', title: 'test accuracy', scale: { scheme: 'viridis' } };
   const x = { field: 'x', type: 'ordinal', title: o.xTitle, sort: xLabels(points), axis: { labelAngle: 0 } };
-  const y = { field: 'y', type: 'ordinal', title: o.yTitle, sort: o.yOrder.map(lab) };
+  const y = { field: 'y', type: 'ordinal', title: o.yTitle, sort: o.yOrder.map(axisLabel) };
   return {
     $schema: SCHEMA,
     title: title(o.title, o.subtitle, o.synthetic),
@@ -117,7 +112,7 @@ export function snapshotSpec(snaps: readonly { gamma: number; seed: number; snap
   const facets: string[] = [];
   for (const s of snaps) {
     for (const [kind, mat] of [['gradient −∂L/∂W', s.snapshot.gradient], ['Hebbian H', s.snapshot.hebbian]] as const) {
-      const name = `γ = ${lab(s.gamma)} · ${kind} · cos ${s.snapshot.cosine.toFixed(3)}`;
+      const name = `γ = ${axisLabel(s.gamma)} · ${kind} · cos ${s.snapshot.cosine.toFixed(3)}`;
       facets.push(name);
       const peak = Math.max(1e-12, ...mat.flat().map(Math.abs));
       mat.forEach((row, i) => row.forEach((v, j) => vals.push({ panel: name, row: i, col: j, value: v / peak })));

@@ -5,10 +5,10 @@
  * passes on data it has not seen); otherwise PASS. Pure.
  */
 import type { CheckDecl, CheckKind } from './check-schema.ts';
-import type { NoiseGrid, NoiseGrids } from './noise-grid.ts';
-import { spearman } from './stats.ts';
-import type { Table1, Table1Entry } from './table1.ts';
-import { fmtGamma } from './table1-render.ts';
+import type { NoiseGrid, NoiseGrids } from '../aggregate/noise-grid.ts';
+import { spearman } from '../aggregate/stats.ts';
+import type { Table1, Table1Entry } from '../aggregate/table1.ts';
+import { fmtGamma } from '../format.ts';
 
 /** A check's outcome. */
 export type CheckStatus = 'PASS' | 'FAIL' | 'SKIPPED';

@@ -1,7 +1,11 @@
 /** Small numeric helpers shared by the aggregation modules (pure, no I/O). */
 
-/** Arithmetic mean; NaN for an empty list. */
-export function mean(xs: readonly number[]): number {
+/**
+ * Arithmetic mean of every value: a NaN or ±Infinity makes the mean non-finite (callers filter
+ * first), NaN for an empty list. Named apart from src/ml/alignment.ts `mean`, which skips
+ * non-finite values.
+ */
+export function meanAll(xs: readonly number[]): number {
   if (xs.length === 0) return NaN;
   let s = 0;
   for (const x of xs) s += x;
@@ -11,7 +15,7 @@ export function mean(xs: readonly number[]): number {
 /** Sample standard deviation (n − 1 denominator, like torch.std); null when n < 2. */
 export function sd(xs: readonly number[]): number | null {
   if (xs.length < 2) return null;
-  const m = mean(xs);
+  const m = meanAll(xs);
   let s = 0;
   for (const x of xs) s += (x - m) ** 2;
   return Math.sqrt(s / (xs.length - 1));
@@ -35,8 +39,8 @@ export function ranks(xs: readonly number[]): number[] {
 /** Pearson correlation; null when either side is constant or n < 2. */
 export function pearson(xs: readonly number[], ys: readonly number[]): number | null {
   if (xs.length !== ys.length || xs.length < 2) return null;
-  const mx = mean(xs);
-  const my = mean(ys);
+  const mx = meanAll(xs);
+  const my = meanAll(ys);
   let sxy = 0;
   let sxx = 0;
   let syy = 0;

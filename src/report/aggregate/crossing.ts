@@ -3,6 +3,7 @@
  * log γ (docs/definitions.md §Boundary fit). Pure. Every way a row can fail to give a crossing is a named outcome,
  * so the caller can list the σ it excludes with the reason.
  */
+import { gammaText } from '../format.ts';
 
 /** One point of a row: γ > 0 and the mean alignment there (null = no usable cells). */
 export interface RowPoint {
@@ -22,9 +23,6 @@ export type Crossing =
   | { readonly kind: 'above-grid'; readonly notes: readonly string[] }
   /** Too few usable points to say. */
   | { readonly kind: 'no-data'; readonly notes: readonly string[] };
-
-/** A γ for a message (exported for the other modules' messages): 1e-5, 2.15e-4. */
-export const g3 = (g: number): string => (g !== 0 && (Math.abs(g) < 1e-3 || Math.abs(g) >= 1e4) ? g.toExponential(2).replace(/\.?0+e/, 'e').replace('e+', 'e') : String(Number(g.toPrecision(3))));
 
 /** Result of `zeroCrossing`, with shape diagnostics. */
 export interface CrossingResult {
@@ -57,7 +55,7 @@ export function zeroCrossing(row: readonly RowPoint[]): CrossingResult {
   if (pts.length < 2) return done({ kind: 'no-data', notes: [...notes, `${pts.length} usable point(s)`] });
   const first = pts[0]!;
   if (first.alignment === 0) return done({ kind: 'at-point', gammaStar: first.gamma, notes });
-  if (first.alignment > 0) return done({ kind: 'below-grid', notes: [...notes, `already positive (${first.alignment.toFixed(3)}) at the smallest γ = ${g3(first.gamma)}`] });
+  if (first.alignment > 0) return done({ kind: 'below-grid', notes: [...notes, `already positive (${first.alignment.toFixed(3)}) at the smallest γ = ${gammaText(first.gamma)}`] });
   for (let i = 1; i < pts.length; i++) {
     const a = pts[i - 1]!;
     const b = pts[i]!;
@@ -66,10 +64,10 @@ export function zeroCrossing(row: readonly RowPoint[]): CrossingResult {
       const t = (0 - a.alignment) / (b.alignment - a.alignment);
       const lg = Math.log(a.gamma) + t * (Math.log(b.gamma) - Math.log(a.gamma));
       const bridged = gaps.filter((g) => g.gamma > a.gamma && g.gamma < b.gamma);
-      if (bridged.length) notes.push(`interpolated across ${bridged.length} missing point(s) between γ = ${g3(a.gamma)} and ${g3(b.gamma)}`);
+      if (bridged.length) notes.push(`interpolated across ${bridged.length} missing point(s) between γ = ${gammaText(a.gamma)} and ${gammaText(b.gamma)}`);
       return done({ kind: 'between', gammaStar: Math.exp(lg), lower: a.gamma, upper: b.gamma, notes });
     }
   }
   const last = pts[pts.length - 1]!;
-  return done({ kind: 'above-grid', notes: [...notes, `still negative (${last.alignment.toFixed(3)}) at the largest γ = ${g3(last.gamma)}`] });
+  return done({ kind: 'above-grid', notes: [...notes, `still negative (${last.alignment.toFixed(3)}) at the largest γ = ${gammaText(last.gamma)}`] });
 }

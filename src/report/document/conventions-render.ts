@@ -3,7 +3,7 @@
  * Every (model, rule) row under every reading, the paper's first, then a verdict per baseline
  * entry that misses the paper. Pure.
  */
-import type { ConventionsStudy, ReadingValue } from './conventions.ts';
+import type { ConventionsStudy, ReadingValue } from '../aggregate/conventions.ts';
 
 const g = (x: number): string => (x === 0 ? '0' : x.toExponential(0).replace('e-', 'e-'));
 const cell = (v: ReadingValue): string => (v.agrees === true ? `**${v.display}**` : v.display);

@@ -3,9 +3,9 @@
  * metrics.json with chosen alignment/status, and whole noise grids whose alignment crosses zero
  * on a known boundary γ* = γ₀ + c·σ^b. Seeded; no unseeded randomness.
  */
-import type { CellMetrics, CellStatus } from '../metrics.ts';
-import type { CellRecord } from './cells.ts';
-import { mulberry32 } from '../util/prng.ts';
+import type { CellMetrics, CellStatus } from '../src/metrics.ts';
+import type { CellRecord } from '../src/report/aggregate/cells.ts';
+import { mulberry32 } from '../src/util/prng.ts';
 
 /** A small seeded uniform generator (src/util/prng.ts). */
 export const rng = mulberry32;

@@ -39,11 +39,3 @@ export function logAxis(values: readonly number[]): LogAxis {
   const domain: [number, number] = all.length ? [Math.min(...all), Math.max(...all)] : [minPos, minPos * 10];
   return { scale: hasZero ? { type: 'symlog', constant: C } : { type: 'log' }, edges, domain };
 }
-
-/** A short label for a γ or σ value: 0, 5e-4, 3.2e-4. */
-export function shortNum(x: number): string {
-  if (x === 0) return '0';
-  const [m, e] = x.toExponential(1).split('e');
-  const mm = Number(m);
-  return `${Number.isInteger(mm) ? mm.toFixed(0) : mm}e${Number(e)}`;
-}

@@ -3,16 +3,36 @@
  * mismatches said plainly, the boundary fit with its figure, the other figures, provenance.
  * Pure: aggregated data in, a document (report-doc.ts) out.
  */
-import { shortNum } from './axes.ts';
-import type { ChecksFile } from './checks.ts';
-import type { FigureIndex } from './figures.ts';
-import type { LearningSweep } from './learning-sweep.ts';
-import type { NoiseGrid, NoiseGrids } from './noise-grid.ts';
-import type { ReportProvenance } from './provenance.ts';
+import type { ChecksFile } from '../checks/checks.ts';
+import { REPORT_SECTIONS, type FigureEntry, type FigureIndex, type FigureSection } from '../figures/figure-index.ts';
+import { sweepSummary, type LearningSweep } from '../aggregate/learning-sweep.ts';
+import type { NoiseGrid, NoiseGrids } from '../aggregate/noise-grid.ts';
+import type { RunProvenance } from '../../stage-api.ts';
 import type { Block } from './report-doc.ts';
 import { readingsSection } from './readings-section.ts';
-import { fmt, type Table1 } from './table1.ts';
-import { fmtGamma, mismatch, paperDisplay, pct, sig2 } from './table1-render.ts';
+import type { Table1 } from '../aggregate/table1.ts';
+import { mismatch, paperDisplay } from './table1-render.ts';
+import { fixed, fmt, fmtGamma, pct, sci, shortNum, sig2 } from '../format.ts';
+
+/** What the report says in place of a figure source that gave no input (the report's `absent_figures` param). */
+export interface AbsentFigures {
+  /** Who did not run, for the "Not run" list: "The classification experiments (SCE figures)". */
+  readonly what: string;
+  /** The heading its figures would have had. */
+  readonly title: string;
+  /** Why, as far as the report can tell. */
+  readonly why: string;
+}
+
+/** A figure section as the report sees it: declared by an input's index, or the place of an absent one. */
+export type ReportSection = FigureSection & { readonly notRun?: { readonly what: string; readonly why: string } };
+
+/** The figures of all inputs, in dep-name order, with the sections they declared. */
+export interface ReportFigures {
+  readonly figures: readonly FigureEntry[];
+  readonly sections: readonly ReportSection[];
+  readonly renderer: FigureIndex['renderer'];
+}
 
 /** Everything the report is built from; all but the title and profile may be absent. */
 export interface ReportInputs {
@@ -22,25 +42,18 @@ export interface ReportInputs {
   readonly noise?: NoiseGrids | null;
   readonly learning?: LearningSweep | null;
   readonly checks?: ChecksFile | null;
-  readonly figures?: FigureIndex | null;
+  /** The figures collected from every input with a figures/index.json (figures/collect-figures.ts). */
+  readonly figures?: ReportFigures | null;
   /** SVG markup by figure name. */
   readonly svgs?: Readonly<Record<string, string>>;
-  readonly provenance?: ReportProvenance | null;
+  /** How the run was made; only the published copy has it (the stage's `publish` hook). */
+  readonly provenance?: RunProvenance | null;
   readonly mismatchTol?: number;
   readonly gridNotes?: Readonly<Record<string, string>>;
   readonly variantNotes?: Readonly<Record<string, string>>;
-  /**
-   * The CIFAR-10 classification figures (sce-figures' figures/index.json), or null when they did
-   * not run; `missing` says why (e.g. the download failed).
-   */
-  readonly sce?: { readonly synthetic: boolean; readonly note: string | null; readonly figures: readonly { readonly name: string; readonly caption: string }[] } | null;
-  readonly sceMissing?: string | null;
   /** Facts the report stage gathered itself (used where provenance is silent). */
   readonly local?: { readonly node: string; readonly platform: string; readonly cpus: number; readonly cpuModel: string; readonly memoryGiB: number };
 }
-
-const r2 = (x: number | null | undefined): string => (x === null || x === undefined || !Number.isFinite(x) ? 'n/a' : x.toFixed(2));
-const sci = (x: number | null | undefined): string => (x === null || x === undefined || !Number.isFinite(x) ? 'n/a' : x.toExponential(2));
 
 /** The report document. */
 export function buildReport(inp: ReportInputs): Block[] {
@@ -52,8 +65,7 @@ export function buildReport(inp: ReportInputs): Block[] {
   b.push(...table1Section(inp, key.names));
   b.push(...readingsSection(inp.table1, inp.mismatchTol ?? 0.1));
   b.push(...boundarySection(inp, key.names));
-  b.push(...otherFigures(inp));
-  b.push(...sceSection(inp));
+  b.push(...figureSections(inp));
   b.push(...provenanceSection(inp));
   return b;
 }
@@ -76,7 +88,7 @@ export function notRun(inp: ReportInputs): Block[] {
     }
   }
   for (const g of inp.noise?.grids ?? []) if (g.nCells === 0) items.push(`Noise grid \`${g.name}\`: no cells${g.description ? ` (${g.description.replace(/\.$/, '')})` : ''}.`);
-  if (!inp.sce && inp.sceMissing !== undefined) items.push(`The classification experiments (SCE figures): ${inp.sceMissing ?? 'not part of this run'}.`);
+  for (const s of inp.figures?.sections ?? []) if (s.notRun) items.push(`${s.notRun.what}: ${s.notRun.why}.`);
   if (!items.length) return [];
   const cmd = inp.provenance?.command;
   return [
@@ -124,7 +136,7 @@ function keyFigures(inp: ReportInputs): { blocks: Block[]; names: string[] } {
   const picked = [all.find((f) => f.name === 'table1-bars'), g ? all.find((f) => f.name === `noise-${g.name}-alignment`) : undefined].filter((f) => f !== undefined);
   if (!picked.length) return { blocks: [], names: [] };
   const blocks: Block[] = [{ kind: 'h', level: 2, text: 'Key figures: Table 1 and the phase boundary' }];
-  if (g?.fit) blocks.push({ kind: 'p', text: `Boundary fit on grid \`${g.name}\`: γ* = γ₀ + c·σ^b with b = ${r2(g.fit.b)} (the paper's claim: b ≈ 2), R² = ${r2(g.fit.r2)}; details under "Phase boundary" below.` });
+  if (g?.fit) blocks.push({ kind: 'p', text: `Boundary fit on grid \`${g.name}\`: γ* = γ₀ + c·σ^b with b = ${fixed(g.fit.b)} (the paper's claim: b ≈ 2), R² = ${fixed(g.fit.r2)}; details under "Phase boundary" below.` });
   for (const f of picked) blocks.push({ kind: 'figure', name: f.name, caption: f.caption, svg: inp.svgs?.[f.name] ?? null });
   return { blocks, names: picked.map((f) => f.name) };
 }
@@ -184,20 +196,6 @@ function table1Section(inp: ReportInputs, shown: readonly string[] = []): Block[
   return out;
 }
 
-/** Per γ: SGD's alignment at the smallest and the largest η × T of the sweep. */
-export function sweepSummary(l: LearningSweep): string {
-  const pts = l.points.filter((p) => p.rule === 'sgd' && p.mean !== null);
-  const gammas = [...new Set(pts.map((p) => p.gamma))].sort((a, b) => a - b);
-  return gammas
-    .map((g) => {
-      const row = pts.filter((p) => p.gamma === g).sort((a, b) => a.amount - b.amount);
-      const lo = row[0]!;
-      const hi = row[row.length - 1]!;
-      return `at γ = ${fmtGamma(g)}, ${r2(lo.mean)} at η × T = ${Number(lo.amount.toPrecision(3))} and ${r2(hi.mean)} at η × T = ${Number(hi.amount.toPrecision(3))}`;
-    })
-    .join('; ');
-}
-
 function gridBlocks(g: NoiseGrid, inp: ReportInputs, shown: readonly string[]): Block[] {
   const out: Block[] = [{ kind: 'h', level: 3, text: `Grid \`${g.name}\`` }];
   if (g.description) out.push({ kind: 'p', text: g.description });
@@ -206,19 +204,19 @@ function gridBlocks(g: NoiseGrid, inp: ReportInputs, shown: readonly string[]): 
   const f = g.fit;
   const ll = g.loglog;
   const pct = Math.round((f?.level ?? 0.95) * 100);
-  const ci = (xs: readonly [number, number] | undefined, fmt: (x: number) => string): string => (xs ? ` [${fmt(xs[0])}, ${fmt(xs[1])}]` : '');
+  const ci = (xs: readonly [number, number] | undefined, f: (x: number) => string): string => (xs ? ` [${f(xs[0])}, ${f(xs[1])}]` : '');
   out.push({
     kind: 'table',
     head: ['fit', 'b', `b ${pct}% CI (profile)`, `γ₀ (${pct}% bootstrap CI)`, `c (${pct}% bootstrap CI)`, 'R² (log γ*)', 'points'],
     rows: [
       f
-        ? ['γ* = γ₀ + c·σ^b', r2(f.b), `[${f.bCI[0] === null ? '< range' : r2(f.bCI[0])}, ${f.bCI[1] === null ? '> range' : r2(f.bCI[1])}]`, sci(f.gamma0) + (f.gamma0AtBound ? ' (at bound)' : '') + ci(f.bootstrap?.gamma0CI, sci), sci(f.c) + ci(f.bootstrap?.cCI, sci), r2(f.r2), String(f.n)]
+        ? ['γ* = γ₀ + c·σ^b', fixed(f.b), `[${f.bCI[0] === null ? '< range' : fixed(f.bCI[0])}, ${f.bCI[1] === null ? '> range' : fixed(f.bCI[1])}]`, sci(f.gamma0) + (f.gamma0AtBound ? ' (at bound)' : '') + ci(f.bootstrap?.gamma0CI, sci), sci(f.c) + ci(f.bootstrap?.cCI, sci), fixed(f.r2), String(f.n)]
         : ['γ* = γ₀ + c·σ^b', 'n/a', '', '', '', '', g.fitError ?? ''],
-      ...(f ? [['γ* = γ₀ + c·σ² (b fixed at 2: the paper\'s claim)', '2', '', sci(f.atB2.gamma0), sci(f.atB2.c), r2(f.atB2.r2), String(f.n)]] : []),
-      ll ? ['straight log-log over σ > 0 (not gated; biased low by γ₀)', r2(ll.b), ll.bCI ? `[${r2(ll.bCI[0])}, ${r2(ll.bCI[1])}]` : 'n/a', '', sci(Math.exp(ll.logA)), r2(ll.r2), String(ll.n)] : ['straight log-log', 'n/a', '', '', '', '', ''],
+      ...(f ? [['γ* = γ₀ + c·σ² (b fixed at 2: the paper\'s claim)', '2', '', sci(f.atB2.gamma0), sci(f.atB2.c), fixed(f.atB2.r2), String(f.n)]] : []),
+      ll ? ['straight log-log over σ > 0 (not gated; biased low by γ₀)', fixed(ll.b), ll.bCI ? `[${fixed(ll.bCI[0])}, ${fixed(ll.bCI[1])}]` : 'n/a', '', sci(Math.exp(ll.logA)), fixed(ll.r2), String(ll.n)] : ['straight log-log', 'n/a', '', '', '', '', ''],
     ],
   });
-  if (f?.bootstrap) out.push({ kind: 'p', text: `Intervals of γ₀ and c: percentiles of ${f.bootstrap.fitted} case-resampling bootstrap fits (seeded; ${f.bootstrap.resamples - f.bootstrap.fitted} resamples had too few distinct σ); b's bootstrap interval is [${r2(f.bootstrap.bCI[0])}, ${r2(f.bootstrap.bCI[1])}].` });
+  if (f?.bootstrap) out.push({ kind: 'p', text: `Intervals of γ₀ and c: percentiles of ${f.bootstrap.fitted} case-resampling bootstrap fits (seeded; ${f.bootstrap.resamples - f.bootstrap.fitted} resamples had too few distinct σ); b's bootstrap interval is [${fixed(f.bootstrap.bCI[0])}, ${fixed(f.bootstrap.bCI[1])}].` });
   const used = g.rows.filter((r) => r.used);
   if (used.length) {
     out.push({
@@ -257,27 +255,26 @@ function figs(inp: ReportInputs, section: string, skip: readonly string[] = []):
     .map((f): Block => ({ kind: 'figure', name: f.name, caption: f.caption, svg: inp.svgs?.[f.name] ?? null }));
 }
 
-function otherFigures(inp: ReportInputs): Block[] {
+/**
+ * The figure sections the inputs declared (figures/index.json `sections`), in order, after the
+ * report's own: heading, caveat, text, then the section's figures. An absent source says why.
+ */
+function figureSections(inp: ReportInputs): Block[] {
   const out: Block[] = [];
-  const noise = figs(inp, 'noise');
-  if (noise.length) out.push({ kind: 'h', level: 2, text: 'Noise and weight decay (Fig. 5 right, Fig. 6)' }, ...noise);
-  const tr = figs(inp, 'training');
-  if (tr.length) out.push({ kind: 'h', level: 2, text: 'Alignment over training' }, ...tr);
-  const le = figs(inp, 'learning');
-  if (le.length) {
-    out.push({ kind: 'h', level: 2, text: 'Ours: SGD alignment vs the amount of learning η × T' });
-    if (inp.learning) out.push({ kind: 'p', text: `SGD alignment at convergence ${sweepSummary(inp.learning)}.` });
-    out.push(...le);
+  const own: readonly string[] = REPORT_SECTIONS;
+  const seen = new Set<string>(own);
+  for (const s of inp.figures?.sections ?? []) {
+    if (seen.has(s.id)) continue;
+    seen.add(s.id);
+    out.push({ kind: 'h', level: 2, text: s.title });
+    if (s.notRun) {
+      out.push({ kind: 'p', text: `Not run: ${s.notRun.why}.` });
+      continue;
+    }
+    if (s.caveat) out.push({ kind: 'verdict', status: 'incomplete', text: s.caveat });
+    if (s.text) out.push({ kind: 'p', text: s.text });
+    out.push(...figs(inp, s.id));
   }
-  return out;
-}
-
-/** The classification experiments (SCE, CIFAR-10), labelled when they ran on synthetic data. */
-function sceSection(inp: ReportInputs): Block[] {
-  const out: Block[] = [{ kind: 'h', level: 2, text: 'Classification on CIFAR-10 (SCE: Figs. 2, 3, 4, 7, 8, 9, 11)' }];
-  if (!inp.sce) return inp.sceMissing === undefined ? [] : [...out, { kind: 'p', text: `Not run: ${inp.sceMissing ?? 'the SCE stages are not part of this run'}.` }];
-  if (inp.sce.synthetic) out.push({ kind: 'verdict', status: 'incomplete', text: `these figures come from a synthetic CIFAR-format archive: ${inp.sce.note ?? 'code path only, not evidence'}. No trend is evaluated on them.` });
-  for (const f of inp.sce.figures) out.push({ kind: 'figure', name: f.name, caption: f.caption, svg: inp.svgs?.[f.name] ?? null });
   return out;
 }
 
@@ -290,12 +287,12 @@ function provenanceSection(inp: ReportInputs): Block[] {
   const versions = { ...(inp.figures?.renderer ? { vega: inp.figures.renderer.vega, 'vega-lite': inp.figures.renderer.vegaLite } : {}), ...(inp.local ? { node: inp.local.node } : {}), ...(p?.versions ?? {}) };
   const m = p?.machine;
   const machine = m
-    ? [m.cpuModel, m.cpus ? `${m.cpus} CPUs` : '', m.memoryGiB ? `${m.memoryGiB} GiB` : '', m.gpu ?? '', m.platform && m.arch ? `${m.platform}/${m.arch}` : m.platform ?? '', m.hostname ?? ''].filter(Boolean).join(', ')
+    ? [m.cpuModel, m.cpus ? `${m.cpus} CPUs` : '', m.memoryGiB ? `${m.memoryGiB} GiB` : '', m.platform && m.arch ? `${m.platform}/${m.arch}` : m.platform ?? '', m.hostname ?? ''].filter(Boolean).join(', ')
     : inp.local ? `${inp.local.cpuModel}, ${inp.local.cpus} CPUs, ${inp.local.memoryGiB} GiB, ${inp.local.platform} (where the report stage ran)` : nr;
   const rows: string[][] = [
     ['profile', p?.profile ?? inp.profile],
     ['command', p?.command ?? nr],
-    ['git commit', p?.git ? `${p.git.commit}${p.git.dirty ? ' (dirty working tree)' : ''}${p.git.branch ? ` on ${p.git.branch}` : ''}` : nr],
+    ['git commit', p?.git ? `${p.git.commit}${p.git.dirty ? ' (dirty working tree)' : ''}` : nr],
     ['backend', backend],
     ['versions', Object.keys(versions).length ? Object.entries(versions).map(([k, v]) => `${k} ${v}`).join(', ') : nr],
     ['cells', p?.cells ? `${p.cells.total} total, ${p.cells.cached} from cache, ${p.cells.ran} ran${p.cells.failed ? `, ${p.cells.failed} failed` : ''}` : nr],

@@ -4,11 +4,11 @@
  * the last iteration; readings.ts), each marked when it lands within the paper's tolerance; then,
  * folded, every reading's whole row. Sensitivity, not a fit: no reading is ever picked to agree.
  */
-import { agreementTolerance } from './checks.ts';
+import { agreementTolerance } from '../checks/checks.ts';
 import type { Block } from './report-doc.ts';
-import type { Table1, Table1Entry } from './table1.ts';
-import { fmt } from './table1.ts';
-import { fmtGamma, mismatch, paperDisplay } from './table1-render.ts';
+import type { Table1, Table1Entry } from '../aggregate/table1.ts';
+import { mismatch, paperDisplay } from './table1-render.ts';
+import { fmt, fmtGamma } from '../format.ts';
 
 const TOL = { maxAbsDiff: 0.1, sdMultiple: 2 };
 

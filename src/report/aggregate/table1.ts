@@ -4,10 +4,11 @@
  * the paper's value beside ours, and cells that were expected but are missing. Pure.
  */
 import { cellFields, DEFAULT_STATIONARITY, numKey, reportedAlignment, reportedStationarity, reportedStationary, type CellRecord, type StationarityRule } from './cells.ts';
-import type { ClipSummary } from '../metrics.ts';
-import { entryReadings, type Readings } from './readings.ts';
+import type { ClipSummary } from '../../metrics.ts';
+import { entryReadings, type Readings } from '../document/readings.ts';
 import { matches, type Selector } from './select.ts';
-import { mean, sd } from './stats.ts';
+import { meanAll, sd } from './stats.ts';
+import { fmt } from '../format.ts';
 
 /** One row of the paper's Table 1: per γ (same order as `gammas`), mean and SD; null mean = "–". */
 export interface PaperRow {
@@ -227,7 +228,7 @@ function entryOf(
   else if (used.length > 0) state = 'ok';
   else if (nCollapsed > 0) state = 'collapsed';
   else state = 'diverged';
-  const mu = used.length ? mean(used) : null;
+  const mu = used.length ? meanAll(used) : null;
   const s = sd(used);
   const p = paperValue(paper, g.model, g.rule, g.gamma);
   const diff = mu !== null && p?.mean != null ? mu - p.mean : null;
@@ -245,7 +246,7 @@ function entryOf(
     state,
     mean: mu,
     sd: s,
-    stationary: { yes: statYes, of: statOf, drift: drifts.length ? mean(drifts) : null, balance: balances.length ? mean(balances) : null },
+    stationary: { yes: statYes, of: statOf, drift: drifts.length ? meanAll(drifts) : null, balance: balances.length ? meanAll(balances) : null },
     clip: clipOf(clips),
     readings: entryReadings(usable.filter((m) => m !== null)),
     paper: p,
@@ -260,8 +261,8 @@ function clipOf(cs: readonly ClipSummary[]): EntryClip | null {
   return {
     scope: cs[0]!.scope,
     limit: cs[0]!.limit,
-    fractionClipped: mean(cs.map((c) => c.fractionClipped)),
-    fractionClippedWindow: mean(cs.map((c) => c.fractionClippedWindow)),
+    fractionClipped: meanAll(cs.map((c) => c.fractionClipped)),
+    fractionClippedWindow: meanAll(cs.map((c) => c.fractionClippedWindow)),
     maxNorm: Math.max(...cs.map((c) => c.max)),
     cells: cs.length,
   };
@@ -295,13 +296,6 @@ export function paperValue(paper: PaperTable | null, model: string, rule: string
   const row = paper.rows.find((r) => r.model === model && r.rule === rule);
   if (i < 0 || !row) return null;
   return { mean: row.mean[i] ?? null, sd: row.sd[i] ?? null };
-}
-
-/** Two decimals, with a real minus sign kept as ASCII '-' for CSV friendliness. */
-export function fmt(x: number | null): string {
-  if (x === null || !Number.isFinite(x)) return 'n/a';
-  const r = x.toFixed(2);
-  return r === '-0.00' ? '0.00' : r;
 }
 
 function compareEntries(paper: PaperTable | null): (a: Table1Entry, b: Table1Entry) => number {

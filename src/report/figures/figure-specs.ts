@@ -2,9 +2,10 @@
  * Vega-Lite specs of the noise-grid figures (Fig. 5, 6, 10 of the paper). Pure: aggregated data in,
  * a JSON spec out (data inlined, so each .vl.json reopens on its own). Rendering is in render.ts.
  */
-import { logAxis, shortNum } from './axes.ts';
-import { boundaryAt } from './boundary-fit.ts';
-import type { NoiseGrid } from './noise-grid.ts';
+import { logAxis } from './axes.ts';
+import { boundaryAt } from '../aggregate/boundary-fit.ts';
+import type { NoiseGrid } from '../aggregate/noise-grid.ts';
+import { shortNum } from '../format.ts';
 
 /** A Vega-Lite spec (kept loose: vega-lite validates it when compiling). */
 export type VlSpec = Record<string, unknown>;
