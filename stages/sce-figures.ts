@@ -26,7 +26,7 @@ export default defineStage({
     const { loadCells } = await import('../src/report/aggregate/load-cells.ts');
     const { writeFigures } = await import('../src/report/figures/write-figures.ts');
     const { sceFigureDefs } = await import('../src/report/figures/sce-figures.ts');
-    type Extras = import('../src/metrics-sce.ts').SceExtras;
+    type Extras = import('../src/metrics.ts').SceExtras;
     type Cell = import('../src/report/aggregate/sce.ts').SceCell;
     const cifar = ctx.inputs.cifar?.[0];
     const meta = cifar ? (JSON.parse(await readFile(join(cifar.path, 'cifar10.json'), 'utf8')) as { synthetic: unknown; note: string | null }) : null;

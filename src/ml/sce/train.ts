@@ -14,6 +14,7 @@ import { NeuronTrace } from '../per-neuron.ts';
 import { ruleLabel, type SceConfig } from './config.ts';
 import { assembleBatch, type ImageSet } from './data.ts';
 import { ceFromLogits, normalisedCrop, updateAlignment, windowCurve, type WindowCurve } from './measure.ts';
+import type { SceExtras, SceSnapshot } from '../../metrics.ts';
 import { initSceModel, type SceModel } from './model.ts';
 import { initStd, normalizedHebbianUpdate, ojaUpdate, sgdDecayUpdate } from './rules.ts';
 import { sceBuffers, sceLogits, sceStep, type SceNet } from './step.ts';
@@ -27,44 +28,7 @@ export interface SceData {
   readonly classes: number;
 }
 
-/** The Fig. 2 snapshot: normalised crops of g and H of one layer at the last step. */
-export interface SceSnapshot {
-  readonly layer: string;
-  readonly step: number;
-  /** g/‖g‖ and H/‖H‖ (whole-matrix Frobenius norms), top-left crop, [out][in]. */
-  readonly gradient: number[][];
-  readonly hebbian: number[][];
-  /** cos(g, H) of the whole matrices, and of the crops. */
-  readonly cosine: number;
-  readonly cropCosine: number;
-}
-
-/** sce.json: what an SCE cell records beyond metrics.json. */
-export interface SceExtras {
-  readonly schema: 1;
-  readonly activation: string;
-  readonly hidden: readonly number[];
-  readonly l1: number;
-  readonly batchNorm: boolean;
-  readonly initScale: number;
-  readonly measureEvery: number;
-  /** Windowed curves at the trajectory steps: mean ± SD of the per-iteration cosines. */
-  readonly curves: {
-    readonly window: number;
-    readonly step: readonly number[];
-    /** Per layer: cos(g, H), cos(full update, H) and, for Hebbian rules, cos(actual update, g). */
-    readonly signal: Readonly<Record<string, WindowCurve>>;
-    readonly full: Readonly<Record<string, WindowCurve>>;
-    readonly rule: Readonly<Record<string, WindowCurve>> | null;
-  };
-  /** Test-subset loss and accuracy at the trajectory steps, and the batch accuracy there. */
-  readonly accuracy: { readonly step: readonly number[]; readonly testLoss: readonly number[]; readonly testAcc: readonly number[]; readonly batchAcc: readonly number[] };
-  /** Mean over the last K iterations of cos(actual update, g) per rule-trained layer (Hebbian rules). */
-  readonly ruleAlignment: Readonly<Record<string, number>> | null;
-  readonly snapshot: SceSnapshot | null;
-  /** Fig. 12 (only when the cell asks): the same crops after the first epoch and at the window's lowest cosine. */
-  readonly fig12?: { readonly firstEpoch: SceSnapshot | null; readonly lowCosine: SceSnapshot | null };
-}
+export type { SceExtras, SceSnapshot } from '../../metrics.ts';
 
 /** A finished cell. */
 export interface SceResult {

@@ -6,7 +6,7 @@
  */
 import type { CellMetrics } from '../../metrics.ts';
 import { meanAll, sd, spearman } from './stats.ts';
-import type { SceExtras, SceSnapshot } from '../../metrics-sce.ts';
+import type { SceExtras, SceSnapshot } from '../../metrics.ts';
 
 /** One SCE cell as the aggregation sees it. */
 export interface SceCell {

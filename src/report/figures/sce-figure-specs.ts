@@ -5,7 +5,7 @@
  */
 import { BASE_CONFIG, type VlSpec } from './figure-specs.ts';
 import type { SceCurve, ScePoint } from '../aggregate/sce.ts';
-import type { SceSnapshot } from '../../metrics-sce.ts';
+import type { SceSnapshot } from '../../metrics.ts';
 import { axisLabel, shortNum } from '../format.ts';
 
 const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
