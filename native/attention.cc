@@ -40,35 +40,45 @@ float* scratch(std::vector<float>& s, size_t n) {
   if (s.size() < n) s.resize(n);
   return s.data();
 }
-thread_local std::vector<float> tlA, tlB, tlC;
+thread_local std::vector<float> tlA, tlB;
 
-/** out[i, :] = Σ_j W[i, j] X[j, :] for W [T, T] and X's T rows of width d (row strides ldx, ldo). */
-template <int D>
+/**
+ * out[i, :] = Σ_j W(i, j) X[j, :] for W [T, T] (W(i, j) = W[i, j], or W[j, i] when TRANS: then
+ * out = Wᵀ X without transposing W) and X's T rows of width d (row strides ldx, ldo). Rows are
+ * taken 4 at a time, so 4 independent accumulator chains hide the FMA latency.
+ */
+template <int D, bool TRANS>
 inline void rowsTimes(const float* W, const float* X, size_t ldx, int T, int d_, float* out, size_t ldo) {
   const int d = D ? D : d_;
+  auto w = [&](int i, int j) { return TRANS ? W[(size_t)j * T + i] : W[(size_t)i * T + j]; };
   int i = 0;
-  for (; i + 4 <= T; i += 4) {
-    float acc[4][D ? D : 64];
-    if (D == 0 && d > 64) break;  // very wide heads: one row at a time below
-    for (int m = 0; m < 4; m++)
-      for (int k = 0; k < d; k++) acc[m][k] = 0.0f;
-    for (int j = 0; j < T; j++) {
-      const float* x = X + (size_t)j * ldx;
-      for (int m = 0; m < 4; m++) {
-        const float w = W[(size_t)(i + m) * T + j];
-        for (int k = 0; k < d; k++) acc[m][k] += w * x[k];
+  if constexpr (D != 0 && D % VW == 0 && D / VW <= 4) {
+    constexpr int NV = D / VW;  // whole vectors per row
+    for (; i + 4 <= T; i += 4) {
+      vf acc[4][NV] = {};
+      for (int j = 0; j < T; j++) {
+        const float* x = X + (size_t)j * ldx;
+        vf xv[NV];
+#pragma GCC unroll 4
+        for (int v = 0; v < NV; v++) xv[v] = ld(x + v * VW);
+#pragma GCC unroll 4
+        for (int m = 0; m < 4; m++) {
+          const vf s = splat(w(i + m, j));
+#pragma GCC unroll 4
+          for (int v = 0; v < NV; v++) acc[m][v] += s * xv[v];
+        }
       }
+      for (int m = 0; m < 4; m++)
+        for (int v = 0; v < NV; v++) st(out + (size_t)(i + m) * ldo + v * VW, acc[m][v]);
     }
-    for (int m = 0; m < 4; m++)
-      for (int k = 0; k < d; k++) out[(size_t)(i + m) * ldo + k] = acc[m][k];
   }
   for (; i < T; i++) {
     float* o = out + (size_t)i * ldo;
     for (int k = 0; k < d; k++) o[k] = 0.0f;
     for (int j = 0; j < T; j++) {
-      const float w = W[(size_t)i * T + j];
+      const float wij = w(i, j);
       const float* x = X + (size_t)j * ldx;
-      for (int k = 0; k < d; k++) o[k] += w * x[k];
+      for (int k = 0; k < d; k++) o[k] += wij * x[k];
     }
   }
 }
@@ -89,12 +99,6 @@ inline void rowDots(const float* a, float s, const float* Xt, int T, int d_, flo
 inline void transposeHead(const float* X, size_t ldx, int T, int d, float* out) {
   for (int j = 0; j < T; j++)
     for (int k = 0; k < d; k++) out[(size_t)k * T + j] = X[(size_t)j * ldx + k];
-}
-
-/** out[i, j] = W[j, i] for W [T, T]. */
-inline void transposeSquare(const float* W, int T, float* out) {
-  for (int i = 0; i < T; i++)
-    for (int j = 0; j < T; j++) out[(size_t)j * T + i] = W[(size_t)i * T + j];
 }
 
 /** Softmax of row[0..T) in place. */
@@ -134,7 +138,7 @@ void forwardT(const float* qkv, int B, int T, int C, int H, float* y, float* P) 
         rowDots<D>(base + (size_t)i * row3 + hc, scale, Kt, T, d, pr);
         softmaxRow(pr, T);
       }
-      rowsTimes<D>(pb, base + 2 * C + hc, row3, T, d, y + (size_t)b * T * C + hc, C);
+      rowsTimes<D, false>(pb, base + 2 * C + hc, row3, T, d, y + (size_t)b * T * C + hc, C);
     }
   }
 }
@@ -146,7 +150,6 @@ void backwardT(const float* qkv, const float* P, const float* dy, int B, int T, 
   const float scale = 1.0f / std::sqrt((float)d);
   float* Vt = scratch(tlA, (size_t)d * T);
   float* dS = scratch(tlB, (size_t)T * T);
-  float* Tt = scratch(tlC, (size_t)T * T);
   for (int b = 0; b < B; b++) {
     const float* base = qkv + (size_t)b * T * row3;
     const float* dyb = dy + (size_t)b * T * C;
@@ -166,11 +169,9 @@ void backwardT(const float* qkv, const float* P, const float* dy, int B, int T, 
         for (; j < T; j++) dot += pr[j] * ds[j];
         for (j = 0; j < T; j++) ds[j] = pr[j] * (ds[j] - dot) * scale;
       }
-      rowsTimes<D>(dS, base + C + hc, row3, T, d, db + hc, row3);  // dQ = dS K
-      transposeSquare(dS, T, Tt);
-      rowsTimes<D>(Tt, base + hc, row3, T, d, db + C + hc, row3);  // dK = dSᵀ Q
-      transposeSquare(pb, T, Tt);
-      rowsTimes<D>(Tt, dyb + hc, C, T, d, db + 2 * C + hc, row3);  // dV = Pᵀ dY
+      rowsTimes<D, false>(dS, base + C + hc, row3, T, d, db + hc, row3);  // dQ = dS K
+      rowsTimes<D, true>(dS, base + hc, row3, T, d, db + C + hc, row3);  // dK = dSᵀ Q
+      rowsTimes<D, true>(pb, dyb + hc, C, T, d, db + 2 * C + hc, row3);  // dV = Pᵀ dY
     }
   }
 }
