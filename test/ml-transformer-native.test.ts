@@ -214,7 +214,7 @@ describe.skipIf(!loaded.ok)(`native kernels${loaded.ok ? ` (${nativeTag(loaded.v
     const batch = batchFor(c, 16, 5);
     const gw = gradBuffers(p);
     const gn = gradBuffers(p);
-    const lw = transformerStep(p, batch, { mode: 'bp', hebb: true }, gw, workspace(c, 16, mod));
+    const lw = transformerStep(p, batch, { mode: 'bp', hebb: true }, gw, workspace(c, 16, mod, { name: 'wasm' }));
     const ln = transformerStep(p, batch, { mode: 'bp', hebb: true }, gn, workspace(c, 16, mod, native));
     expect(Math.abs(ln - lw) / lw).toBeLessThan(1e-6);
     for (const s of p.specs) expect(relErr(gn.G[s.name]!, gw.G[s.name]!), s.name).toBeLessThan(5e-6);

@@ -94,7 +94,7 @@ export async function trainTransformer(
   const steps = cfg.steps;
   const K = Math.min(cfg.windowK, steps);
   const every = Math.max(1, cfg.trajectoryEvery);
-  const kernels = backend.kernels ?? unwrapKernels(selectKernels());
+  const kernels = backend.kernels ?? unwrapKernels(selectKernels()); // the same choice as workspace()'s default
   const ws = workspace(c, cfg.batch, await simdModule(), kernels);
   const bufs = gradBuffers(p);
   const G = specs.map((s) => bufs.G[s.name]!);

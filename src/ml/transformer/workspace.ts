@@ -3,7 +3,7 @@
  * parameters, G, H and DFA's feedback, laid out once in one SimdArena (simd.ts) so the WebAssembly
  * kernels and the JS loops of step.ts work on the same memory without copies.
  */
-import type { KernelsChoice } from '../kernels-select.ts';
+import { selectKernels, type KernelsChoice } from '../kernels-select.ts';
 import { numel, paramSpecs, type TransformerConfig } from './model.ts';
 import { bindNative } from './native.ts';
 import { SimdArena } from './simd.ts';
@@ -52,9 +52,10 @@ export interface Workspace {
 /**
  * Allocates a workspace for batches of up to maxB sequences in a fresh instance of the compiled
  * kernels (simd.ts `simdModule`); with `kernels` native, the addon's kernels run on that arena
- * instead of the instance's own (the default: wasm).
+ * instead of the instance's own. Default: kernels-select.ts's choice (native when built, else
+ * wasm; HEBB_KERNELS forces either), so the same tests exercise whichever build is selected.
  */
-export function workspace(c: TransformerConfig, maxB: number, mod: WebAssembly.Module, kernels: KernelsChoice = { name: 'wasm' }): Workspace {
+export function workspace(c: TransformerConfig, maxB: number, mod: WebAssembly.Module, kernels: KernelsChoice = defaultKernels()): Workspace {
   const specs = paramSpecs(c).map((s) => ({ name: s.name, n: numel(s.shape), ...(s.matrix ? { matrix: s.matrix } : {}) }));
   // Two passes over one layout: count the bytes, then allocate them in an arena of that size.
   let bytes = 0;
@@ -67,6 +68,12 @@ export function workspace(c: TransformerConfig, maxB: number, mod: WebAssembly.M
   const attnBytes = probe.k.attentionScratchBytes(c.seqLen, c.dModel / c.heads);
   const arena = new SimdArena(mod, bytes + attnBytes + 16, kernels.name === 'native' ? (m) => bindNative(kernels.addon, m) : undefined);
   return layoutWorkspace(c, maxB, specs, (n) => arena.f32(n), () => arena.bytes(attnBytes), arena);
+}
+
+function defaultKernels(): KernelsChoice {
+  const k = selectKernels();
+  if (!k.ok) throw new Error(k.error.message);
+  return k.value;
 }
 
 function layoutWorkspace(
