@@ -9,6 +9,7 @@ const modules: Array<() => Promise<{ benchmarks: readonly Benchmark[] }>> = [
   () => import('./train-sre.ts'),
   () => import('./train-sce.ts'),
   () => import('./train-transformer.ts'),
+  () => import('./side-by-side.ts'),
   // Each bench module registers here.
 ];
 

@@ -42,7 +42,8 @@ export default defineStage({
     const { readFile, writeFile } = await import('node:fs/promises');
     const { readNpy } = await import('../src/util/npy.ts');
     const { initBackend } = await import('../src/ml/backend.ts');
-    const { backendNameFromFact } = await import('../src/ml/backend-fact.ts');
+    const { backendNameFromFact, kernelsFromFact } = await import('../src/ml/backend-fact.ts');
+    const { kernelsForFact } = await import('../src/ml/kernels-select.ts');
     const { trainTransformer } = await import('../src/ml/transformer/train.ts');
     const { transformerToJson } = await import('../src/ml/transformer/model.ts');
     const p = ctx.params;
@@ -60,10 +61,13 @@ export default defineStage({
     if (n > available) throw new Error(`n_train ${n} exceeds the teacher's ${available} training sequences`);
     const steps = trainingSteps(p, batchesPerEpoch(n, p.batch, p.drop_last));
     const { tf, info } = await initBackend(backendNameFromFact(ctx.env.backend));
+    // The kernels the fact (and so the cache key) names, never another build.
+    const kernels = kernelsForFact(kernelsFromFact(ctx.env.backend));
+    if (!kernels.ok) throw new Error(kernels.error.message);
     const t0 = Date.now();
     const result = await trainTransformer(
       tf,
-      info,
+      { ...info, kernels: kernels.value },
       {
         ...loopConfig(p, steps, 20),
         model,
@@ -86,7 +90,7 @@ export default defineStage({
     ctx.log(
       `transformer ${p.rule} γ=${p.gamma} seed=${p.seed}: ${m.status}, ${m.reportedLayer} alignment ${rep?.signal.toFixed(3)} ` +
         `(full ${rep?.full.toFixed(3)}), val MSE ${m.loss.valFinal.toExponential(3)}, ${m.steps} steps in ${((Date.now() - t0) / 1000).toFixed(1)} s ` +
-        `(${((Date.now() - t0) / Math.max(1, m.steps)).toFixed(1)} ms/step) on ${info.name}`,
+        `(${((Date.now() - t0) / Math.max(1, m.steps)).toFixed(1)} ms/step) on ${info.name}, ${kernels.value.name === 'native' ? kernels.value.tag : 'wasm'} kernels`,
     );
   },
 });

@@ -1,15 +1,17 @@
 // The SIMD kernels (src/ml/transformer/assembly/kernels.ts) with plain-array signatures for the
 // tests: each call copies its inputs into a fresh arena, runs the kernel, and copies the outputs
 // back, so a test can compare a kernel with tfjs or a float64 loop on ordinary Float32Arrays.
+// With `bind` (native.ts bindNative), the native build of the same kernels runs on the arena.
 import { LN_EPS } from '../src/ml/transformer/kernels.ts';
-import { SimdArena } from '../src/ml/transformer/simd.ts';
+import { SimdArena, type KernelExports } from '../src/ml/transformer/simd.ts';
 
 type Arr = Float32Array;
+type Bind = ((memory: WebAssembly.Memory) => KernelExports) | undefined;
 
 /** Runs `f` on arena copies of `ins` (inputs) and `outs` (outputs, copied back afterwards). */
-function call(mod: WebAssembly.Module, ins: Arr[], outs: Arr[], scratchBytes: number, f: (a: SimdArena, p: number[], scratch: number) => void): void {
+function call(mod: WebAssembly.Module, bind: Bind, ins: Arr[], outs: Arr[], scratchBytes: number, f: (a: SimdArena, p: number[], scratch: number) => void): void {
   const all = [...ins, ...outs];
-  const a = new SimdArena(mod, all.reduce((s, x) => s + x.length * 4 + 16, 0) + scratchBytes + 16);
+  const a = new SimdArena(mod, all.reduce((s, x) => s + x.length * 4 + 16, 0) + scratchBytes + 16, bind);
   const views = all.map((x) => {
     const v = a.f32(x.length);
     v.set(x);
@@ -20,27 +22,27 @@ function call(mod: WebAssembly.Module, ins: Arr[], outs: Arr[], scratchBytes: nu
   outs.forEach((o, i) => o.set(views[ins.length + i]!));
 }
 
-/** The kernels over plain arrays (outputs written into the arrays passed). */
-export function simdOnArrays(mod: WebAssembly.Module) {
+/** The kernels over plain arrays (outputs written into the arrays passed); the wasm ones, or those `bind` supplies. */
+export function simdOnArrays(mod: WebAssembly.Module, bind?: Bind) {
   const scratchFor = (T: number, d: number): number => new SimdArena(mod, 0).k.attentionScratchBytes(T, d);
   return {
     matmul: (a: Arr, b: Arr, bias: Arr | null, out: Arr, M: number, K: number, N: number): void =>
-      call(mod, bias ? [a, b, bias] : [a, b], [out], 0, (A, p) => A.k.matmul(p[0]!, p[1]!, bias ? p[2]! : 0, p[bias ? 3 : 2]!, M, K, N)),
+      call(mod, bind, bias ? [a, b, bias] : [a, b], [out], 0, (A, p) => A.k.matmul(p[0]!, p[1]!, bias ? p[2]! : 0, p[bias ? 3 : 2]!, M, K, N)),
     matmulTN: (a: Arr, b: Arr, out: Arr, R: number, I: number, J: number, scale: number): void =>
-      call(mod, [a, b], [out], 0, (A, p) => A.k.matmulTN(p[0]!, p[1]!, p[2]!, R, I, J, scale)),
-    transpose: (a: Arr, rows: number, cols: number, out: Arr): void => call(mod, [a], [out], 0, (A, p) => A.k.transpose(p[0]!, rows, cols, p[1]!)),
-    reluForward: (u: Arr, f: Arr, n: number): void => call(mod, [u], [f], 0, (A, p) => A.k.reluForward(p[0]!, p[1]!, n)),
-    reluBackward: (d: Arr, f: Arr, n: number): void => call(mod, [f], [d], 0, (A, p) => A.k.reluBackward(p[1]!, p[0]!, n)),
-    addInto: (a: Arr, b: Arr, n: number): void => call(mod, [b], [a], 0, (A, p) => A.k.addInto(p[1]!, p[0]!, n)),
-    colSum: (a: Arr, rows: number, cols: number, out: Arr): void => call(mod, [a], [out], 0, (A, p) => A.k.colSum(p[0]!, rows, cols, p[1]!)),
-    expNonPositive: (x: Arr, out: Arr): void => call(mod, [x], [out], 0, (A, p) => A.k.expNonPositiveInto(p[0]!, p[1]!, x.length)),
+      call(mod, bind, [a, b], [out], 0, (A, p) => A.k.matmulTN(p[0]!, p[1]!, p[2]!, R, I, J, scale)),
+    transpose: (a: Arr, rows: number, cols: number, out: Arr): void => call(mod, bind, [a], [out], 0, (A, p) => A.k.transpose(p[0]!, rows, cols, p[1]!)),
+    reluForward: (u: Arr, f: Arr, n: number): void => call(mod, bind, [u], [f], 0, (A, p) => A.k.reluForward(p[0]!, p[1]!, n)),
+    reluBackward: (d: Arr, f: Arr, n: number): void => call(mod, bind, [f], [d], 0, (A, p) => A.k.reluBackward(p[1]!, p[0]!, n)),
+    addInto: (a: Arr, b: Arr, n: number): void => call(mod, bind, [b], [a], 0, (A, p) => A.k.addInto(p[1]!, p[0]!, n)),
+    colSum: (a: Arr, rows: number, cols: number, out: Arr): void => call(mod, bind, [a], [out], 0, (A, p) => A.k.colSum(p[0]!, rows, cols, p[1]!)),
+    expNonPositive: (x: Arr, out: Arr): void => call(mod, bind, [x], [out], 0, (A, p) => A.k.expNonPositiveInto(p[0]!, p[1]!, x.length)),
     addLayerNormForward: (x: Arr, a: Arr, g: Arr, beta: Arr, N: number, C: number, out: Arr, xhat: Arr, rstd: Arr): void =>
-      call(mod, [x, a, g, beta], [out, xhat, rstd], 0, (A, p) => A.k.addLayerNormForward(p[0]!, p[1]!, p[2]!, p[3]!, N, C, p[4]!, p[5]!, p[6]!, LN_EPS)),
+      call(mod, bind, [x, a, g, beta], [out, xhat, rstd], 0, (A, p) => A.k.addLayerNormForward(p[0]!, p[1]!, p[2]!, p[3]!, N, C, p[4]!, p[5]!, p[6]!, LN_EPS)),
     addLayerNormBackward: (dout: Arr, xhat: Arr, rstd: Arr, g: Arr, N: number, C: number, dr: Arr, dg: Arr, dbeta: Arr): void =>
-      call(mod, [dout, xhat, rstd, g], [dr, dg, dbeta], 0, (A, p) => A.k.addLayerNormBackward(p[0]!, p[1]!, p[2]!, p[3]!, N, C, p[4]!, p[5]!, p[6]!)),
+      call(mod, bind, [dout, xhat, rstd, g], [dr, dg, dbeta], 0, (A, p) => A.k.addLayerNormBackward(p[0]!, p[1]!, p[2]!, p[3]!, N, C, p[4]!, p[5]!, p[6]!)),
     attentionForward: (qkv: Arr, B: number, T: number, C: number, H: number, y: Arr, P: Arr): void =>
-      call(mod, [qkv], [y, P], scratchFor(T, C / H), (A, p, s) => A.k.attentionForward(p[0]!, B, T, C, H, p[1]!, p[2]!, s)),
+      call(mod, bind, [qkv], [y, P], scratchFor(T, C / H), (A, p, s) => A.k.attentionForward(p[0]!, B, T, C, H, p[1]!, p[2]!, s)),
     attentionBackward: (qkv: Arr, P: Arr, dy: Arr, B: number, T: number, C: number, H: number, dqkv: Arr): void =>
-      call(mod, [qkv, P, dy], [dqkv], scratchFor(T, C / H), (A, p, s) => A.k.attentionBackward(p[0]!, p[1]!, p[2]!, B, T, C, H, p[3]!, s)),
+      call(mod, bind, [qkv, P, dy], [dqkv], scratchFor(T, C / H), (A, p, s) => A.k.attentionBackward(p[0]!, p[1]!, p[2]!, B, T, C, H, p[3]!, s)),
   };
 }

@@ -118,14 +118,19 @@ export class SimdArena {
   private next = RESERVED;
   private readonly end: number;
 
-  /** An instance of `mod` whose memory holds at least `bytes` bytes of arena. */
-  constructor(mod: WebAssembly.Module, bytes: number) {
+  /**
+   * An instance of `mod` whose memory holds at least `bytes` bytes of arena. `bind`, when given,
+   * supplies other kernels over that memory once it is sized (native.ts `bindNative`: the native
+   * build on the same arena); by default the instance's own wasm kernels run.
+   */
+  constructor(mod: WebAssembly.Module, bytes: number, bind?: (memory: WebAssembly.Memory) => KernelExports) {
     const inst = new WebAssembly.Instance(mod, {}); // the kernels import nothing (no runtime, no assertions)
-    this.k = inst.exports as unknown as KernelExports;
+    const wasm = inst.exports as unknown as KernelExports;
     const need = RESERVED + bytes + 16;
-    const have = this.k.memory.buffer.byteLength;
-    if (need > have) this.k.memory.grow(Math.ceil((need - have) / PAGE));
-    this.end = this.k.memory.buffer.byteLength;
+    const have = wasm.memory.buffer.byteLength;
+    if (need > have) wasm.memory.grow(Math.ceil((need - have) / PAGE));
+    this.k = bind ? bind(wasm.memory) : wasm;
+    this.end = wasm.memory.buffer.byteLength;
   }
 
   /** A zeroed Float32Array of n values in the arena. */

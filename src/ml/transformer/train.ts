@@ -12,6 +12,7 @@ import { alignments, targetVariance } from '../alignment.ts';
 import { upload, type Tf } from '../backend.ts';
 import { epochBatches } from '../batches.ts';
 import type { LoopConfig } from '../cell-params.ts';
+import { kernelsSuffix, selectKernels, type KernelsChoice } from '../kernels-select.ts';
 import { initMlp } from '../mlp.ts';
 import { fixedMlp, fixedMlpBatchMean } from '../mlp-tf.ts';
 import { rngFor } from '../rng.ts';
@@ -69,10 +70,15 @@ export function tokenHistogram(tokens: Int32Array, B: number, T: number, V: numb
   return out;
 }
 
-/** Trains one cell (compiling or loading the SIMD kernels first). Never throws on divergence (status 'diverged'). */
+/**
+ * Trains one cell (compiling or loading the SIMD kernels first) on `backend.kernels` (default:
+ * kernels-select.ts's choice: native when built, else wasm; stages pass the one their backend
+ * fact names). The metrics' backendVersion carries the native kernels' tag (`4.22.0+kernels=…`).
+ * Never throws on divergence (status 'diverged').
+ */
 export async function trainTransformer(
   tf: Tf,
-  backend: { name: string; version: string },
+  backend: { name: string; version: string; kernels?: KernelsChoice },
   cfg: TransformerTrainConfig,
   train: TokenDataset,
   val: TokenDataset,
@@ -88,7 +94,8 @@ export async function trainTransformer(
   const steps = cfg.steps;
   const K = Math.min(cfg.windowK, steps);
   const every = Math.max(1, cfg.trajectoryEvery);
-  const ws = workspace(c, cfg.batch, await simdModule());
+  const kernels = backend.kernels ?? unwrapKernels(selectKernels()); // the same choice as workspace()'s default
+  const ws = workspace(c, cfg.batch, await simdModule(), kernels);
   const bufs = gradBuffers(p);
   const G = specs.map((s) => bufs.G[s.name]!);
 
@@ -195,9 +202,14 @@ export async function trainTransformer(
   rnn?.net.dispose();
   const metrics = finishCell(trace, {
     model: 'transformer', rule: cfg.rule, sigma: cfg.sigma, cfg, steps: done, windowK: K, every, weights, status,
-    loss: { trainFinal, valFinal, targetVar }, backend,
+    loss: { trainFinal, valFinal, targetVar }, backend: { name: backend.name, version: `${backend.version}${kernelsSuffix(kernels)}` },
   });
   return { metrics, params: p };
+}
+
+function unwrapKernels(r: ReturnType<typeof selectKernels>): KernelsChoice {
+  if (!r.ok) throw new Error(r.error.message);
+  return r.value;
 }
 
 /** Number of parameters (for logs). */

@@ -3,7 +3,9 @@
  * parameters, G, H and DFA's feedback, laid out once in one SimdArena (simd.ts) so the WebAssembly
  * kernels and the JS loops of step.ts work on the same memory without copies.
  */
+import { selectKernels, type KernelsChoice } from '../kernels-select.ts';
 import { numel, paramSpecs, type TransformerConfig } from './model.ts';
+import { bindNative } from './native.ts';
 import { SimdArena } from './simd.ts';
 
 /** One encoder layer's saved activations (N = B·T rows). */
@@ -47,8 +49,13 @@ export interface Workspace {
   readonly fbPool: Float32Array;
 }
 
-/** Allocates a workspace for batches of up to maxB sequences in a fresh instance of the compiled kernels (simd.ts `simdModule`). */
-export function workspace(c: TransformerConfig, maxB: number, mod: WebAssembly.Module): Workspace {
+/**
+ * Allocates a workspace for batches of up to maxB sequences in a fresh instance of the compiled
+ * kernels (simd.ts `simdModule`); with `kernels` native, the addon's kernels run on that arena
+ * instead of the instance's own. Default: kernels-select.ts's choice (native when built, else
+ * wasm; HEBB_KERNELS forces either), so the same tests exercise whichever build is selected.
+ */
+export function workspace(c: TransformerConfig, maxB: number, mod: WebAssembly.Module, kernels: KernelsChoice = defaultKernels()): Workspace {
   const specs = paramSpecs(c).map((s) => ({ name: s.name, n: numel(s.shape), ...(s.matrix ? { matrix: s.matrix } : {}) }));
   // Two passes over one layout: count the bytes, then allocate them in an arena of that size.
   let bytes = 0;
@@ -59,8 +66,14 @@ export function workspace(c: TransformerConfig, maxB: number, mod: WebAssembly.M
   const probe = new SimdArena(mod, 0);
   layoutWorkspace(c, maxB, specs, count, () => 0, probe);
   const attnBytes = probe.k.attentionScratchBytes(c.seqLen, c.dModel / c.heads);
-  const arena = new SimdArena(mod, bytes + attnBytes + 16);
+  const arena = new SimdArena(mod, bytes + attnBytes + 16, kernels.name === 'native' ? (m) => bindNative(kernels.addon, m) : undefined);
   return layoutWorkspace(c, maxB, specs, (n) => arena.f32(n), () => arena.bytes(attnBytes), arena);
+}
+
+function defaultKernels(): KernelsChoice {
+  const k = selectKernels();
+  if (!k.ok) throw new Error(k.error.message);
+  return k.value;
 }
 
 function layoutWorkspace(

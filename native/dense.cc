@@ -1,0 +1,134 @@
+// Dense products of the native kernels (see kernels.h): register-blocked micro-kernels of
+// MR rows × NV vectors, fully unrolled by the templates; tails fall to narrower blocks and
+// scalar loops. Shapes in the transformer step are skinny (K, I, J ≤ 128, M, R = B·T), so the
+// operands that are reused stay in L1 and no packing is needed.
+#include <algorithm>
+
+#include "kernels.h"
+
+namespace hebb {
+
+namespace {
+
+/** Rows per matmul block: 6 × 2 vectors use 12 of AVX2's 16 registers; AVX-512 has 32. */
+constexpr int MR = VW >= 16 ? 8 : 6;
+
+/** out[MR, NV·VW] (at column j) = a[MR, K] · b[K, j..] (+ bias). */
+template <int R, int NV>
+inline void mmBlock(const float* a, int K, const float* b, int N, const float* bias, float* out) {
+  vf c[R][NV];
+#pragma GCC unroll 4
+  for (int v = 0; v < NV; v++) {
+    const vf init = bias ? ld(bias + v * VW) : vf{};
+#pragma GCC unroll 8
+    for (int r = 0; r < R; r++) c[r][v] = init;
+  }
+  for (int k = 0; k < K; k++) {
+    vf bv[NV];
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; v++) bv[v] = ld(b + (size_t)k * N + v * VW);
+#pragma GCC unroll 8
+    for (int r = 0; r < R; r++) {
+      const vf s = splat(a[(size_t)r * K + k]);
+#pragma GCC unroll 4
+      for (int v = 0; v < NV; v++) c[r][v] += s * bv[v];
+    }
+  }
+#pragma GCC unroll 8
+  for (int r = 0; r < R; r++)
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; v++) st(out + (size_t)r * N + v * VW, c[r][v]);
+}
+
+/** R rows of matmul starting at a, out (every column). */
+template <int R>
+inline void mmRows(const float* a, const float* b, const float* bias, float* out, int K, int N) {
+  int j = 0;
+  for (; j + 2 * VW <= N; j += 2 * VW) mmBlock<R, 2>(a, K, b + j, N, bias ? bias + j : nullptr, out + j);
+  for (; j + VW <= N; j += VW) mmBlock<R, 1>(a, K, b + j, N, bias ? bias + j : nullptr, out + j);
+  for (; j < N; j++) {
+    for (int r = 0; r < R; r++) {
+      float s = bias ? bias[j] : 0.0f;
+      for (int k = 0; k < K; k++) s += a[(size_t)r * K + k] * b[(size_t)k * N + j];
+      out[(size_t)r * N + j] = s;
+    }
+  }
+}
+
+/** Rows of a and b per matmulTN pass: both chunks (rows × (I + J) floats) fit in ~24 KiB of L1. */
+inline int tnRows(int I, int J) { return std::max(8, 6144 / std::max(1, I + J)); }
+
+/** out[R, NV·VW] += Σ_{r<rows} a[r, i..i+R)ᵀ b[r, j..] for one block of outputs. */
+template <int R, int NV>
+inline void tnBlock(const float* a, int I, const float* b, int J, int rows, float* out) {
+  vf c[R][NV];
+#pragma GCC unroll 8
+  for (int m = 0; m < R; m++)
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; v++) c[m][v] = ld(out + (size_t)m * J + v * VW);
+  for (int r = 0; r < rows; r++) {
+    vf bv[NV];
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; v++) bv[v] = ld(b + (size_t)r * J + v * VW);
+#pragma GCC unroll 8
+    for (int m = 0; m < R; m++) {
+      const vf s = splat(a[(size_t)r * I + m]);
+#pragma GCC unroll 4
+      for (int v = 0; v < NV; v++) c[m][v] += s * bv[v];
+    }
+  }
+#pragma GCC unroll 8
+  for (int m = 0; m < R; m++)
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; v++) st(out + (size_t)m * J + v * VW, c[m][v]);
+}
+
+template <int R>
+inline void tnRowsOf(const float* a, int I, const float* b, int J, int rows, float* out) {
+  int j = 0;
+  for (; j + 2 * VW <= J; j += 2 * VW) tnBlock<R, 2>(a, I, b + j, J, rows, out + j);
+  for (; j + VW <= J; j += VW) tnBlock<R, 1>(a, I, b + j, J, rows, out + j);
+  for (; j < J; j++) {
+    for (int m = 0; m < R; m++) {
+      float s = out[(size_t)m * J + j];
+      for (int r = 0; r < rows; r++) s += a[(size_t)r * I + m] * b[(size_t)r * J + j];
+      out[(size_t)m * J + j] = s;
+    }
+  }
+}
+
+}  // namespace
+
+void matmul(const float* a, const float* b, const float* bias, float* out, int M, int K, int N) {
+  int i = 0;
+  for (; i + MR <= M; i += MR) mmRows<MR>(a + (size_t)i * K, b, bias, out + (size_t)i * N, K, N);
+  for (; i < M; i++) mmRows<1>(a + (size_t)i * K, b, bias, out + (size_t)i * N, K, N);
+}
+
+void matmulTN(const float* a, const float* b, float* out, int R, int I, int J, float scale) {
+  std::fill(out, out + (size_t)I * J, 0.0f);
+  constexpr int TR = VW >= 16 ? 8 : 4;  // output rows per block (with 2 vectors: 8 or 16 accumulators)
+  const int chunk = tnRows(I, J);
+  for (int r0 = 0; r0 < R; r0 += chunk) {
+    const int rows = std::min(chunk, R - r0);
+    const float* ac = a + (size_t)r0 * I;
+    const float* bc = b + (size_t)r0 * J;
+    int i = 0;
+    for (; i + TR <= I; i += TR) tnRowsOf<TR>(ac + i, I, bc, J, rows, out + (size_t)i * J);
+    for (; i < I; i++) tnRowsOf<1>(ac + i, I, bc, J, rows, out + (size_t)i * J);
+  }
+  const size_t n = (size_t)I * J;
+  for (size_t q = 0; q < n; q++) out[q] *= scale;
+}
+
+void transpose(const float* a, int rows, int cols, float* out) {
+  constexpr int TB = 8;  // 8 × 8 tiles keep both sides' lines in L1
+  for (int r0 = 0; r0 < rows; r0 += TB)
+    for (int c0 = 0; c0 < cols; c0 += TB) {
+      const int r1 = std::min(rows, r0 + TB), c1 = std::min(cols, c0 + TB);
+      for (int r = r0; r < r1; r++)
+        for (int c = c0; c < c1; c++) out[(size_t)c * rows + r] = a[(size_t)r * cols + c];
+    }
+}
+
+}  // namespace hebb

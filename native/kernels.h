@@ -1,0 +1,67 @@
+// The transformer step's kernels in C++ (the native build of src/ml/transformer/assembly/*.ts):
+// the same 13 functions over raw float buffers, every pointer already resolved from a byte offset
+// into the shared arena by addon.cc, every matrix row-major. Compiled with -O3 -march=native by
+// binding.gyp; portable GCC/Clang vector extensions stand in for intrinsics, so the vector width
+// follows the build machine (VW floats: 16 with AVX-512, 8 with AVX/AVX2, 4 otherwise).
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+
+#if defined(__AVX512F__)
+#define HEBB_VW 16
+#define HEBB_ISA "avx512"
+#elif defined(__AVX2__) && defined(__FMA__)
+#define HEBB_VW 8
+#define HEBB_ISA "avx2"
+#elif defined(__AVX__)
+#define HEBB_VW 8
+#define HEBB_ISA "avx"
+#elif defined(__ARM_NEON)
+#define HEBB_VW 4
+#define HEBB_ISA "neon"
+#elif defined(__SSE2__)
+#define HEBB_VW 4
+#define HEBB_ISA "sse2"
+#else
+#define HEBB_VW 4
+#define HEBB_ISA "generic"
+#endif
+
+namespace hebb {
+
+constexpr int VW = HEBB_VW;
+/** VW floats in one vector register; loads and stores go through ld/st (the arena is 16-byte aligned only). */
+typedef float vf __attribute__((vector_size(VW * 4)));
+
+inline vf ld(const float* p) { vf v; std::memcpy(&v, p, sizeof v); return v; }
+inline void st(float* p, vf v) { std::memcpy(p, &v, sizeof v); }
+inline vf splat(float x) { return vf{} + x; }
+inline float hsum(vf v) { float s = 0; for (int l = 0; l < VW; l++) s += v[l]; return s; }
+inline float hmax(vf v) { float m = v[0]; for (int l = 1; l < VW; l++) m = v[l] > m ? v[l] : m; return m; }
+
+/** Σ p[0..n) with VW-wide partial sums (a fixed order: the same bytes on every run of one build). */
+inline float sumOf(const float* p, int n) {
+  vf s = vf{};
+  int i = 0;
+  for (; i + VW <= n; i += VW) s += ld(p + i);
+  float t = hsum(s);
+  for (; i < n; i++) t += p[i];
+  return t;
+}
+
+void matmul(const float* a, const float* b, const float* bias, float* out, int M, int K, int N);
+void matmulTN(const float* a, const float* b, float* out, int R, int I, int J, float scale);
+void transpose(const float* a, int rows, int cols, float* out);
+void reluForward(const float* u, float* f, int n);
+void reluBackward(float* d, const float* f, int n);
+void addInto(float* a, const float* b, int n);
+void colSum(const float* a, int rows, int cols, float* out);
+void addLayerNormForward(const float* x, const float* a, const float* g, const float* beta, int N, int C, float* out, float* xhat, float* rstd, float eps);
+void addLayerNormBackward(const float* dout, const float* xhat, const float* rstd, const float* g, int N, int C, float* dr, float* dg, float* dbeta);
+int attentionScratchBytes(int T, int d);
+void attentionForward(const float* qkv, int B, int T, int C, int H, float* y, float* P);
+void attentionBackward(const float* qkv, const float* P, const float* dy, int B, int T, int C, int H, float* dqkv);
+void expNonPositiveInto(const float* x, float* out, int n);
+
+}  // namespace hebb
