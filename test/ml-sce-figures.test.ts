@@ -85,3 +85,21 @@ describe('SCE figures', () => {
     expect(JSON.stringify(figures[0]!.spec)).not.toContain('synthetic');
   });
 });
+
+describe('Fig. 12 and the stand-in label', () => {
+  it('draws Fig. 12 from the fig2 cell with the largest γ, three moments of training; a stand-in note goes into every caption', async () => {
+    const snap = (step: number, cosine: number) => ({ layer: 'W2', step, gradient: [[1, 0], [0, 1]], hebbian: [[1, 0], [0, -1]], cosine, cropCosine: 0 });
+    const fig2 = [0, 0.05].flatMap((g) => [1, 0].map((s) => {
+      const c = cell({ gamma: g, seed: s, alignment: 0.1 });
+      return { ...c, extras: { ...c.extras!, fig12: { firstEpoch: snap(4, 0.2), lowCosine: snap(27, 0.05) } } };
+    }));
+    const { figures } = sceFigureDefs({ fig2 }, { synthetic: false, layer: 'W2', note: 'Fashion-MNIST: a stand-in' });
+    expect(figures.map((f) => f.figure)).toEqual(['2', '12']);
+    const f12 = figures[1]!;
+    expect(f12.caption).toMatch(/at γ = 0\.05 \(seed 0\) after the first epoch/);
+    const spec = JSON.stringify(f12.spec);
+    for (const label of ['after epoch 1 (step 4)', 'lowest cosine of the window (step 27)', 'end of training (step 30)']) expect(spec).toContain(label);
+    for (const f of figures) expect(f.caption).toContain('Fashion-MNIST: a stand-in.');
+    expect((await renderSvg(f12.spec)).startsWith('<svg')).toBe(true);
+  });
+});

@@ -147,3 +147,13 @@ export async function readImageDataset(dir: string): Promise<ImageDataset> {
     synthetic: meta.synthetic, note: meta.note, train, test,
   };
 }
+
+/** What a dataset directory is, from its metadata file alone (no arrays loaded): for labels on figures. */
+export async function readDatasetMeta(dir: string): Promise<{ dataset: DatasetName; synthetic: boolean; note: string | null }> {
+  if (existsSync(join(dir, 'fashion-mnist.json'))) {
+    const m = JSON.parse(await readFile(join(dir, 'fashion-mnist.json'), 'utf8')) as { note?: unknown };
+    return { dataset: 'fashion-mnist', synthetic: false, note: typeof m.note === 'string' ? m.note : FASHION_NOTE };
+  }
+  const m = JSON.parse(await readFile(join(dir, 'cifar10.json'), 'utf8')) as { synthetic?: unknown; note?: unknown };
+  return { dataset: 'cifar10', synthetic: m.synthetic !== null && m.synthetic !== undefined, note: typeof m.note === 'string' ? m.note : null };
+}

@@ -128,6 +128,23 @@ export function snapshots(cells: readonly SceCell[]): { gamma: number; seed: num
   return [...best.values()].sort((a, b) => b.gamma - a.gamma);
 }
 
+/**
+ * Fig. 12: the first seed's cell at the largest γ that took the Fig. 12 snapshots, as three rows:
+ * after the first epoch, the window's lowest cosine, the end of training. Empty when none did.
+ */
+export function fig12Snapshots(cells: readonly SceCell[]): { gamma: number; seed: number; snapshot: SceSnapshot; label: string }[] {
+  const withFig12 = cells.filter((c) => c.metrics && c.extras?.fig12 && c.extras.snapshot);
+  if (withFig12.length === 0) return [];
+  const pick = withFig12.reduce((a, b) => (b.metrics!.gamma > a.metrics!.gamma || (b.metrics!.gamma === a.metrics!.gamma && b.metrics!.seed < a.metrics!.seed) ? b : a));
+  const { gamma, seed } = pick.metrics!;
+  const f = pick.extras!.fig12!;
+  const rows: { gamma: number; seed: number; snapshot: SceSnapshot; label: string }[] = [];
+  if (f.firstEpoch) rows.push({ gamma, seed, snapshot: f.firstEpoch, label: `after epoch 1 (step ${f.firstEpoch.step})` });
+  if (f.lowCosine) rows.push({ gamma, seed, snapshot: f.lowCosine, label: `lowest cosine of the window (step ${f.lowCosine.step})` });
+  rows.push({ gamma, seed, snapshot: pick.extras!.snapshot!, label: `end of training (step ${pick.extras!.snapshot!.step})` });
+  return rows;
+}
+
 /** A reported (never gated) trend: does alignment rise with the x of a series? */
 export interface SceTrend {
   readonly figure: string;

@@ -106,13 +106,16 @@ export function panels(specs: readonly VlSpec[], o: { title: string; subtitle: s
   return { $schema: SCHEMA, title: title(o.title, o.subtitle, o.synthetic), hconcat: specs.map(strip), resolve: { scale: { color: 'independent' } }, config: BASE_CONFIG };
 }
 
-/** Fig. 2: for each γ, the normalised gradient and Hebbian crops side by side, with their cosine. */
-export function snapshotSpec(snaps: readonly { gamma: number; seed: number; snapshot: SceSnapshot }[], o: { lr: number | null; synthetic: boolean }): VlSpec {
+/**
+ * Fig. 2 (and 12): for each snapshot (one per γ, or one per moment of training), the normalised
+ * gradient and Hebbian crops side by side, with their cosine. `label` names a row (default: its γ).
+ */
+export function snapshotSpec(snaps: readonly { gamma: number; seed: number; snapshot: SceSnapshot; label?: string }[], o: { lr: number | null; synthetic: boolean; title?: string }): VlSpec {
   const vals: Record<string, unknown>[] = [];
   const facets: string[] = [];
   for (const s of snaps) {
     for (const [kind, mat] of [['gradient −∂L/∂W', s.snapshot.gradient], ['Hebbian H', s.snapshot.hebbian]] as const) {
-      const name = `γ = ${axisLabel(s.gamma)} · ${kind} · cos ${s.snapshot.cosine.toFixed(3)}`;
+      const name = `${s.label ?? `γ = ${axisLabel(s.gamma)}`} · ${kind} · cos ${s.snapshot.cosine.toFixed(3)}`;
       facets.push(name);
       const peak = Math.max(1e-12, ...mat.flat().map(Math.abs));
       mat.forEach((row, i) => row.forEach((v, j) => vals.push({ panel: name, row: i, col: j, value: v / peak })));
@@ -120,7 +123,7 @@ export function snapshotSpec(snaps: readonly { gamma: number; seed: number; snap
   }
   return {
     $schema: SCHEMA,
-    title: title(`Normalised weight updates of ${snaps[0]?.snapshot.layer ?? 'W2'} at the end of training`, `top-left ${snaps[0]?.snapshot.gradient.length ?? 20}×${snaps[0]?.snapshot.gradient.length ?? 20} crop (rows: output units, columns: inputs), each panel scaled to its largest entry${o.lr !== null ? `; η = ${o.lr}` : ''}; cosine of the whole matrices`, o.synthetic),
+    title: title(o.title ?? `Normalised weight updates of ${snaps[0]?.snapshot.layer ?? 'W2'} at the end of training`, `top-left ${snaps[0]?.snapshot.gradient.length ?? 20}×${snaps[0]?.snapshot.gradient.length ?? 20} crop (rows: output units, columns: inputs), each panel scaled to its largest entry${o.lr !== null ? `; η = ${o.lr}` : ''}; cosine of the whole matrices`, o.synthetic),
     data: { values: vals },
     facet: { field: 'panel', type: 'nominal', title: null, sort: facets, header: { labelFontSize: 11 } },
     columns: 2,

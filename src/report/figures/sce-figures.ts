@@ -3,7 +3,7 @@
  * figure group (the `sce-figures` stage's deps); an empty group draws nothing. The summary holds
  * every plotted point and the reported γ trends (none evaluated on synthetic data).
  */
-import { aggregatePoints, curves, snapshots, trends, type SceCell, type ScePoint, type SceTrend } from '../aggregate/sce.ts';
+import { aggregatePoints, curves, fig12Snapshots, snapshots, trends, type SceCell, type ScePoint, type SceTrend } from '../aggregate/sce.ts';
 import { alignmentLinesSpec, curvesSpec, heatmapSpec, panels, snapshotSpec } from './sce-figure-specs.ts';
 import type { VlSpec } from './figure-specs.ts';
 import { axisLabel } from '../format.ts';
@@ -34,7 +34,7 @@ const str = (v: unknown, dflt: string): string => (typeof v === 'string' ? v : d
 const gamma = (c: SceCell) => c.metrics!.gamma;
 
 /** The figures and summary for the groups of cells (keyed by the stage's dep names). */
-export function sceFigureDefs(groups: Readonly<Record<string, readonly SceCell[]>>, o: { synthetic: boolean; layer: string }): { figures: SceFigureDef[]; summary: SceSummary } {
+export function sceFigureDefs(groups: Readonly<Record<string, readonly SceCell[]>>, o: { synthetic: boolean; layer: string; note?: string | null }): { figures: SceFigureDef[]; summary: SceSummary } {
   const { synthetic, layer } = o;
   const figs: SceFigureDef[] = [];
   const summaryGroups: Record<string, { cells: number; unreadable: string[]; points: ScePoint[] }> = {};
@@ -44,13 +44,21 @@ export function sceFigureDefs(groups: Readonly<Record<string, readonly SceCell[]
     summaryGroups[k] = { cells: (groups[k] ?? []).length, unreadable: (groups[k] ?? []).filter((c) => !c.metrics).map((c) => `${c.cell}: ${c.error ?? 'no metrics'}`), points };
   };
   const gTitle = 'weight decay γ';
-  const tag = synthetic ? ' Synthetic data: code path only, not evidence.' : '';
+  const tag = synthetic ? ' Synthetic data: code path only, not evidence.' : o.note ? ` ${o.note}.` : '';
 
   // Fig. 2
   const snaps = snapshots(g('fig2'));
   if (snaps.length) {
     note('fig2', aggregatePoints(g('fig2'), () => 'fig2', gamma, layer));
     figs.push({ name: 'sce-fig2-updates', figure: '2', caption: `Fig. 2: 20×20 crops of the normalised gradient and Hebbian updates of ${snaps[0]!.snapshot.layer} at the last step, per γ, with the cosine of the whole matrices.${tag}`, spec: snapshotSpec(snaps, { lr: (g('fig2')[0]?.metrics?.lr) ?? null, synthetic }) });
+    const f12 = fig12Snapshots(g('fig2'));
+    if (f12.length > 0) {
+      figs.push({
+        name: 'sce-fig12-updates', figure: '12',
+        caption: `Fig. 12: 20×20 crops of the normalised gradient and Hebbian updates of ${f12[0]!.snapshot.layer} at γ = ${f12[0]!.gamma} (seed ${f12[0]!.seed}) after the first epoch, at the window's lowest cosine and at the end, with the cosine of the whole matrices: structure shared even where the cosine is low.${tag}`,
+        spec: snapshotSpec(f12, { lr: (g('fig2')[0]?.metrics?.lr) ?? null, synthetic, title: `Normalised weight updates of ${f12[0]!.snapshot.layer} over training, γ = ${f12[0]!.gamma}` }),
+      });
+    }
   }
 
   // Fig. 3
@@ -142,7 +150,7 @@ export function sceFigureDefs(groups: Readonly<Record<string, readonly SceCell[]
     summary: {
       schema: 1,
       synthetic,
-      note: synthetic ? 'synthetic data: code path only, not evidence' : null,
+      note: synthetic ? 'synthetic data: code path only, not evidence' : (o.note ?? null),
       layer,
       groups: summaryGroups,
       snapshots: snaps.map((s) => ({ gamma: s.gamma, seed: s.seed, cosine: s.snapshot.cosine, cropCosine: s.snapshot.cropCosine })),
