@@ -27,7 +27,8 @@ export default defineStage({
     const { cellInputs, readDepJson } = await import('../src/report/stage-io.ts');
     const { aggregateTable1 } = await import('../src/report/aggregate/table1.ts');
     const { conventionsStudy } = await import('../src/report/aggregate/conventions.ts');
-    const { conventionsMarkdown } = await import('../src/report/document/conventions-render.ts');
+    const { conventionsSection } = await import('../src/report/document/conventions-render.ts');
+    const { toMarkdown } = await import('../src/report/document/report-doc.ts');
     const p = ctx.params;
     const table = await readDepJson<Table1>(ctx.inputs, 'table', 'table1.json');
     if (!table) throw new Error("conventions: the 'table' dep (the table1 stage's table1.json) is missing");
@@ -38,7 +39,7 @@ export default defineStage({
     const study = conventionsStudy(entries, p.baseline, labels.filter((l) => readings.variants.includes(l)), { maxAbsDiff: p.max_abs_diff, sdMultiple: p.sd_multiple });
     const paperRow = (model: string, rule: string) => table.paper?.rows.find((r) => r.model === model && r.rule === rule)?.mean ?? null;
     await writeFile(join(ctx.outDir, 'conventions.json'), JSON.stringify(study, null, 2));
-    await writeFile(join(ctx.outDir, 'conventions.md'), conventionsMarkdown(study, {}, paperRow));
+    await writeFile(join(ctx.outDir, 'conventions.md'), toMarkdown(conventionsSection(study, paperRow)));
     ctx.log(`conventions: ${readings.variants.length} readings from ${cells.length} cells; ${study.verdicts.length} baseline entries miss the paper, ${study.verdicts.filter((v) => v.reproducedBy.length > 0).length} reproduced by some reading`);
   },
 });

@@ -1,7 +1,7 @@
 /**
  * The report (issue 5): report.md and a self-contained report.html (figures inline), verdict
  * first. Deps, all optional: `table` (table1), `noise` (noise-grid), `learning`
- * (learning-sweep), `checks` (check), and any number of figure sources: every input with a
+ * (learning-sweep), `checks` (check), `conventions` (the conventions study), and any number of figure sources: every input with a
  * figures/index.json (the figure protocol, src/report/figures/figure-index.ts) gives its figures,
  * copied to figures/ so report.md's links work once `repro` publishes to reports/<profile>/.
  * `absent_figures` names the optional figure deps whose absence the report must explain.
@@ -29,6 +29,7 @@ export default defineStage({
     type NG = import('../src/report/aggregate/noise-grid.ts').NoiseGrids;
     type LS = import('../src/report/aggregate/learning-sweep.ts').LearningSweep;
     type CF = import('../src/report/checks/checks.ts').ChecksFile;
+    type CS = import('../src/report/aggregate/conventions.ts').ConventionsStudy;
     const { collectFigures } = await import('../src/report/figures/collect-figures.ts');
     // The figure protocol: every input with a figures/index.json is a figure source (dep-name order).
     const collected = await collectFigures(ctx.inputs, join(ctx.outDir, 'figures'), ctx.params.absent_figures);
@@ -42,6 +43,7 @@ export default defineStage({
       noise: await readDepJson<NG>(ctx.inputs, 'noise', 'noise.json'),
       learning: await readDepJson<LS>(ctx.inputs, 'learning', 'learning.json'),
       checks: await readDepJson<CF>(ctx.inputs, 'checks', 'checks.json'),
+      conventions: await readDepJson<CS>(ctx.inputs, 'conventions', 'conventions.json'),
       figures,
       svgs,
       provenance: null,

@@ -50,3 +50,18 @@ describe('the conventions study', () => {
     expect(s.verdicts[0]!.verdict).toMatch(/^no reading was trained for this entry/);
   });
 });
+
+describe('the conventions section', () => {
+  it('shows the paper row, every reading with agreeing entries in bold, and the verdicts', async () => {
+    const { conventionsSection } = await import('../src/report/document/conventions-render.ts');
+    const { toMarkdown } = await import('../src/report/document/report-doc.ts');
+    const s = conventionsStudy([entry('stated', 'dfa', 0, 0.0, 0.45), entry('feedback normal', 'dfa', 0, 0.41, 0.45)], 'stated', ['feedback normal']);
+    const md = toMarkdown(conventionsSection(s, () => [0.45]));
+    expect(md).toMatch(/## Which reading reproduces which entry/);
+    expect(md).toMatch(/\| paper \| 0\.45 \|/);
+    expect(md).toMatch(/\| stated \(baseline\) \| 0\.00 ± 0\.01 \|/);
+    expect(md).toMatch(/\| feedback normal \| \*\*0\.41 ± 0\.01\*\* \|/);
+    expect(md).toMatch(/reproduced by feedback normal/);
+    expect(conventionsSection(null, () => null)).toEqual([]);
+  });
+});

@@ -10,6 +10,8 @@ import type { NoiseGrid, NoiseGrids } from '../aggregate/noise-grid.ts';
 import type { RunProvenance } from '../../stage-api.ts';
 import type { Block } from './report-doc.ts';
 import { readingsSection } from './readings-section.ts';
+import { conventionsSection } from './conventions-render.ts';
+import type { ConventionsStudy } from '../aggregate/conventions.ts';
 import type { Table1 } from '../aggregate/table1.ts';
 import { mismatch, paperDisplay } from './table1-render.ts';
 import { fixed, fmt, fmtGamma, pct, sci, shortNum, sig2 } from '../format.ts';
@@ -42,6 +44,8 @@ export interface ReportInputs {
   readonly noise?: NoiseGrids | null;
   readonly learning?: LearningSweep | null;
   readonly checks?: ChecksFile | null;
+  /** The conventions study (its stage's conventions.json), when it ran. */
+  readonly conventions?: ConventionsStudy | null;
   /** The figures collected from every input with a figures/index.json (figures/collect-figures.ts). */
   readonly figures?: ReportFigures | null;
   /** SVG markup by figure name. */
@@ -64,6 +68,7 @@ export function buildReport(inp: ReportInputs): Block[] {
   b.push(...key.blocks);
   b.push(...table1Section(inp, key.names));
   b.push(...readingsSection(inp.table1, inp.mismatchTol ?? 0.1));
+  b.push(...conventionsSection(inp.conventions, (model, rule) => inp.table1?.paper?.rows.find((r) => r.model === model && r.rule === rule)?.mean ?? null));
   b.push(...boundarySection(inp, key.names));
   b.push(...figureSections(inp));
   b.push(...provenanceSection(inp));
