@@ -52,6 +52,9 @@ describe('code identity tokens', () => {
     const id = new CodeIdentityResolver(process.cwd()).identify('stages/train-transformer.ts');
     for (const f of ['kernels', 'dense', 'elementwise', 'attention', 'common']) expect(Object.keys(id.files)).toContain(`src/ml/transformer/assembly/${f}.ts`);
     expect(id.packages.assemblyscript).toMatch(/^\d+\.\d+\.\d+/);
+    // The native kernels' sources are code; their build output is not (it may be absent, and differs per machine).
+    for (const f of ['native/dense.cc', 'native/attention.cc', 'native/binding.gyp']) expect(Object.keys(id.files)).toContain(f);
+    expect(Object.keys(id.files).filter((f) => f.startsWith('native/build'))).toEqual([]);
   });
 });
 

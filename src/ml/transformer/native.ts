@@ -9,6 +9,7 @@
  * stage using the kernels follows them, as it follows the AssemblyScript sources.
  */
 import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { err, ok, type Result } from '../../util/result.ts';
@@ -25,7 +26,9 @@ export const NATIVE_SOURCES = [
 ].map((u) => fileURLToPath(u));
 
 /** Where node-gyp leaves the addon. */
-export const NATIVE_ADDON_PATH = fileURLToPath(new URL('../../../native/build/Release/hebb_kernels.node', import.meta.url));
+// Built from the sources above, not a source itself: the path is joined (not a `new URL` literal),
+// so the code identity neither hashes a machine's build output nor fails where none was built.
+export const NATIVE_ADDON_PATH = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'native', 'build', 'Release', 'hebb_kernels.node');
 
 /** What the addon was built for: its vector ISA ('avx512', 'avx2', ...) and compiler ('gcc12.2'). */
 export interface NativeBuildInfo {
