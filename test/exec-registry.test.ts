@@ -11,7 +11,7 @@ import type { LoadedPipeline } from '../src/pipeline/load.ts';
 import { Rig } from './rig.ts';
 
 const pipeline = (executors: Record<string, Record<string, unknown>>): LoadedPipeline =>
-  ({ file: 'pipeline.yaml', root: '/p', raw: { executors }, locate: (path: readonly (string | number)[]) => ({ line: 20 + path.length, column: 5 }) }) as unknown as LoadedPipeline;
+  ({ file: 'pipeline.yaml', root: '/p', raw: { executors }, locate: (path: readonly (string | number)[]) => ({ file: 'pipeline.yaml', line: 20 + path.length, column: 5 }) }) as unknown as LoadedPipeline;
 
 describe('executor registry', () => {
   it('lists local (the default) and slurm, and generates one flag per setting that has one', () => {
