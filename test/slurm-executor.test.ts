@@ -354,7 +354,7 @@ describe('Slurm output parsing', () => {
 
 describe('Slurm settings', () => {
   const pipeline = (slurm: Record<string, unknown>): LoadedPipeline =>
-    ({ file: 'pipeline.yaml', root: '/p', raw: { executors: { slurm } }, locate: (path: readonly (string | number)[]) => ({ line: 10 + path.length, column: 3 }) }) as unknown as LoadedPipeline;
+    ({ file: 'pipeline.yaml', root: '/p', raw: { executors: { slurm } }, locate: (path: readonly (string | number)[]) => ({ file: 'pipeline.yaml', line: 10 + path.length, column: 3 }) }) as unknown as LoadedPipeline;
 
   it('merges pipeline.yaml executors.slurm with CLI flags (flags win, sbatch args add up)', () => {
     const r = slurmSettings(pipeline({ partition: 'cpu', time: '02:00:00', cpus_per_task: 2, sbatch_args: ['--account=lab'], retries: 1 }), { partition: 'gpu', gres: 'gpu:1', sbatchArg: ['--qos=short'], maxArray: '50' });
