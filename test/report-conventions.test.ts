@@ -28,21 +28,23 @@ describe('the conventions study', () => {
     const entries = [
       entry('stated', 'dfa', 0, 0.0, 0.45), entry('hb post', 'dfa', 0, 0.2, 0.45), entry('feedback normal', 'dfa', 0, 0.41, 0.45),
       entry('stated', 'sgd', 0, 0.10, -0.10), entry('hb post', 'sgd', 0, 0.05, -0.10),
+      entry('stated', 'sgd', 5e-5, 0.10, -0.06), entry('hb post', 'sgd', 5e-5, 0.095, -0.06),
       entry('stated', 'sgd', 5e-3, 0.6, 0.59), entry('hb post', 'sgd', 5e-3, 0.2, 0.59),
     ];
     const s = conventionsStudy(entries, 'stated', ['hb post', 'feedback normal']);
-    expect(s.gammas).toEqual([0, 5e-3]);
+    expect(s.gammas).toEqual([0, 5e-5, 5e-3]);
     // Matching baseline entries get no verdict; every reading's row stays, disagreement included.
-    expect(s.verdicts.map((v) => `${v.rule} ${v.gamma}`)).toEqual(['dfa 0', 'sgd 0']);
+    expect(s.verdicts.map((v) => `${v.rule} ${v.gamma}`)).toEqual(['dfa 0', 'sgd 0', 'sgd 0.00005']);
     const sgdRow = s.rows.find((r) => r.rule === 'sgd')!;
     expect(Object.keys(sgdRow.values)).toEqual(['stated', 'hb post']); // DFA's feedback reading has no SGD row
-    expect(sgdRow.values['hb post']!.map((v) => v.agrees)).toEqual([false, false]);
+    expect(sgdRow.values['hb post']!.map((v) => v.agrees)).toEqual([false, false, false]);
     const dfa = s.verdicts[0]!;
     expect(dfa.reproducedBy).toEqual(['feedback normal']);
     expect(dfa.verdict).toMatch(/^reproduced by feedback normal \(3 seeds; ours by default 0\.00 ± 0\.01, paper 0\.45\)/);
     const sgd = s.verdicts[1]!;
     expect(sgd.reproducedBy).toEqual([]);
     expect(sgd.verdict).toMatch(/no reading reproduces it: the nearest is hb post at 0\.05 \(paper -0\.10, ours by default 0\.10 ± 0\.01; closer by 0\.05\)/);
+    expect(s.verdicts[2]!.verdict).toMatch(/^no reading moves it towards the paper by 0\.01 or more/);
   });
 
   it('says so when no reading was trained for an entry', () => {
@@ -57,7 +59,7 @@ describe('the conventions section', () => {
     const { toMarkdown } = await import('../src/report/document/report-doc.ts');
     const s = conventionsStudy([entry('stated', 'dfa', 0, 0.0, 0.45), entry('feedback normal', 'dfa', 0, 0.41, 0.45)], 'stated', ['feedback normal']);
     const md = toMarkdown(conventionsSection(s, () => [0.45]));
-    expect(md).toMatch(/## Which reading reproduces which entry/);
+    expect(md).toMatch(/## Conventions study: Table 1 under other readings of the paper/);
     expect(md).toMatch(/\| paper \| 0\.45 \|/);
     expect(md).toMatch(/\| stated \(baseline\) \| 0\.00 ± 0\.01 \|/);
     expect(md).toMatch(/\| feedback normal \| \*\*0\.41 ± 0\.01\*\* \|/);

@@ -111,5 +111,6 @@ function verdictOf(e: Table1Entry, values: readonly ReadingValue[], reproducedBy
   if (finite.length === 0) return `every reading collapses where the paper has ${fmt(paper)}`;
   const nearest = finite.reduce((a, b) => (Math.abs(b.mean! - paper) < Math.abs(a.mean! - paper) ? b : a));
   const moved = e.mean !== null ? Math.abs(e.mean - paper) - Math.abs(nearest.mean! - paper) : null;
-  return `no reading reproduces it: the nearest is ${nearest.reading} at ${fmt(nearest.mean)} (paper ${fmt(paper)}, ours by default ${e.display}${moved !== null ? `; ${moved > 0 ? 'closer' : 'no closer'} by ${Math.abs(moved).toFixed(2)}` : ''})`;
+  if (moved !== null && moved < 0.01) return `no reading moves it towards the paper by 0.01 or more (ours by default ${e.display}, paper ${fmt(paper)}; every reading's value is in the row above)`;
+  return `no reading reproduces it: the nearest is ${nearest.reading} at ${fmt(nearest.mean)} (paper ${fmt(paper)}, ours by default ${e.display}${moved !== null ? `; closer by ${moved.toFixed(2)}` : ''})`;
 }

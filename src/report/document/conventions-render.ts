@@ -1,5 +1,5 @@
 /**
- * The report section "Which reading reproduces which entry" (docs/conventions.md): every
+ * The report section "Conventions study: Table 1 under other readings of the paper" (docs/conventions.md): every
  * (model, rule) row under every reading, the paper's first, then a verdict per baseline entry
  * that misses the paper. Report blocks, so the same section goes into report.md, report.html and
  * the conventions stage's own conventions.md. Pure.
@@ -14,7 +14,7 @@ const cell = (v: ReadingValue): string => (v.agrees === true ? `**${v.display}**
 export function conventionsSection(s: ConventionsStudy | null | undefined, paper: (model: string, rule: string) => readonly (number | null)[] | null): Block[] {
   if (!s) return [];
   const out: Block[] = [
-    { kind: 'h', level: 2, text: 'Which reading reproduces which entry' },
+    { kind: 'h', level: 2, text: 'Conventions study: Table 1 under other readings of the paper' },
     {
       kind: 'p',
       text: `Table 1 cells trained under one alternative reading each of a convention the paper leaves open (docs/conventions.md), beside the baseline (${s.baseline}) and the paper. **Bold**: within the paper's tolerance, max(0.1, 2 × its SD). Every reading's whole row is shown: a sensitivity analysis, not a fit; no default was changed to agree.`,
