@@ -6,6 +6,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type * as TF from '@tensorflow/tfjs';
 import { selectBackend, type BackendInfo } from './backend-select.ts';
+import { unreachable } from '../util/unreachable.ts';
 
 /** The tfjs namespace. */
 export type Tf = typeof TF;
@@ -53,9 +54,6 @@ export async function initBackend(name?: string): Promise<{ tf: Tf; info: Backen
   return current;
 }
 
-function unreachable(x: never): never {
-  throw new Error(`unreachable: ${String(x)}`);
-}
 
 /** Internals of the wasm backend we rely on for zero-copy reads (checked at run time). */
 interface WasmInternals {

@@ -5,6 +5,7 @@
  */
 import type * as TF from '@tensorflow/tfjs';
 import type { Tf } from '../backend.ts';
+import { unreachable } from '../../util/unreachable.ts';
 
 /** The activations a cell may use. */
 export const ACTIVATIONS = ['tanh', 'relu', 'sigmoid', 'gelu'] as const;
@@ -87,6 +88,3 @@ export function erf(x: number): number {
   return x < 0 ? -r : r;
 }
 
-function unreachable(x: never): never {
-  throw new Error(`unreachable: ${String(x)}`);
-}

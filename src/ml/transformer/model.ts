@@ -16,6 +16,7 @@
  */
 import { initMlp } from '../mlp.ts';
 import type { Rng } from '../rng.ts';
+import { unreachable } from '../../util/unreachable.ts';
 
 /** The architecture. */
 export interface TransformerConfig {
@@ -210,6 +211,3 @@ export function transformerFromJson(j: { config: TransformerConfig; params: Reco
   return { config: j.config, specs, values };
 }
 
-function unreachable(x: never): never {
-  throw new Error(`unreachable: ${String(x)}`);
-}

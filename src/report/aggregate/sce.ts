@@ -7,6 +7,7 @@
 import type { CellMetrics } from '../../metrics.ts';
 import { meanAll, sd, spearman } from './stats.ts';
 import type { SceExtras, SceSnapshot } from '../../metrics.ts';
+import { unreachable } from '../../util/unreachable.ts';
 
 /** One SCE cell as the aggregation sees it. */
 export interface SceCell {
@@ -167,6 +168,3 @@ export function trends(figure: string, points: readonly ScePoint[], synthetic: b
   });
 }
 
-function unreachable(x: never): never {
-  throw new Error(`unreachable: ${String(x)}`);
-}

@@ -9,6 +9,7 @@ import { entryReadings, type Readings } from '../document/readings.ts';
 import { matches, type Selector } from './select.ts';
 import { meanAll, sd } from './stats.ts';
 import { fmt } from '../format.ts';
+import { unreachable } from '../../util/unreachable.ts';
 
 /** One row of the paper's Table 1: per γ (same order as `gammas`), mean and SD; null mean = "–". */
 export interface PaperRow {
@@ -316,7 +317,3 @@ function compareEntries(paper: PaperTable | null): (a: Table1Entry, b: Table1Ent
     a.gamma - b.gamma;
 }
 
-/** Compile-time exhaustiveness guard. */
-export function unreachable(x: never): never {
-  throw new Error(`unreachable: ${String(x)}`);
-}

@@ -5,6 +5,7 @@
  * the level-2 and level-3 headings; a `details` block folds its children (<details><summary>,
  * which GitHub's Markdown renders as well); each figure links to its Vega-Lite spec and data.
  */
+import { unreachable } from '../../util/unreachable.ts';
 
 /** One block of the report. */
 export type Block =
@@ -187,6 +188,3 @@ export function toHtml(title: string, blocks: readonly Block[]): string {
   return `<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${esc(title)}</title><style>${CSS}</style></head><body>\n${body.join('\n')}\n</body></html>\n`;
 }
 
-function unreachable(x: never): never {
-  throw new Error(`unreachable block ${JSON.stringify(x)}`);
-}
