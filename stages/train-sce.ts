@@ -66,9 +66,6 @@ export const trainSceParams = z
   .strict()
   .refine(...exactlyOneLength);
 
-/** The validated parameters. */
-export type TrainSceParams = z.infer<typeof trainSceParams>;
-
 export default defineStage({
   params: trainSceParams,
   async run(ctx) {

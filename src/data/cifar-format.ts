@@ -26,8 +26,5 @@ export const CIFAR10_IMAGE_BYTES = CIFAR10_CHANNELS * CIFAR10_SIDE * CIFAR10_SID
 /** Bytes per record: one label byte, then the image. */
 export const CIFAR10_RECORD_BYTES = 1 + CIFAR10_IMAGE_BYTES;
 
-/** Records in each batch file of the real dataset. */
-export const CIFAR10_RECORDS_PER_BATCH = 10_000;
-
 /** The ten class names, in label order (what batches.meta.txt lists). */
 export const CIFAR10_CLASSES = ['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck'] as const;

@@ -9,9 +9,6 @@
  */
 import type { Rng } from './rng.ts';
 
-/** Hidden-layer activations (the output layer is linear). */
-export type Activation = 'tanh';
-
 /** An MLP's parameters. */
 export interface MlpParams {
   /** Layer widths, input first: [32, 128, 128, 32] for the SRE MLP. */
@@ -42,11 +39,6 @@ export function initMlp(sizes: readonly number[], rng: Rng, scale = 1): MlpParam
     b.push(rng.fillUniform(new Float32Array(fanOut), -bound, bound));
   }
   return { sizes: [...sizes], W, b };
-}
-
-/** A deep copy. */
-export function cloneParams(p: MlpParams): MlpParams {
-  return { sizes: [...p.sizes], W: p.W.map((w) => w.slice()), b: p.b.map((b) => b.slice()) };
 }
 
 /** Every parameter array in a fixed order (W0, b0, W1, b1, ...). */
@@ -112,11 +104,3 @@ export function paramsToJson(p: MlpParams): { sizes: number[]; layout: 'out_in';
   };
 }
 
-/** The inverse of `paramsToJson`. */
-export function paramsFromJson(j: { sizes: number[]; W: number[][][]; b: number[][] }): MlpParams {
-  return {
-    sizes: [...j.sizes],
-    W: j.W.map((w, l) => fromOutIn(w, j.sizes[l]!, j.sizes[l + 1]!)),
-    b: j.b.map((b) => Float32Array.from(b)),
-  };
-}

@@ -26,16 +26,3 @@ export function findCycle(edges: ReadonlyMap<string, readonly string[]>): string
   return undefined;
 }
 
-/** Names in dependency order (dependencies first); assumes no cycle. */
-export function topoOrder(edges: ReadonlyMap<string, readonly string[]>): string[] {
-  const out: string[] = [];
-  const done = new Set<string>();
-  const visit = (n: string): void => {
-    if (done.has(n)) return;
-    done.add(n);
-    for (const m of edges.get(n) ?? []) if (edges.has(m)) visit(m);
-    out.push(n);
-  };
-  for (const n of edges.keys()) visit(n);
-  return out;
-}

@@ -41,8 +41,5 @@ export const pipelineSchema = z
     stages: z.record(z.string(), stageSchema),
   })
   .strict();
-
-/** A stage as written (before interpolation and matrix expansion). */
-export type RawStage = z.infer<typeof stageSchema>;
 /** pipeline.yaml as written. */
 export type RawPipeline = z.infer<typeof pipelineSchema>;

@@ -47,11 +47,3 @@ export function trainedParams(m: SceModel): Float32Array[] {
   return out;
 }
 
-/** A deep copy. */
-export function cloneSceModel(m: SceModel): SceModel {
-  const c = (xs: readonly Float32Array[]) => xs.map((x) => x.slice());
-  return {
-    mlp: { sizes: [...m.mlp.sizes], W: c(m.mlp.W), b: c(m.mlp.b) },
-    bn: m.bn ? { scale: c(m.bn.scale), shift: c(m.bn.shift), runMean: c(m.bn.runMean), runVar: c(m.bn.runVar) } : null,
-  };
-}

@@ -172,11 +172,6 @@ export function initTransformer(c: TransformerConfig, rng: Rng, opt: InitOptions
   return { config: c, specs, values };
 }
 
-/** A deep copy. */
-export function cloneTransformer(p: TransformerParams): TransformerParams {
-  return { config: p.config, specs: p.specs, values: Object.fromEntries(Object.entries(p.values).map(([k, v]) => [k, v.slice()])) };
-}
-
 /** The value of parameter `name`; throws when it does not exist. */
 export function param(p: TransformerParams, name: string): Float32Array {
   const v = p.values[name];

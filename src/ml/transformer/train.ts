@@ -212,7 +212,3 @@ function unwrapKernels(r: ReturnType<typeof selectKernels>): KernelsChoice {
   return r.value;
 }
 
-/** Number of parameters (for logs). */
-export function parameterCount(p: TransformerParams): number {
-  return p.specs.reduce((s, x) => s + numel(x.shape), 0);
-}
