@@ -2,10 +2,10 @@
 forward, loss (MSE for SRE, softmax cross-entropy for SCE), backward to every weight and bias.
 Usage: mlp.py numpy|torch sizes(comma) mse|ce batch reps. Threads from the environment (numpy)
 or torch.set_num_threads(HEBB_PEER_THREADS). Prints one JSON line: {"ms": [per-step ms...], "version"}."""
-import json
 import os
 import sys
-import time
+
+from timing import report_steps
 
 import numpy as np
 
@@ -57,11 +57,4 @@ else:
         L = torch.mean((h - ty) ** 2) if loss == "mse" else torch.nn.functional.cross_entropy(h, ty)
         return torch.autograd.grad(L, tW + tb)
 
-for _ in range(3):
-    step()
-ms = []
-for _ in range(reps):
-    t0 = time.perf_counter()
-    step()
-    ms.append((time.perf_counter() - t0) * 1000)
-print(json.dumps({"ms": ms, "version": version}))
+report_steps(step, reps, version)

@@ -3,13 +3,13 @@ src/ml/transformer/step.ts computes it: token + position embeddings, post-norm e
 (fused qkv, softmax attention, residual + LayerNorm, ReLU feed-forward, residual + LayerNorm),
 mean pool, tanh MLP head, MSE; autograd for G. Usage: transformer_torch.py vocab,T,C,H,F,layers
 head(comma) batch reps; threads from HEBB_PEER_THREADS. Prints one JSON line: {"ms": [...], "version"}."""
-import json
 import math
 import os
 import sys
-import time
 
 import torch
+
+from timing import report_steps
 
 torch.set_num_threads(int(os.environ.get("HEBB_PEER_THREADS", "1")))
 V, T, C, H, F, layers = [int(s) for s in sys.argv[1].split(",")]
@@ -55,11 +55,4 @@ def step():
     return torch.autograd.grad(torch.mean((h - y) ** 2), params)
 
 
-for _ in range(3):
-    step()
-ms = []
-for _ in range(reps):
-    t0 = time.perf_counter()
-    step()
-    ms.append((time.perf_counter() - t0) * 1000)
-print(json.dumps({"ms": ms, "version": torch.__version__}))
+report_steps(step, reps, torch.__version__)
