@@ -67,7 +67,7 @@ export const benchmarks: Benchmark[] = [
       const figures: Figure[] = [{ name: 'sgemm peak, 1 thread (numpy float32 2048²)', value: peak ?? NaN, unit: 'GFLOP/s' }];
       const notes: string[] = sg.ok ? [] : [`no sgemm peak: ${sg.error}`];
 
-      // The transformer (SPEC sizes, batch 256), gradients only.
+      // The transformer (the sizes of docs/definitions.md "Setups", batch 256), gradients only.
       const c = SRE_TRANSFORMER;
       const B = 256;
       const p = initTransformer(c, rngFor(0, 'init'), { scale: 1, embedStd: 1 });
