@@ -4,7 +4,7 @@
  * camelCase spelling of a snake_case param says which one was meant.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -84,3 +84,48 @@ describe('unknown params', () => {
   });
 });
 
+/** The stages that read training cells and write the report: their params are the ones issue 15 renamed. */
+const REPORT_STAGES = ['table1', 'conventions', 'per-neuron', 'noise-grid', 'learning-sweep', 'check', 'figures', 'report', 'sce-figures'];
+
+describe("this project's report params", () => {
+  let dir: string;
+  beforeAll(() => {
+    // A copy of the pipeline files beside the real stage modules and sources.
+    dir = mkdtempSync(join(tmpdir(), 'hebb-params-real-'));
+    cpSync(join(ROOT, 'pipeline.yaml'), join(dir, 'pipeline.yaml'));
+    cpSync(join(ROOT, 'pipeline.d'), join(dir, 'pipeline.d'), { recursive: true });
+    for (const d of ['stages', 'src', 'node_modules']) symlinkSync(join(ROOT, d), join(dir, d));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  async function reportProblems(profile: string): Promise<string[]> {
+    const loaded = loadPipeline(join(dir, 'pipeline.yaml'));
+    if (!loaded.ok) return loaded.error.map(formatDiagnostic);
+    const cells = expandPipeline(loaded.value, profile);
+    if (!cells.ok) return cells.error.map(formatDiagnostic);
+    const report = cells.value.filter((c) => REPORT_STAGES.includes(c.stage));
+    expect(new Set(report.map((c) => c.stage)).size).toBeGreaterThanOrEqual(8);
+    return (await validateParams(loaded.value, report, [])).problems.map(formatDiagnostic).map((d) => d.slice(d.indexOf('pipeline.d/')));
+  }
+
+  it('are all snake_case and valid in both profiles', async () => {
+    for (const file of readdirSync(join(dir, 'pipeline.d'))) expect(readFileSync(join(dir, 'pipeline.d', file), 'utf8')).not.toMatch(/^\s*[a-z]+[A-Z][A-Za-z0-9]*:|[{,] *[a-z]+[A-Z][A-Za-z0-9]*:/m);
+    expect(await reportProblems('smoke')).toEqual([]);
+    expect(await reportProblems('paper')).toEqual([]);
+  });
+
+  it('refuse the old camelCase names at their place, naming the snake_case ones', async () => {
+    const file = join(dir, 'pipeline.d', '50-report.yaml');
+    const original = readFileSync(file, 'utf8');
+    try {
+      const edited = original.replace('mismatch_tol: 0.1', 'mismatchTol: 0.1').replace('tolerance: { min_fraction: 1 }', 'tolerance: { minFraction: 1 }');
+      writeFileSync(file, edited);
+      expect(await reportProblems('smoke')).toEqual([
+        `pipeline.d/50-report.yaml:${where(edited, 'mismatchTol')}: error: stage 'table1' (cell table1): unknown parameter 'mismatchTol'\n  fix: did you mean 'mismatch_tol'? parameters are snake_case`,
+        `pipeline.d/50-report.yaml:${where(edited, 'minFraction')}: error: stage 'check' (cell check): unknown parameter 'checks.1.tolerance.minFraction'\n  fix: did you mean 'min_fraction'? parameters are snake_case`,
+      ]);
+    } finally {
+      writeFileSync(file, original);
+    }
+  });
+});
