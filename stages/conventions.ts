@@ -33,10 +33,10 @@ export default defineStage({
     const table = await readDepJson<Table1>(ctx.inputs, 'table', 'table1.json');
     if (!table) throw new Error("conventions: the 'table' dep (the table1 stage's table1.json) is missing");
     const cells = await loadCells(cellInputs(ctx.inputs, ['table']));
-    const readings = aggregateTable1(cells, { variantKey: 'stage', variantMap: p.readings, ...(table.paper ? { paper: table.paper } : {}) });
+    const readings = aggregateTable1(cells, { variant_key: 'stage', variant_map: p.readings, ...(table.paper ? { paper: table.paper } : {}) });
     const entries = [...table.entries.filter((e) => e.variant === p.baseline), ...readings.entries];
     const labels = Object.values(p.readings);
-    const study = conventionsStudy(entries, p.baseline, labels.filter((l) => readings.variants.includes(l)), { maxAbsDiff: p.max_abs_diff, sdMultiple: p.sd_multiple });
+    const study = conventionsStudy(entries, p.baseline, labels.filter((l) => readings.variants.includes(l)), p);
     const paperRow = (model: string, rule: string) => table.paper?.rows.find((r) => r.model === model && r.rule === rule)?.mean ?? null;
     await writeFile(join(ctx.outDir, 'conventions.json'), JSON.stringify(study, null, 2));
     await writeFile(join(ctx.outDir, 'conventions.md'), toMarkdown(conventionsSection(study, paperRow)));

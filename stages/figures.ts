@@ -26,7 +26,7 @@ export default defineStage({
       learning: await readDepJson<LS>(ctx.inputs, 'learning', 'learning.json'),
       cells: ctx.params.curves.length ? await loadCells(cellInputs(ctx.inputs, special)) : [],
       curves: ctx.params.curves,
-      curveWindow: ctx.params.curveWindow,
+      curveWindow: ctx.params.curve_window,
     };
     const defs = figureDefs(inputs);
     await writeFigures(join(ctx.outDir, 'figures'), defs, { sections: figureSections(defs, inputs) }, ctx.progress);

@@ -47,9 +47,10 @@ export default defineStage({
       figures,
       svgs,
       provenance: null,
-      mismatchTol: p.mismatchTol,
-      gridNotes: p.gridNotes,
-      variantNotes: p.variantNotes,
+      // report-inputs.json keeps its own (camelCase) field names: `hebb compare` reads published ones.
+      mismatchTol: p.mismatch_tol,
+      gridNotes: p.grid_notes,
+      variantNotes: p.variant_notes,
       local: {
         node: process.version,
         platform: `${os.platform()}/${os.arch()}`,

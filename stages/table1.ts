@@ -20,9 +20,9 @@ export default defineStage({
     const p = ctx.params;
     const t = aggregateTable1(cells, {
       ...(p.select ? { select: p.select } : {}),
-      variantKey: p.variantKey,
-      defaultVariant: p.defaultVariant,
-      ...(p.variantMap ? { variantMap: p.variantMap } : {}),
+      variant_key: p.variant_key,
+      default_variant: p.default_variant,
+      ...(p.variant_map ? { variant_map: p.variant_map } : {}),
       ...(p.paper ? { paper: p.paper } : {}),
       ...(p.expect ? { expect: p.expect } : {}),
       stationarity: p.stationarity,
@@ -30,6 +30,6 @@ export default defineStage({
     ctx.log(`table1: ${t.entries.length} entries from ${cells.length} input cells; variants ${t.variants.join(', ') || '(none)'}`);
     await writeFile(join(ctx.outDir, 'table1.json'), JSON.stringify(t, null, 2));
     await writeFile(join(ctx.outDir, 'table1.csv'), table1Csv(t));
-    await writeFile(join(ctx.outDir, 'table1.md'), table1Markdown(t, { mismatchTol: p.mismatchTol }));
+    await writeFile(join(ctx.outDir, 'table1.md'), table1Markdown(t, { mismatchTol: p.mismatch_tol }));
   },
 });

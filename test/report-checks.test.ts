@@ -10,7 +10,7 @@ import { aggregateTable1 } from '../src/report/aggregate/table1.ts';
 
 const gammas = [0, 5e-5, 5e-4, 5e-3];
 const decls = checkListSchema.parse([
-  { name: 'monotone', kind: 'gamma-monotone', tolerance: { sdMultiple: 1, abs: 0.01, minPositive: 0.05 } },
+  { name: 'monotone', kind: 'gamma-monotone', tolerance: { sd_multiple: 1, abs: 0.01, min_positive: 0.05 } },
   { name: 'adam-collapses', kind: 'collapses', params: { rule: 'adam', gamma: 5e-3 } },
   { name: 'noise-trend', kind: 'noise-monotone', params: { grid: 'sgd' } },
   { name: 'boundary', kind: 'boundary-exponent', params: { grid: 'sgd' } },
@@ -75,7 +75,7 @@ describe('evaluateChecks', () => {
   });
 
   it('report-only checks never change the exit code', () => {
-    const r = evaluateChecks(checkListSchema.parse([{ name: 'loss', kind: 'loss-near-boundary', params: { grid: 'sgd' }, tolerance: { maxAbsAlignment: 0 } }]), {
+    const r = evaluateChecks(checkListSchema.parse([{ name: 'loss', kind: 'loss-near-boundary', params: { grid: 'sgd' }, tolerance: { max_abs_alignment: 0 } }]), {
       noise: { schema: 1, grids: [grid(2)] },
     });
     expect(r.results[0]!.status).toBe('FAIL');
@@ -100,7 +100,7 @@ describe('evaluateChecks', () => {
     expect(cases.find((c) => c.name === 'boundary')!.skipped).toBeDefined();
   });
 
-  it('fails a flat row: the net rise from γ = 0 must exceed the seeds\' SD (and minRise), and says which γ it left out', () => {
+  it('fails a flat row: the net rise from γ = 0 must exceed the seeds\' SD (and min_rise), and says which γ it left out', () => {
     // SGD flat at 0.3 everywhere: non-decreasing and positive, but no rise.
     const flat = evaluateChecks(decls.slice(0, 1), { table1: table([0.3, 0.3, 0.3, 0.3], 'collapsed') });
     const sgd = flat.results[0]!.items.find((i) => i.label.startsWith('mlp/sgd'))!;
@@ -143,7 +143,7 @@ describe('evaluateChecks', () => {
       cs.push(syntheticCell({ rule: 'adam', gamma: g, seed: 0, alignment: [0, 0.1, 0.6, 0.1][i]!, status: i === 3 ? 'collapsed' : 'ok' }));
     });
     const t = aggregateTable1(cs, { paper });
-    const d = checkListSchema.parse([{ name: 'agree', kind: 'paper-agreement', tolerance: { maxAbsDiff: 0.1, sdMultiple: 2, minFraction: 0.5 } }]);
+    const d = checkListSchema.parse([{ name: 'agree', kind: 'paper-agreement', tolerance: { max_abs_diff: 0.1, sd_multiple: 2, min_fraction: 0.5 } }]);
     const r = evaluateChecks(d, { table1: t });
     const by = Object.fromEntries(r.results[0]!.items.map((i) => [i.label, i]));
     // SGD: 0.05 (ok), 0.5 (off), 0.38 vs 0.2 ± 0.1 → tolerance 0.2 (ok), 0.95 (off): 2/4.
@@ -152,7 +152,7 @@ describe('evaluateChecks', () => {
     expect(by['mlp/sgd (default)']!.why).toMatch(/off: γ = 5e-5: 0\.5 vs 0\.1, γ = 5e-3: 0\.95 vs 0\.6/);
     // Adam: every entry agrees, the collapse included.
     expect(by['mlp/adam (default)']!.measured.agree).toBe(4);
-    const strict = evaluateChecks(checkListSchema.parse([{ name: 'agree', kind: 'paper-agreement', tolerance: { minFraction: 0.75 } }]), { table1: t });
+    const strict = evaluateChecks(checkListSchema.parse([{ name: 'agree', kind: 'paper-agreement', tolerance: { min_fraction: 0.75 } }]), { table1: t });
     expect(strict.results[0]!.status).toBe('FAIL');
     expect(strict.results[0]!.why).toMatch(/^mlp\/sgd/);
   });

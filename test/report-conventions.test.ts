@@ -15,7 +15,7 @@ function entry(variant: string, rule: string, gamma: number, mean: number | null
 
 describe('the conventions study', () => {
   it('agreement: within max(0.1, 2 × SD), collapsed matches "–" only', () => {
-    const tol = { maxAbsDiff: 0.1, sdMultiple: 2 };
+    const tol = { max_abs_diff: 0.1, sd_multiple: 2 };
     expect(agrees(entry('s', 'sgd', 0, 0.19, 0.1), tol)).toBe(true);
     expect(agrees(entry('s', 'sgd', 0, 0.21, 0.1), tol)).toBe(false);
     expect(agrees(entry('s', 'sgd', 0, 0.21, 0.1, 0.06), tol)).toBe(true); // 2 × 0.06 = 0.12

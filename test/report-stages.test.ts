@@ -66,14 +66,14 @@ async function pipeline(): Promise<string> {
   const cellsNoise = await writeCells(root, 'train-sre-noise', syntheticNoiseGrid({ sigmas, gammas, seeds: 2, gamma0: 2e-5, c: 40, b: 2, noise: 0.03 }));
   const cellsSweep = await writeCells(root, 'train-sre-sweep', sweep);
   const all = { cells: cellsT1, noise_cells: cellsNoise, sweep_cells: cellsSweep };
-  const table = await runStage('table1', { paper: PAPER, expect: { models: ['mlp'], rules: ['adam', 'sgd'], gammas: PAPER.gammas, seeds: 2 }, defaultVariant: 'smoke', select: { stage: 'train-sre' } }, all, join(root, 'out/table1'));
+  const table = await runStage('table1', { paper: PAPER, expect: { models: ['mlp'], rules: ['adam', 'sgd'], gammas: PAPER.gammas, seeds: 2 }, default_variant: 'smoke', select: { stage: 'train-sre' } }, all, join(root, 'out/table1'));
   const noise = await runStage('noise-grid', { grids: [{ name: 'sgd-trained', select: { stage: 'train-sre-noise' }, sigmas, gammas, seeds: 2 }, { name: 'adam', select: { stage: 'train-sre-adam-noise' } }] }, all, join(root, 'out/noise'));
   const learning = await runStage('learning-sweep', { select: { stage: 'train-sre-sweep' } }, all, join(root, 'out/learning'));
   const checks = await runStage(
     'check',
     {
       checks: [
-        { name: 'table1-monotone-in-gamma', kind: 'gamma-monotone', tolerance: { sdMultiple: 1, abs: 0.02, minPositive: 0.05 } },
+        { name: 'table1-monotone-in-gamma', kind: 'gamma-monotone', tolerance: { sd_multiple: 1, abs: 0.02, min_positive: 0.05 } },
         { name: 'adam-collapses-at-5e-3', kind: 'collapses', params: { rule: 'adam', gamma: 5e-3 } },
         { name: 'noise-trends', kind: 'noise-monotone', params: { grid: 'sgd-trained' } },
         { name: 'boundary-exponent', kind: 'boundary-exponent', params: { grid: 'sgd-trained' } },

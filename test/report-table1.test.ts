@@ -53,10 +53,10 @@ describe('aggregateTable1', () => {
   it('counts a cell as stationary only when its balance residual (Eq. 9) is within the rule too', () => {
     const mk = (seed: number, balance: number) => syntheticCell({ rule: 'sgd', gamma: 5e-4, seed, alignment: 0.2, balance }, { grid: 'table1' });
     const cs = [mk(0, 0.02), mk(1, 0.5), mk(2, 0.94)];
-    const strict = aggregateTable1(cs, { stationarity: { maxBalance: 0.1 } }).entries[0]!;
+    const strict = aggregateTable1(cs, { stationarity: { max_balance: 0.1 } }).entries[0]!;
     expect(strict.stationary).toMatchObject({ yes: 1, of: 3 });
     expect(strict.stationary.balance).toBeCloseTo((0.02 + 0.5 + 0.94) / 3, 12);
-    const driftOnly = aggregateTable1(cs, { stationarity: { maxBalance: null } }).entries[0]!;
+    const driftOnly = aggregateTable1(cs, { stationarity: { max_balance: null } }).entries[0]!;
     expect(driftOnly.stationary).toMatchObject({ yes: 3, of: 3 });
     // The default rule is the strict one; table1.md shows drift and balance.
     expect(aggregateTable1(cs).entries[0]!.stationary.yes).toBe(1);
@@ -89,10 +89,10 @@ describe('aggregateTable1', () => {
     expect(e.display).toBe('0.60 ± 0.00 (1/3 collapsed)');
   });
 
-  it('expects of a variant only the models `variantModels` names for it', () => {
+  it('expects of a variant only the models `variant_models` names for it', () => {
     const withVariants = aggregateTable1(
       [...cells(), syntheticCell({ rule: 'sgd', gamma: 0, seed: 0, alignment: 0 }, { grid: 'table1', variant: 'raw' })],
-      { select: { grid: 'table1' }, expect: { models: ['mlp', 'transformer'], rules: ['sgd'], gammas: [0], variantModels: { raw: ['mlp'] } } },
+      { select: { grid: 'table1' }, expect: { models: ['mlp', 'transformer'], rules: ['sgd'], gammas: [0], variant_models: { raw: ['mlp'] } } },
     );
     const rows = withVariants.entries.filter((e) => e.rule === 'sgd' && e.gamma === 0).map((e) => `${e.variant}/${e.model}/${e.state}`).sort();
     expect(rows).toEqual(['default/mlp/ok', 'default/transformer/missing', 'raw/mlp/ok']);
@@ -129,7 +129,7 @@ describe('aggregateTable1', () => {
       syntheticCell({ rule: 'sgd', gamma: 0, alignment: 0.3 }, { variant: 'stationary' }),
       syntheticCell({ rule: 'sgd', gamma: 0, alignment: 0.5 }),
     ];
-    const v = aggregateTable1(cs, { defaultVariant: 'smoke' });
+    const v = aggregateTable1(cs, { default_variant: 'smoke' });
     expect(v.variants).toEqual(['paper', 'smoke', 'stationary']);
     expect(v.entries.map((e) => e.mean)).toEqual([0.1, 0.5, 0.3]);
   });
@@ -139,7 +139,7 @@ describe('variants from the upstream stage name', () => {
   it('maps stage names to variant labels', () => {
     const a = { ...syntheticCell({ rule: 'sgd', gamma: 0, alignment: 0.1 }), stage: 'train-sre' };
     const b = { ...syntheticCell({ rule: 'sgd', gamma: 0, alignment: 0.3 }), stage: 'train-sre-stationary' };
-    const v = aggregateTable1([a, b], { variantKey: 'stage', variantMap: { 'train-sre': 'paper', 'train-sre-stationary': 'stationary' } });
+    const v = aggregateTable1([a, b], { variant_key: 'stage', variant_map: { 'train-sre': 'paper', 'train-sre-stationary': 'stationary' } });
     expect(v.variants).toEqual(['paper', 'stationary']);
   });
 });

@@ -1,14 +1,15 @@
 /** `hebb bundle export | import | verify`: share cached results as one self-checking .tar.gz. */
 import { existsSync, readFileSync } from 'node:fs';
-import { basename, resolve } from 'node:path';
+import { relative, resolve, sep } from 'node:path';
 import { statusOf } from '../engine/run.ts';
 import { Store } from '../store/store.ts';
-import { formatProblem, type BundleProblem } from '../store/bundle-format.ts';
+import { formatProblem, type BundleLock, type BundleProblem } from '../store/bundle-format.ts';
+import { describePipelineDiff, diffPipeline, type PipelineText } from '../store/bundle-pipeline.ts';
+import { readPipelineSources } from '../pipeline/include.ts';
 import { importBundle } from '../store/bundle-import.ts';
 import { bundleLimits } from '../store/bundle-limits.ts';
 import { readBundle, type CheckedBundle } from '../store/bundle-read.ts';
 import { writeBundle } from '../store/bundle-write.ts';
-import { sha256 } from '../util/hash.ts';
 import { artifactsDir, openProject, projectOptions, reportDiagnostics } from './project.ts';
 import { selectTargets } from './targets.ts';
 import type { BundleExportOptions, BundleReadOptions, GlobalOptions } from './options.ts';
@@ -28,12 +29,12 @@ export async function bundleExport(o: BundleExportOptions, targets: readonly str
     return fail('export', { reason: 'not-cached', entry: names.slice(0, 5).join(', ') + (names.length > 5 ? ` and ${names.length - 5} more` : ''), message: `${stale.length} of ${entries.length} cells of profile ${p.profile} are not up to date in the store` });
   }
   const byName = new Map(selected.value.map((c) => [c.name, c]));
-  const pipelineFile = resolve(o.pipeline);
   const written = await writeBundle({
     store: p.store,
     profile: p.profile,
     targets,
-    pipeline: { path: basename(pipelineFile), text: readFileSync(pipelineFile, 'utf8') },
+    // Every file the loader read, as it read them: pipeline.yaml and each file it includes.
+    pipeline: p.pipeline.sources.map((f) => ({ path: projectPath(p.pipeline.root, f.path), text: f.text })),
     cells: entries.map((e) => ({ cell: e.cell, stage: e.stage, key: e.key!, ...(byName.get(e.cell)?.publish ? { publish: byName.get(e.cell)!.publish! } : {}) })),
     out: resolve(o.output),
   });
@@ -63,9 +64,8 @@ export async function bundleImport(o: BundleReadOptions, file: string): Promise<
   }
   const local = resolve(o.pipeline);
   if (existsSync(local)) await pointIndexAtCurrent(o, b.manifest.profile);
-  if (existsSync(local) && sha256(readFileSync(local, 'utf8')) !== b.lock.pipeline.sha256) {
-    process.stdout.write(`note: ${o.pipeline} differs from the ${b.lock.pipeline.path} the bundle was made from; cells whose keys changed will still run ('hebb status' says which)\n`);
-  }
+  const note = existsSync(local) ? pipelineNote(local, b.lock) : undefined;
+  if (note) process.stdout.write(`note: ${note}\n`);
   process.stdout.write(`next: hebb repro --profile ${b.manifest.profile}${b.lock.targets.length ? ` ${b.lock.targets.join(' ')}` : ''}   (reuses the imported cells${b.reports.length ? ' and publishes the report' : ''})\n`);
   return 0;
 }
@@ -80,6 +80,34 @@ async function pointIndexAtCurrent(o: GlobalOptions, profile: string): Promise<v
   const project = await openProject(projectOptions({ pipeline: o.pipeline, ...(o.artifacts ? { artifacts: o.artifacts } : {}) }, { profile, set: [] }));
   if (!project.ok) return;
   await statusOf(project.value.cells, project.value.planner());
+}
+
+/** `abs` relative to the project root, '/'-separated, as a lock names pipeline files. */
+function projectPath(root: string, abs: string): string {
+  return relative(root, abs).split(sep).join('/');
+}
+
+/**
+ * What to say when the local pipeline files are not those the bundle was made from (undefined
+ * when they are). The local files are those the loader reads (pipeline.yaml and its includes);
+ * when they do not read (a YAML error), the top-level file and the bundle's other files found
+ * here. A schema 1 lock holds the top-level file alone: only that one can be compared.
+ */
+function pipelineNote(top: string, lock: BundleLock): string | undefined {
+  const root = resolve(top, '..');
+  const sources = readPipelineSources(top);
+  const local: PipelineText[] = sources.ok
+    ? sources.value.files.map((f) => ({ path: projectPath(root, f.path), text: f.text }))
+    : [{ path: projectPath(root, top), text: readFileSync(top, 'utf8') }, ...lock.pipeline.files.slice(1).flatMap((f) => {
+        const here = resolve(root, ...f.path.split('/'));
+        return existsSync(here) ? [{ path: f.path, text: readFileSync(here, 'utf8') }] : [];
+      })];
+  const old = lock.schema === 1;
+  const words = describePipelineDiff(diffPipeline(lock.pipeline.files, local, old));
+  const status = "cells whose keys changed will still run ('hebb status' says which)";
+  const unchecked = old && local.length > 1 ? `the bundle's lock records only its top-level file (an older export), so your ${local.length - 1} included file${local.length === 2 ? ' was' : 's were'} not compared` : undefined;
+  if (words) return `your pipeline differs from the one the bundle was made from: ${words}${unchecked ? ` (${unchecked})` : ''}; ${status}`;
+  return unchecked ? `${local[0]!.path} is the one the bundle was made from, but ${unchecked}; ${status}` : undefined;
 }
 
 /** `bundle verify file`: the import's checks without importing; prints what the bundle claims. */
@@ -102,7 +130,10 @@ function printClaims(file: string, b: CheckedBundle): void {
   out('    the outputs, and a record with a correct key can carry any outputs (same-key poisoning). Import');
   out('    bundles only from people you trust; to check a cell, run it in an empty store and compare its tree');
   out('    (hebb --artifacts /tmp/check repro <cell>, then hebb --artifacts /tmp/check show <cell>)');
-  out(`  profile ${b.manifest.profile}${b.lock.targets.length ? `, targets ${b.lock.targets.join(' ')}` : ''}; made from ${b.lock.pipeline.path} (sha256 ${b.lock.pipeline.sha256.slice(0, 12)})`);
+  const [top, ...included] = b.lock.pipeline.files;
+  const from = `${top!.path}${included.length ? ` and ${included.length} included file${included.length === 1 ? '' : 's'}` : ''}${b.lock.schema === 1 ? ' (an older lock: the top-level file only)' : ''}`;
+  out(`  profile ${b.manifest.profile}${b.lock.targets.length ? `, targets ${b.lock.targets.join(' ')}` : ''}; made from ${from}`);
+  for (const f of b.lock.pipeline.files) out(`  pipeline ${f.path}  sha256 ${f.sha256.slice(0, 12)}`);
   out(`  ${b.lock.cells.length} cells, ${b.objects.length} objects, ${b.reports.length} report files; ${bytes(b.archiveBytes)} packed, ${bytes(b.contentBytes)} unpacked`);
   const records = new Map(b.records.map((r) => [r.key, r]));
   const width = Math.max(...b.lock.cells.map((c) => c.cell.length), 4);

@@ -22,8 +22,8 @@ export interface LoadedPipeline {
   readonly root: string;
   /** Path of the top-level file as given to diagnostics (relative to cwd when possible). */
   readonly file: string;
-  /** Absolute paths of every file read: the top-level file, then the included files in merge order. */
-  readonly sources: readonly string[];
+  /** Every file read: the top-level file, then the included files in merge order. */
+  readonly sources: readonly PipelineFile[];
   /** The merged pipeline, templates resolved. */
   readonly raw: RawPipeline;
   /**
@@ -31,6 +31,12 @@ export interface LoadedPipeline {
    * that defines it; for a stage's key inherited from a template, the template's line.
    */
   locate(path: DocPath): SourcePos;
+}
+
+/** One pipeline file the loader read: its absolute path and its text. */
+export interface PipelineFile {
+  readonly path: string;
+  readonly text: string;
 }
 
 const STAGE_NAME = /^[a-z0-9][a-z0-9_-]*$/i;
@@ -115,7 +121,7 @@ export function loadPipeline(file: string): Result<LoadedPipeline, Diagnostic[]>
   const cycle = findCycle(edges);
   if (cycle) problems.push(at(['stages', cycle[0]!, 'deps'], `dependency cycle: ${cycle.join(' → ')}`, 'remove one of these deps'));
   if (problems.length > 0) return err(problems);
-  return ok({ root, file: shown, sources: src.files.map((f) => f.path), raw, locate });
+  return ok({ root, file: shown, sources: src.files.map((f) => ({ path: f.path, text: f.text })), raw, locate });
 }
 
 type At = (path: DocPath, message: string, hint?: string) => Diagnostic;

@@ -26,6 +26,8 @@ export interface SourceFile {
   readonly path: string;
   /** The path diagnostics show. */
   readonly shown: string;
+  /** The file's text, as read (decoded UTF-8). */
+  readonly text: string;
   /** The file's contents as plain data (aliases expanded). */
   readonly value: unknown;
   /**
@@ -57,7 +59,7 @@ export function readSourceFile(abs: string): Result<SourceFile, Diagnostic[]> {
   }
   const js = documentToJs(doc, (offset) => ({ file: shown, ...toPos(lineCounter, offset) }));
   if (!js.ok) return err([js.error]);
-  return ok({ path: abs, shown, value: js.value, find: (path) => ({ file: shown, ...findIn(doc, lineCounter, path) }) });
+  return ok({ path: abs, shown, text: decoded.value, value: js.value, find: (path) => ({ file: shown, ...findIn(doc, lineCounter, path) }) });
 }
 
 function findIn(doc: Document, lc: LineCounter, path: DocPath): { line: number; column: number; depth: number } {

@@ -27,10 +27,10 @@ export const paperTableSchema = z
 export const table1ParamsSchema = z
   .object({
     select: selectorSchema.optional(),
-    variantKey: z.string().default('variant'),
-    defaultVariant: z.string().default('default'),
-    /** Renames variant values (e.g. variantKey: stage, variantMap: { train-sre-stationary: stationary }). */
-    variantMap: z.record(z.string(), z.string()).optional(),
+    variant_key: z.string().default('variant'),
+    default_variant: z.string().default('default'),
+    /** Renames variant values (e.g. variant_key: stage, variant_map: { train-sre-stationary: stationary }). */
+    variant_map: z.record(z.string(), z.string()).optional(),
     paper: paperTableSchema.optional(),
     expect: z
       .object({
@@ -39,18 +39,18 @@ export const table1ParamsSchema = z
         gammas: z.array(z.number()).optional(),
         variants: z.array(z.string()).optional(),
         /** The models a variant is expected to have when not all of `models` (e.g. { raw-targets: [transformer] }). */
-        variantModels: z.record(z.string(), z.array(z.string())).optional(),
+        variant_models: z.record(z.string(), z.array(z.string())).optional(),
         seeds: seedsSchema.optional(),
       })
       .strict()
       .optional(),
     /** |ours − paper| above which table1.md flags a mismatch. */
-    mismatchTol: z.number().nonnegative().default(0.1),
+    mismatch_tol: z.number().nonnegative().default(0.1),
     /**
      * When a cell counts as stationary: its drift flag and, for γ > 0, a balance residual (Eq. 9)
-     * of at most maxBalance (null: the drift alone).
+     * of at most max_balance (null: the drift alone).
      */
-    stationarity: z.object({ maxBalance: z.number().nonnegative().nullable().default(0.1) }).strict().default({ maxBalance: 0.1 }),
+    stationarity: z.object({ max_balance: z.number().nonnegative().nullable().default(0.1) }).strict().default({ max_balance: 0.1 }),
   })
   .strict();
 
@@ -63,7 +63,7 @@ export const noiseGridSpecSchema = z
     sigmas: z.array(z.number().nonnegative()).optional(),
     gammas: z.array(z.number().nonnegative()).optional(),
     seeds: seedsSchema.optional(),
-    bRange: z.tuple([z.number().positive(), z.number().positive()]).optional(),
+    b_range: z.tuple([z.number().positive(), z.number().positive()]).optional(),
   })
   .strict();
 
@@ -79,7 +79,7 @@ export const figuresParamsSchema = z
     /** Training-curve selections: each picks cells by params, one band per (rule, γ, σ). */
     curves: z.array(z.object({ select: selectorSchema, label: z.string().optional() }).strict()).default([]),
     /** Smoothing window of the curves, in iterations. */
-    curveWindow: z.number().int().positive().default(200),
+    curve_window: z.number().int().positive().default(200),
   })
   .strict();
 
@@ -88,11 +88,11 @@ export const reportParamsSchema = z
   .object({
     title: z.string().default('Reproduction report: Emergence of Hebbian Dynamics in Regularized Non-Local Learners'),
     /** |ours − paper| above which the report calls a Table 1 entry a mismatch. */
-    mismatchTol: z.number().nonnegative().default(0.1),
+    mismatch_tol: z.number().nonnegative().default(0.1),
     /** Free text per grid name: which grid the boundary check gates on and why. */
-    gridNotes: z.record(z.string(), z.string()).default({}),
+    grid_notes: z.record(z.string(), z.string()).default({}),
     /** Free text per Table 1 variant (e.g. which one the trend checks gate on). */
-    variantNotes: z.record(z.string(), z.string()).default({}),
+    variant_notes: z.record(z.string(), z.string()).default({}),
     /**
      * Per optional figure dep: what the report says when it gives no input (listed under "Not run",
      * and a section with `title` that says `why`). A figure source needs an entry only if it can be absent.

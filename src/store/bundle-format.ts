@@ -3,7 +3,8 @@
  * every other member in path order.
  *
  *   manifest.json              { schema, kind, profile, cells, files: [{path, sha256, size}] }
- *   lock.json                  what was run: pipeline.yaml text, profile, each cell's key and code
+ *   lock.json                  what was run: every pipeline file's text (pipeline.yaml and its
+ *                              includes), profile, each cell's key and code (bundle-pipeline.ts)
  *   runs/<key>.json            run records, byte for byte as in the store
  *   cas/ab/cdef…               the objects the records name (outputs and logs)
  *   <publish path>/…           published report files (e.g. reports/full/sum.json)
@@ -12,6 +13,7 @@
  * streams by, so nothing unlisted, oversized or of the wrong kind is ever written anywhere.
  */
 import { posix } from 'node:path';
+import { lockedFiles, type LockedFile } from './bundle-pipeline.ts';
 import { isCellName, isProfileName } from './schemas.ts';
 
 /** Name of the first member. */
@@ -55,13 +57,22 @@ export interface LockCell extends BundleCell {
   readonly publish?: string;
 }
 
+/** The lock schema export writes: 2 records every pipeline file; 1 (still read) the top-level file only. */
+export const LOCK_SCHEMA = 2;
+
 /** What was run. */
 export interface BundleLock {
-  readonly schema: 1;
+  /** As written in lock.json: 1 for a lock made before it recorded included files. */
+  readonly schema: 1 | 2;
   readonly profile: string;
   /** The targets given to export (empty: the whole profile). */
   readonly targets: readonly string[];
-  readonly pipeline: { readonly path: string; readonly sha256: string; readonly text: string };
+  /**
+   * Every file the pipeline loader read, in load order: the top-level file, then its includes.
+   * A schema 1 lock.json holds `pipeline: {path, sha256, text}` (the top-level file alone); it is
+   * read as a list of that one file.
+   */
+  readonly pipeline: { readonly files: readonly LockedFile[] };
   readonly cells: readonly LockCell[];
 }
 
@@ -249,10 +260,10 @@ export function parseManifest(value: unknown): BundleManifest | BundleProblem {
 /** Checks a parsed lock.json against the manifest. */
 export function parseLock(value: unknown, manifest: BundleManifest): BundleLock | BundleProblem {
   const bad = (message: string): BundleProblem => ({ reason: 'bad-manifest', entry: LOCK, message });
-  if (!isObject(value) || value.schema !== 1) return bad('expected a JSON object with "schema": 1');
+  if (!isObject(value) || (value.schema !== 1 && value.schema !== LOCK_SCHEMA)) return bad(`expected a JSON object with "schema": ${LOCK_SCHEMA} (or 1), got ${isObject(value) ? JSON.stringify(value.schema) : 'no object'}`);
   if (value.profile !== manifest.profile) return bad(`profile ${JSON.stringify(value.profile)} differs from the manifest's ${JSON.stringify(manifest.profile)}`);
-  const p = value.pipeline;
-  if (!isObject(p) || typeof p.text !== 'string' || typeof p.path !== 'string' || typeof p.sha256 !== 'string') return bad('expected "pipeline": {path, sha256, text}');
+  const files = lockedFiles(value.schema, value.pipeline, (path) => unsafePath(path)?.message);
+  if (typeof files === 'string') return bad(files);
   if (!Array.isArray(value.targets) || !Array.isArray(value.cells)) return bad('expected "targets" and "cells" lists');
   const cells = value.cells as unknown[];
   const claimed = manifest.cells.map((c) => `${c.cell} ${c.key}`).join('\n');
@@ -265,7 +276,7 @@ export function parseLock(value: unknown, manifest: BundleManifest): BundleLock 
       if (unsafe) return { ...unsafe, entry: LOCK, message: `publish path ${JSON.stringify(c.publish)}: ${unsafe.message}` };
     }
   }
-  return value as unknown as BundleLock;
+  return { ...(value as unknown as BundleLock), pipeline: { files } };
 }
 
 /** A cell's publish path as a bundle stores it: '/'-separated, normalized, no trailing slash; undefined if it leaves the project. */

@@ -8,13 +8,14 @@
 import { chmodSync, copyFileSync, linkSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { create } from 'tar';
-import { sha256, sha256File } from '../util/hash.ts';
+import { sha256File } from '../util/hash.ts';
 import { tempSibling } from '../util/fs-atomic.ts';
 import { err, ok, type Result } from '../util/result.ts';
 import { ratioProblem } from './bundle-limits.ts';
 import type { RunRecord, Store } from './store.ts';
 import { parseStoreJson, recordIntegrityProblem, runRecordSchema } from './schemas.ts';
-import { LOCK, MANIFEST, normalizePublish, type BundleLock, type BundleManifest, type BundleProblem, type LockCell, type ManifestFile } from './bundle-format.ts';
+import { lockedPipeline, type PipelineText } from './bundle-pipeline.ts';
+import { LOCK, LOCK_SCHEMA, MANIFEST, normalizePublish, type BundleLock, type BundleManifest, type BundleProblem, type LockCell, type ManifestFile } from './bundle-format.ts';
 
 /** A cell to export: its current key, and where `repro` publishes it (if it does). */
 export interface ExportCell {
@@ -29,8 +30,8 @@ export interface ExportRequest {
   readonly store: Store;
   readonly profile: string;
   readonly targets: readonly string[];
-  /** pipeline.yaml: its name and text, for the lock. */
-  readonly pipeline: { readonly path: string; readonly text: string };
+  /** Every pipeline file the loader read (top-level file first, then its includes): path relative to the project root, text. */
+  readonly pipeline: readonly PipelineText[];
   /** In pipeline order. */
   readonly cells: readonly ExportCell[];
   /** The .tar.gz to write. */
@@ -114,10 +115,10 @@ export async function writeBundle(req: ExportRequest): Promise<Result<ExportSumm
       }
     }
     const lock: BundleLock = {
-      schema: 1,
+      schema: LOCK_SCHEMA,
       profile: req.profile,
       targets: [...req.targets],
-      pipeline: { path: req.pipeline.path, sha256: sha256(req.pipeline.text), text: req.pipeline.text },
+      pipeline: lockedPipeline(req.pipeline),
       cells: lockCells,
     };
     await add(LOCK, (t) => writeFileSync(t, `${JSON.stringify(lock, null, 1)}\n`));

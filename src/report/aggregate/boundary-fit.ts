@@ -4,7 +4,7 @@
  * Method (documented in docs/report.md): a profile over b. For fixed b the model is linear in
  * (γ₀, c), so those come from weighted linear least squares with weights 1/γ*² (relative
  * residuals: γ* spans decades, and an unweighted fit would only see the largest σ). The profiled
- * SSE(b) is minimised over b ∈ [bMin, bMax] by a grid scan plus golden-section refinement.
+ * SSE(b) is minimised over b ∈ `bRange` (default [0.1, 6]) by a grid scan plus golden-section refinement.
  * Constraints γ₀ ≥ 0, c > 0: when the unconstrained γ₀ is negative, γ₀ = 0 and c is refit.
  * b's confidence interval is the profile-likelihood interval
  * { b : SSE(b) ≤ SSE_min · (1 + F₁,ₙ₋₃(level) / (n − 3)) }, with F₁,ν = t²_ν.

@@ -39,11 +39,11 @@ export interface StationarityRule {
    * Largest balance residual ‖mean_K(g) − γW‖ / (‖mean_K(g)‖ + ‖γW‖) (Eq. 9) of a stationary cell
    * with γ > 0; null: the drift alone decides (the cell's own flag).
    */
-  readonly maxBalance: number | null;
+  readonly max_balance: number | null;
 }
 
 /** The default rule: the cell's drift flag and a balance residual of at most 0.1. */
-export const DEFAULT_STATIONARITY: StationarityRule = { maxBalance: 0.1 };
+export const DEFAULT_STATIONARITY: StationarityRule = { max_balance: 0.1 };
 
 /** The cell's reported layer's drift and balance residual; null when not recorded. */
 export function reportedStationarity(m: CellMetrics): { drift: number; balance: number | null; driftOk: boolean } | null {
@@ -53,12 +53,12 @@ export function reportedStationarity(m: CellMetrics): { drift: number; balance: 
 
 /**
  * Whether the cell's reported layer reached stationarity: its norm drift is below the cell's
- * threshold and, for γ > 0, its balance residual is at most `rule.maxBalance`; null when not recorded.
+ * threshold and, for γ > 0, its balance residual is at most `rule.max_balance`; null when not recorded.
  */
 export function reportedStationary(m: CellMetrics, rule: StationarityRule = DEFAULT_STATIONARITY): boolean | null {
   const s = reportedStationarity(m);
   if (!s) return null;
-  const balanced = rule.maxBalance === null || s.balance === null || (Number.isFinite(s.balance) && s.balance <= rule.maxBalance);
+  const balanced = rule.max_balance === null || s.balance === null || (Number.isFinite(s.balance) && s.balance <= rule.max_balance);
   return s.driftOk && balanced;
 }
 

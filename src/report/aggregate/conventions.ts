@@ -6,14 +6,14 @@
  */
 import type { Table1Entry } from './table1.ts';
 
-/** The agreement rule of the paper-agreement check: |ours − paper| ≤ max(maxAbsDiff, sdMultiple × paper SD). */
+/** The agreement rule of the paper-agreement check: |ours − paper| ≤ max(max_abs_diff, sd_multiple × paper SD). */
 export interface Tolerance {
-  readonly maxAbsDiff: number;
-  readonly sdMultiple: number;
+  readonly max_abs_diff: number;
+  readonly sd_multiple: number;
 }
 
 /** The default tolerance, as the paper-agreement check's. */
-export const DEFAULT_TOLERANCE: Tolerance = { maxAbsDiff: 0.1, sdMultiple: 2 };
+export const DEFAULT_TOLERANCE: Tolerance = { max_abs_diff: 0.1, sd_multiple: 2 };
 
 /** One reading's value of one entry. */
 export interface ReadingValue {
@@ -57,7 +57,7 @@ export function agrees(e: Pick<Table1Entry, 'state' | 'mean' | 'paper'>, tol: To
   const paperCollapsed = e.paper.mean === null;
   if (e.state === 'collapsed' || e.mean === null) return paperCollapsed;
   if (paperCollapsed) return false;
-  return Math.abs(e.mean - e.paper.mean!) <= Math.max(tol.maxAbsDiff, tol.sdMultiple * (e.paper.sd ?? 0));
+  return Math.abs(e.mean - e.paper.mean!) <= Math.max(tol.max_abs_diff, tol.sd_multiple * (e.paper.sd ?? 0));
 }
 
 function valueOf(reading: string, e: Table1Entry | undefined, tol: Tolerance): ReadingValue {

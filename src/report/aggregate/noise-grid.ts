@@ -21,7 +21,8 @@ export interface NoiseGridSpec {
   readonly sigmas?: readonly number[];
   readonly gammas?: readonly number[];
   readonly seeds?: number;
-  readonly bRange?: readonly [number, number];
+  /** The range of b the boundary fit searches (default [0.1, 6]). */
+  readonly b_range?: readonly [number, number];
 }
 
 /** One (σ, γ) cell of the grid. */
@@ -140,7 +141,7 @@ export function aggregateNoiseGrid(cells: readonly CellRecord[], spec: NoiseGrid
     if (!used) excluded.push({ sigma: s, reason: reason! });
     else points.push({ sigma: s, gammaStar: (cr as { gammaStar: number }).gammaStar });
   }
-  const fit = fitBoundary(points, spec.bRange ? { bRange: spec.bRange } : {});
+  const fit = fitBoundary(points, spec.b_range ? { bRange: spec.b_range } : {});
   const loglog = fitLogLog(points);
   return {
     name: spec.name,

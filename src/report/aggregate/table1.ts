@@ -32,20 +32,20 @@ export interface Table1Expect {
   readonly gammas?: readonly number[];
   readonly variants?: readonly string[];
   /** Per variant, the models it is expected to have when not all of `models`. */
-  readonly variantModels?: Readonly<Record<string, readonly string[]>>;
+  readonly variant_models?: Readonly<Record<string, readonly string[]>>;
   /** Seeds per cell. */
   readonly seeds?: number;
 }
 
-/** Options of the aggregation (the table1 stage's params). */
+/** Options of the aggregation: the table1 stage's params, by the same names. */
 export interface Table1Options {
   readonly select?: Selector;
   /** The cell param naming the variant (default `variant`). */
-  readonly variantKey?: string;
+  readonly variant_key?: string;
   /** The variant of cells without that param (default `default`). */
-  readonly defaultVariant?: string;
-  /** Renames variant values, e.g. with variantKey `stage`: { 'train-sre-stationary': 'stationary' }. */
-  readonly variantMap?: Readonly<Record<string, string>>;
+  readonly default_variant?: string;
+  /** Renames variant values, e.g. with variant_key `stage`: { 'train-sre-stationary': 'stationary' }. */
+  readonly variant_map?: Readonly<Record<string, string>>;
   readonly paper?: PaperTable;
   readonly expect?: Table1Expect;
   /** When a cell counts as stationary (default: drift flag and balance residual ≤ 0.1). */
@@ -119,8 +119,8 @@ export interface Table1 {
 
 /** Aggregates the selected cells into Table 1. */
 export function aggregateTable1(cells: readonly CellRecord[], opts: Table1Options = {}): Table1 {
-  const variantKey = opts.variantKey ?? 'variant';
-  const defaultVariant = opts.defaultVariant ?? 'default';
+  const variantKey = opts.variant_key ?? 'variant';
+  const defaultVariant = opts.default_variant ?? 'default';
   const groups = new Map<string, { variant: string; model: string; rule: string; gamma: number; cells: CellRecord[] }>();
   const unreadable: { cell: string; error: string }[] = [];
   const key = (v: string, m: string, r: string, g: number): string => `${v}|${m}|${r}|${numKey(g)}`;
@@ -134,7 +134,7 @@ export function aggregateTable1(cells: readonly CellRecord[], opts: Table1Option
     const f = cellFields(c);
     if (!matches(f, opts.select)) continue;
     const raw = f[variantKey] === undefined ? defaultVariant : String(f[variantKey]);
-    const variant = opts.variantMap?.[raw] ?? raw;
+    const variant = opts.variant_map?.[raw] ?? raw;
     if (!c.metrics) {
       unreadable.push({ cell: c.cell, error: c.error ?? 'unreadable' });
       // Still count it against its group when params identify it.
@@ -147,7 +147,7 @@ export function aggregateTable1(cells: readonly CellRecord[], opts: Table1Option
   const ex = opts.expect;
   if (ex?.models && ex.rules && ex.gammas) {
     const variants = ex.variants ?? (groups.size ? [...new Set([...groups.values()].map((g) => g.variant))] : [defaultVariant]);
-    for (const v of variants) for (const m of ex.variantModels?.[v] ?? ex.models) for (const r of ex.rules) for (const g of ex.gammas) add(v, m, r, g);
+    for (const v of variants) for (const m of ex.variant_models?.[v] ?? ex.models) for (const r of ex.rules) for (const g of ex.gammas) add(v, m, r, g);
   }
   const rule = opts.stationarity ?? DEFAULT_STATIONARITY;
   const entries = [...groups.values()].map((g) => entryOf(g, ex?.seeds ?? null, opts.paper ?? null, rule));

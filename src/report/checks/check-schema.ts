@@ -25,72 +25,72 @@ export const checkDeclSchema = z.discriminatedUnion('kind', [
     kind: z.literal('gamma-monotone'),
     params: z.object(table1Params).strict().default({}),
     /**
-     * sdMultiple/abs: the largest allowed drop between neighbouring γ (sdMultiple × SD + abs);
-     * minPositive: the alignment needed at the largest non-collapsed γ; riseSdMultiple/minRise: the
+     * sd_multiple/abs: the largest allowed drop between neighbouring γ (sd_multiple × SD + abs);
+     * min_positive: the alignment needed at the largest non-collapsed γ; rise_sd_multiple/min_rise: the
      * net rise from the smallest γ to the largest non-collapsed γ must exceed
-     * max(riseSdMultiple × the larger SD of the two ends, minRise).
+     * max(rise_sd_multiple × the larger SD of the two ends, min_rise).
      */
     tolerance: z
       .object({
-        sdMultiple: z.number().nonnegative().default(1),
+        sd_multiple: z.number().nonnegative().default(1),
         abs: z.number().nonnegative().default(0),
-        minPositive: z.number().default(0.05),
-        riseSdMultiple: z.number().nonnegative().default(2),
-        minRise: z.number().nonnegative().default(0.05),
+        min_positive: z.number().default(0.05),
+        rise_sd_multiple: z.number().nonnegative().default(2),
+        min_rise: z.number().nonnegative().default(0.05),
       })
       .strict()
-      .default({ sdMultiple: 1, abs: 0, minPositive: 0.05, riseSdMultiple: 2, minRise: 0.05 }),
+      .default({ sd_multiple: 1, abs: 0, min_positive: 0.05, rise_sd_multiple: 2, min_rise: 0.05 }),
   }).strict(),
   z.object({
     ...common,
     kind: z.literal('does-not-collapse'),
     /** The rules that must keep their weights at `gamma` (the paper has values there). */
     params: z.object({ ...table1Params, gamma: z.number() }).strict(),
-    tolerance: z.object({ maxFraction: z.number().min(0).max(1).default(0) }).strict().default({ maxFraction: 0 }),
+    tolerance: z.object({ max_fraction: z.number().min(0).max(1).default(0) }).strict().default({ max_fraction: 0 }),
   }).strict(),
   z.object({
     ...common,
     kind: z.literal('collapses'),
     params: z.object({ ...table1Params, rule: z.string(), gamma: z.number() }).strict(),
-    tolerance: z.object({ minFraction: z.number().min(0).max(1).default(1) }).strict().default({ minFraction: 1 }),
+    tolerance: z.object({ min_fraction: z.number().min(0).max(1).default(1) }).strict().default({ min_fraction: 1 }),
   }).strict(),
   z.object({
     ...common,
     kind: z.literal('noise-monotone'),
     params: z.object({ grid: z.string() }).strict(),
-    tolerance: z.object({ minRho: z.number().min(0).max(1).default(0.5) }).strict().default({ minRho: 0.5 }),
+    tolerance: z.object({ min_rho: z.number().min(0).max(1).default(0.5) }).strict().default({ min_rho: 0.5 }),
   }).strict(),
   z.object({
     ...common,
     kind: z.literal('boundary-exponent'),
     params: z.object({ grid: z.string() }).strict(),
     tolerance: z
-      .object({ bMin: z.number().default(1.5), bMax: z.number().default(2.5), minR2: z.number().default(0.9), minPoints: z.number().int().min(4).default(4) })
+      .object({ b_min: z.number().default(1.5), b_max: z.number().default(2.5), min_r2: z.number().default(0.9), min_points: z.number().int().min(4).default(4) })
       .strict()
-      .default({ bMin: 1.5, bMax: 2.5, minR2: 0.9, minPoints: 4 }),
+      .default({ b_min: 1.5, b_max: 2.5, min_r2: 0.9, min_points: 4 }),
   }).strict(),
   z.object({
     ...common,
     kind: z.literal('loss-near-boundary'),
     params: z.object({ grid: z.string() }).strict(),
-    tolerance: z.object({ maxAbsAlignment: z.number().nonnegative().default(0.2) }).strict().default({ maxAbsAlignment: 0.2 }),
+    tolerance: z.object({ max_abs_alignment: z.number().nonnegative().default(0.2) }).strict().default({ max_abs_alignment: 0.2 }),
   }).strict(),
   z.object({
     ...common,
     kind: z.literal('paper-agreement'),
     params: z.object(table1Params).strict().default({}),
     /**
-     * An entry agrees when |ours − paper| ≤ max(maxAbsDiff, sdMultiple × the paper's SD) (or both
-     * collapsed); a (model, rule) row passes when at least minFraction of its entries agree.
+     * An entry agrees when |ours − paper| ≤ max(max_abs_diff, sd_multiple × the paper's SD) (or both
+     * collapsed); a (model, rule) row passes when at least min_fraction of its entries agree.
      */
     tolerance: z
       .object({
-        maxAbsDiff: z.number().nonnegative().default(0.1),
-        sdMultiple: z.number().nonnegative().default(2),
-        minFraction: z.number().min(0).max(1).default(0.5),
+        max_abs_diff: z.number().nonnegative().default(0.1),
+        sd_multiple: z.number().nonnegative().default(2),
+        min_fraction: z.number().min(0).max(1).default(0.5),
       })
       .strict()
-      .default({ maxAbsDiff: 0.1, sdMultiple: 2, minFraction: 0.5 }),
+      .default({ max_abs_diff: 0.1, sd_multiple: 2, min_fraction: 0.5 }),
   }).strict(),
 ]);
 

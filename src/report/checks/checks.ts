@@ -143,28 +143,28 @@ const gammaMonotone: Evaluator<'gamma-monotone'> = (d, data) => {
     for (let i = 1; i < ok.length; i++) {
       const a = ok[i - 1]!;
       const b = ok[i]!;
-      const allowed = tol.sdMultiple * Math.max(a.sd ?? 0, b.sd ?? 0) + tol.abs;
+      const allowed = tol.sd_multiple * Math.max(a.sd ?? 0, b.sd ?? 0) + tol.abs;
       if (a.mean! - b.mean! > allowed) {
         return { label, status: 'FAIL', why: `falls from ${r3(a.mean)} at γ = ${fmtGamma(a.gamma)} to ${r3(b.mean)} at γ = ${fmtGamma(b.gamma)} (allowed drop ${r3(allowed)})${note}`, measured };
       }
     }
     const top = ok[ok.length - 1];
     if (!top) return missing.length ? { label, status: 'SKIPPED', why: `cells missing${note}`, measured } : { label, status: 'FAIL', why: `every γ collapsed${note}`, measured };
-    if (top.mean! < tol.minPositive) return { label, status: 'FAIL', why: `at the largest non-collapsed γ = ${fmtGamma(top.gamma)} alignment is ${r3(top.mean)} < ${tol.minPositive}${note}`, measured };
+    if (top.mean! < tol.min_positive) return { label, status: 'FAIL', why: `at the largest non-collapsed γ = ${fmtGamma(top.gamma)} alignment is ${r3(top.mean)} < ${tol.min_positive}${note}`, measured };
     // A net rise from the first to the last usable γ, beyond the seeds' spread: a flat row does not pass.
     const first = ok[0]!;
     if (first === top) return { label, status: missing.length ? 'SKIPPED' : 'FAIL', why: `only γ = ${fmtGamma(top.gamma)} is usable: no rise can be measured${note}`, measured };
     const rise = top.mean! - first.mean!;
-    const needed = Math.max(tol.riseSdMultiple * Math.max(first.sd ?? 0, top.sd ?? 0), tol.minRise);
+    const needed = Math.max(tol.rise_sd_multiple * Math.max(first.sd ?? 0, top.sd ?? 0), tol.min_rise);
     measured.rise = r3(rise);
     measured.riseNeeded = r3(needed);
     if (!(rise > needed)) {
-      return { label, status: 'FAIL', why: `net rise ${r3(rise)} from γ = ${fmtGamma(first.gamma)} to ${fmtGamma(top.gamma)} is not above ${r3(needed)} (${tol.riseSdMultiple}×SD, at least ${tol.minRise})${note}`, measured };
+      return { label, status: 'FAIL', why: `net rise ${r3(rise)} from γ = ${fmtGamma(first.gamma)} to ${fmtGamma(top.gamma)} is not above ${r3(needed)} (${tol.rise_sd_multiple}×SD, at least ${tol.min_rise})${note}`, measured };
     }
     if (missing.length) return { label, status: 'SKIPPED', why: `cells missing at γ = ${missing.map((e) => fmtGamma(e.gamma)).join(', ')}${note}`, measured };
     return { label, status: 'PASS', why: `non-decreasing, net rise ${r3(rise)} (> ${r3(needed)}) to ${r3(top.mean)} at γ = ${fmtGamma(top.gamma)}${note}`, measured };
   });
-  return combine(items, `every row non-decreasing in γ within ${tol.sdMultiple}×SD + ${tol.abs}, rising by more than max(${tol.riseSdMultiple}×SD, ${tol.minRise}) overall, clearly positive at the largest non-collapsed γ`);
+  return combine(items, `every row non-decreasing in γ within ${tol.sd_multiple}×SD + ${tol.abs}, rising by more than max(${tol.rise_sd_multiple}×SD, ${tol.min_rise}) overall, clearly positive at the largest non-collapsed γ`);
 };
 
 const doesNotCollapse: Evaluator<'does-not-collapse'> = (d, data) => {
@@ -177,7 +177,7 @@ const doesNotCollapse: Evaluator<'does-not-collapse'> = (d, data) => {
     if (!e || e.state === 'missing') return { label, status: 'SKIPPED', why: 'cells missing', measured: {} };
     const frac = e.n ? e.nCollapsed / e.n : 0;
     const measured = { collapsed: e.nCollapsed, n: e.n, diverged: e.nDiverged, mean: r3(e.mean) };
-    if (frac > d.tolerance.maxFraction + 1e-12) return { label, status: 'FAIL', why: `${e.nCollapsed}/${e.n} collapsed (the paper has a value here; allowed ≤ ${d.tolerance.maxFraction * 100}%)`, measured };
+    if (frac > d.tolerance.max_fraction + 1e-12) return { label, status: 'FAIL', why: `${e.nCollapsed}/${e.n} collapsed (the paper has a value here; allowed ≤ ${d.tolerance.max_fraction * 100}%)`, measured };
     if (e.nDiverged > 0) return { label, status: 'FAIL', why: `${e.nDiverged}/${e.n} diverged`, measured };
     if (e.nExpected !== null && e.n < e.nExpected) return { label, status: 'SKIPPED', why: `${e.n}/${e.nExpected} seeds present`, measured };
     return { label, status: 'PASS', why: `${e.nCollapsed}/${e.n} collapsed; ${r3(e.mean)}`, measured };
@@ -195,7 +195,7 @@ const collapses: Evaluator<'collapses'> = (d, data) => {
     if (!e || e.state === 'missing') return { label, status: 'SKIPPED', why: 'cells missing', measured: {} };
     const frac = e.n ? e.nCollapsed / e.n : 0;
     const measured = { collapsed: e.nCollapsed, n: e.n, diverged: e.nDiverged, mean: r3(e.mean) };
-    if (frac + 1e-12 < d.tolerance.minFraction) return { label, status: 'FAIL', why: `${e.nCollapsed}/${e.n} collapsed (need ≥ ${d.tolerance.minFraction * 100}%)`, measured };
+    if (frac + 1e-12 < d.tolerance.min_fraction) return { label, status: 'FAIL', why: `${e.nCollapsed}/${e.n} collapsed (need ≥ ${d.tolerance.min_fraction * 100}%)`, measured };
     if (e.nExpected !== null && e.n < e.nExpected) return { label, status: 'SKIPPED', why: `${e.n}/${e.nExpected} seeds present`, measured };
     return { label, status: 'PASS', why: `${e.nCollapsed}/${e.n} collapsed`, measured };
   });
@@ -223,7 +223,7 @@ const noiseMonotone: Evaluator<'noise-monotone'> = (d, data) => {
     }
     return { mean: lines.length ? lines.reduce((s, l) => s + l.rho, 0) / lines.length : null, lines };
   };
-  const min = d.tolerance.minRho;
+  const min = d.tolerance.min_rho;
   const incomplete = g.missing.length ? `${g.missing.length} grid cells missing` : null;
   const item = (label: string, l: ReturnType<typeof line>, sign: 1 | -1): CheckItem => {
     const measured = { meanSpearman: r3(l.mean), lines: l.lines.length, perLine: l.lines.map((x) => [x.at, r3(x.rho)]) };
@@ -253,15 +253,15 @@ const boundaryExponent: Evaluator<'boundary-exponent'> = (d, data) => {
   const label = `γ* = γ₀ + c·σ^b on '${g.name}'`;
   const incomplete = g.missing.length ? `${g.missing.length} grid cells missing` : null;
   let item: CheckItem;
-  if (!f || f.n < t.minPoints) {
-    const why = `${f?.n ?? g.rows.filter((r) => r.used).length} usable boundary points, need ≥ ${t.minPoints}`;
+  if (!f || f.n < t.min_points) {
+    const why = `${f?.n ?? g.rows.filter((r) => r.used).length} usable boundary points, need ≥ ${t.min_points}`;
     item = { label, status: incomplete ? 'SKIPPED' : 'FAIL', why: incomplete ? `${why}; ${incomplete}` : why, measured };
-  } else if (f.b < t.bMin || f.b > t.bMax || !(f.r2 >= t.minR2)) {
-    item = { label, status: 'FAIL', why: `b = ${r3(f.b)} (need [${t.bMin}, ${t.bMax}]), R² = ${r3(f.r2)} (need ≥ ${t.minR2})`, measured };
+  } else if (f.b < t.b_min || f.b > t.b_max || !(f.r2 >= t.min_r2)) {
+    item = { label, status: 'FAIL', why: `b = ${r3(f.b)} (need [${t.b_min}, ${t.b_max}]), R² = ${r3(f.r2)} (need ≥ ${t.min_r2})`, measured };
   } else if (incomplete) {
     item = { label, status: 'SKIPPED', why: `b = ${r3(f.b)}, R² = ${r3(f.r2)}, but ${incomplete}`, measured };
   } else {
-    item = { label, status: 'PASS', why: `b = ${r3(f.b)} in [${t.bMin}, ${t.bMax}], R² = ${r3(f.r2)}`, measured };
+    item = { label, status: 'PASS', why: `b = ${r3(f.b)} in [${t.b_min}, ${t.b_max}], R² = ${r3(f.r2)}`, measured };
   }
   return combine([item], item.why);
 };
@@ -280,18 +280,18 @@ const lossNearBoundary: Evaluator<'loss-near-boundary'> = (d, data) => {
     spearmanLossVsAbsAlignment: r3(spearman(withLoss.map((c) => Math.abs(c.alignment!)), withLoss.map((c) => c.valLoss!))),
   };
   const label = `best validation loss at σ = ${best.sigma}, γ = ${fmtGamma(best.gamma)}`;
-  const ok = Math.abs(best.alignment!) <= d.tolerance.maxAbsAlignment;
-  const item: CheckItem = { label, status: ok ? 'PASS' : 'FAIL', why: `|alignment| there = ${r3(Math.abs(best.alignment!))} (${ok ? '≤' : '>'} ${d.tolerance.maxAbsAlignment})`, measured };
+  const ok = Math.abs(best.alignment!) <= d.tolerance.max_abs_alignment;
+  const item: CheckItem = { label, status: ok ? 'PASS' : 'FAIL', why: `|alignment| there = ${r3(Math.abs(best.alignment!))} (${ok ? '≤' : '>'} ${d.tolerance.max_abs_alignment})`, measured };
   return combine([item], item.why);
 };
 
-/** The tolerance of one entry against the paper: max(maxAbsDiff, sdMultiple × the paper's SD). */
-export function agreementTolerance(e: Table1Entry, tol: { maxAbsDiff: number; sdMultiple: number }): number {
-  return Math.max(tol.maxAbsDiff, tol.sdMultiple * (e.paper?.sd ?? 0));
+/** The tolerance of one entry against the paper: max(max_abs_diff, sd_multiple × the paper's SD). */
+export function agreementTolerance(e: Table1Entry, tol: { max_abs_diff: number; sd_multiple: number }): number {
+  return Math.max(tol.max_abs_diff, tol.sd_multiple * (e.paper?.sd ?? 0));
 }
 
 /** Whether an entry agrees with the paper's: both collapsed, or within `agreementTolerance`. */
-export function agreesWithPaper(e: Table1Entry, tol: { maxAbsDiff: number; sdMultiple: number }): boolean {
+export function agreesWithPaper(e: Table1Entry, tol: { max_abs_diff: number; sd_multiple: number }): boolean {
   if (!e.paper || e.state === 'missing') return false;
   if (e.paper.mean === null) return e.state === 'collapsed';
   return e.state === 'ok' && e.diff !== null && Math.abs(e.diff) <= agreementTolerance(e, tol);
@@ -318,13 +318,13 @@ const paperAgreement: Evaluator<'paper-agreement'> = (d, data) => {
     if (!evaluable.length) return { label, status: 'SKIPPED', why: 'cells missing', measured };
     const frac = agree.length / evaluable.length;
     const off = evaluable.filter((e) => !agreesWithPaper(e, tol)).map((e) => `γ = ${fmtGamma(e.gamma)}: ${e.state === 'ok' ? r3(e.mean) : e.state} vs ${e.paper!.mean ?? '–'}`);
-    const why = `${agree.length}/${evaluable.length} within max(${tol.maxAbsDiff}, ${tol.sdMultiple}×paper SD)${off.length ? `; off: ${off.join(', ')}` : ''}`;
-    const status: CheckStatus = frac + 1e-12 < tol.minFraction ? 'FAIL' : evaluable.length < row.length ? 'SKIPPED' : 'PASS';
+    const why = `${agree.length}/${evaluable.length} within max(${tol.max_abs_diff}, ${tol.sd_multiple}×paper SD)${off.length ? `; off: ${off.join(', ')}` : ''}`;
+    const status: CheckStatus = frac + 1e-12 < tol.min_fraction ? 'FAIL' : evaluable.length < row.length ? 'SKIPPED' : 'PASS';
     return { label, status, why, measured };
   });
   const agreeAll = items.reduce((s, i) => s + Number(i.measured.agree ?? 0), 0);
   const ofAll = items.reduce((s, i) => s + Number(i.measured.of ?? 0), 0);
-  return combine(items, `${agreeAll}/${ofAll} entries agree; every row at least ${tol.minFraction * 100}%`);
+  return combine(items, `${agreeAll}/${ofAll} entries agree; every row at least ${tol.min_fraction * 100}%`);
 };
 
 const EVALUATORS: { [K in CheckKind]: Evaluator<K> } = {

@@ -10,7 +10,7 @@ import type { Table1, Table1Entry } from '../aggregate/table1.ts';
 import { mismatch, paperDisplay } from './table1-render.ts';
 import { fmt, fmtGamma } from '../format.ts';
 
-const TOL = { maxAbsDiff: 0.1, sdMultiple: 2 };
+const TOL = { max_abs_diff: 0.1, sd_multiple: 2 };
 
 /** The readings of `e` within the paper's tolerance, as text. */
 function agreeing(e: Table1Entry): string[] {
