@@ -14,7 +14,7 @@ export default defineStage({
     const { join } = await import('node:path');
     const { loadCells } = await import('../src/report/aggregate/load-cells.ts');
     const { cellInputs } = await import('../src/report/stage-io.ts');
-    const { perNeuronSummary } = await import('../src/report/aggregate/per-neuron.ts');
+    const { perNeuronSummary, PER_NEURON_SECTION } = await import('../src/report/aggregate/per-neuron.ts');
     const { perNeuronFigures } = await import('../src/report/figures/per-neuron-figures.ts');
     const { writeFigures } = await import('../src/report/figures/write-figures.ts');
     const cells = await loadCells(cellInputs(ctx.inputs));
@@ -22,11 +22,11 @@ export default defineStage({
     await writeFile(join(ctx.outDir, 'per-neuron.json'), JSON.stringify(summary));
     const text = summary.trend.map((t) => `${t.model}: the anti-Hebbian share ${t.grows === null ? 'was not evaluated (fewer than 3 γ)' : t.grows ? `grows with γ (Spearman ρ = ${t.rho!.toFixed(2)})` : `does not grow with γ (Spearman ρ = ${t.rho!.toFixed(2)})`}`).join('; ');
     const section = {
-      id: 'per-neuron',
+      id: PER_NEURON_SECTION,
       title: 'Per-neuron dynamics (Section 5)',
       text: `Each neuron's full update (signal minus decay) against its Hebbian update. The paper: the share of anti-Hebbian neurons grows with weight decay. Here, reported and not gated: ${text || 'no cell recorded per-neuron data'}.`,
     };
-    await writeFigures(join(ctx.outDir, 'figures'), perNeuronFigures(summary, 'per-neuron'), { sections: [section] }, ctx.progress);
+    await writeFigures(join(ctx.outDir, 'figures'), perNeuronFigures(summary, PER_NEURON_SECTION), { sections: [section] }, ctx.progress);
     ctx.log(`per-neuron: ${cells.length} cells; ${text}`);
   },
 });

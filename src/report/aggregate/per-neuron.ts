@@ -7,6 +7,11 @@
 import type { CellRecord } from './cells.ts';
 import { spearman } from './stats.ts';
 
+/** The report section of the per-neuron figures. */
+export const PER_NEURON_SECTION = 'per-neuron';
+/** The name of the figure of the anti-Hebbian share against γ (the per-neuron check is shown beside it). */
+export const ANTI_HEBBIAN_SHARE_FIGURE = 'per-neuron-anti-hebbian-share';
+
 /** One γ of one model: the shares over seeds. */
 export interface NeuronShares {
   readonly model: string;
