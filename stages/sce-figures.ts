@@ -15,6 +15,10 @@ export const sceFiguresParams = z
   .object({
     /** The layer whose alignment the figures show (the paper's SCE figures: the 2nd layer). */
     curve_layer: z.string().regex(/^W[1-9][0-9]*$/).default('W2'),
+    /** The report section of these figures; a second family of SCE figures (the paper profile's stand-in) needs its own. */
+    section: z.string().regex(/^[a-z0-9][a-z0-9-]*$/).default('sce'),
+    /** Put before every figure name: figure names must be unique across the report's inputs. */
+    name_prefix: z.string().regex(/^([a-z0-9][a-z0-9-]*)?$/).default(''),
   })
   .strict();
 
@@ -48,15 +52,16 @@ export default defineStage({
     // Without the data dep we cannot tell: label as synthetic rather than present it as evidence.
     const synthetic = meta ? meta.synthetic : true;
     const standIn = meta?.dataset === 'fashion-mnist' ? meta.note : null;
-    const { figures, summary } = sceFigureDefs(groups, { synthetic, layer: ctx.params.curve_layer, note: standIn });
+    const { section: sectionId, name_prefix: prefix } = ctx.params;
+    const { figures, summary } = sceFigureDefs(groups, { synthetic, layer: ctx.params.curve_layer, note: standIn, dataset: meta?.dataset ?? null, section: sectionId, prefix });
     // The report shows these under a section of their own (the figure protocol), labelled when synthetic or a stand-in.
     const section = {
-      id: 'sce',
+      id: sectionId,
       title: `Classification on ${standIn ? 'Fashion-MNIST, the stand-in for CIFAR-10' : 'CIFAR-10'} (SCE: Figs. 2, 3, 4, 7, 8, 9, 11, 12)`,
       ...(synthetic ? { caveat: 'these figures come from a synthetic CIFAR-format archive: synthetic data: code path only, not evidence. No trend is evaluated on them.' } : {}),
       ...(standIn ? { caveat: `${standIn}: real images (28 × 28 grayscale, input 784), so the trends are evidence about MLP classifiers under weight decay, but not the paper's numbers.` } : {}),
     };
-    await writeFigures(join(ctx.outDir, 'figures'), figures.map((d) => ({ ...d, section: 'sce' })), { sections: [section], synthetic }, ctx.progress);
+    await writeFigures(join(ctx.outDir, 'figures'), figures.map((d) => ({ ...d, section: sectionId })), { sections: [section], synthetic }, ctx.progress);
     await writeFile(join(ctx.outDir, 'sce-summary.json'), JSON.stringify(summary, null, 1));
     ctx.log(`SCE figures${synthetic ? ' (synthetic data: code path only, not evidence)' : ''}: ${figures.map((d) => d.name).join(', ') || '(none)'}`);
   },

@@ -1,7 +1,7 @@
 // Per-neuron dynamics (src/report/aggregate/per-neuron.ts, figures/per-neuron-figures.ts): shares
 // over seeds per γ, the anti-Hebbian trend, the heatmap's cell and neuron order, and the figures.
 import { describe, expect, it } from 'vitest';
-import { perNeuronSummary } from '../src/report/aggregate/per-neuron.ts';
+import { labelModels, perNeuronSummary } from '../src/report/aggregate/per-neuron.ts';
 import { perNeuronFigures } from '../src/report/figures/per-neuron-figures.ts';
 import { renderSvg } from '../src/report/figures/render.ts';
 import type { CellRecord } from '../src/report/aggregate/cells.ts';
@@ -34,5 +34,12 @@ describe('per-neuron summary', () => {
     expect(figs[1]!.caption).toMatch(/Spearman ρ = 1\.00, grows with γ as the paper says/);
     for (const f of figs) expect((await renderSvg(f.spec)).startsWith('<svg')).toBe(true);
     expect(perNeuronFigures(perNeuronSummary([]), 'x')).toEqual([]);
+  });
+
+  it('labelModels keeps two families of one model apart (the SCE MLP on CIFAR-10 and on the stand-in)', () => {
+    const sce = (c: CellRecord): CellRecord => ({ ...c, metrics: { ...c.metrics!, model: 'sce' } });
+    const s = perNeuronSummary(labelModels({ sce: cells.map(sce), sce_standin: cells.map(sce) }, { sce_standin: 'sce-standin' }));
+    expect(s.trend.map((t) => t.model)).toEqual(['sce', 'sce-standin']);
+    expect(s.shares.filter((x) => x.model === 'sce-standin').map((x) => x.antiHebbian.mean)).toEqual([0.125, 0.5, 0.875]);
   });
 });

@@ -36,6 +36,12 @@ describe('the estimate', () => {
     const sre = DEFAULT_MS_PER_STEP['stages/train-sre.ts']!;
     expect(estimateCell({ ...cell('t@a', 'stages/train-sre.ts'), params: { steps: 8000 } }, 'paper', none)).toEqual({ ms: sre.startupMs + 8000 * sre.ms, source: 'default' });
     expect(estimateCell({ ...cell('t@a', 'stages/train-sre.ts'), params: { epochs: 50, n_train: 20000, batch: 256 } }, 'paper', none).ms).toBe(sre.startupMs + 50 * 79 * sre.ms);
+    // An SCE cell on the Fashion-MNIST stand-in: its own cost per step and its own training set size (60,000).
+    const sce = DEFAULT_MS_PER_STEP['stages/train-sce.ts']!;
+    const fm = sce.byDataset!['fashion-mnist']!;
+    expect(fm.ms).toBeLessThan(sce.ms);
+    expect(estimateCell({ ...cell('s@a', 'stages/train-sce.ts'), params: { epochs: 50, batch: 256, dataset: 'fashion-mnist' } }, 'paper', none).ms).toBe(sce.startupMs + 50 * 235 * fm.ms);
+    expect(estimateCell({ ...cell('s@a', 'stages/train-sce.ts'), params: { epochs: 50, batch: 256, dataset: 'cifar10' } }, 'paper', none).ms).toBe(sce.startupMs + 50 * 196 * sce.ms);
     expect(stepsOf({ epochs: 2, batch: 64 }, 1000)).toBe(32);
     expect(stepsOf({ lr: 1 }, 1000)).toBeUndefined();
   });

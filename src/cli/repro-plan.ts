@@ -46,11 +46,20 @@ export const DEFAULT_SECONDS: Readonly<Record<string, { readonly paper: number; 
  * (with alignment), transformer 45 ms (with H of every matrix). Used instead of DEFAULT_SECONDS
  * when a cell's params give its number of steps (`steps`, or `epochs` × the batches per epoch).
  */
-export const DEFAULT_MS_PER_STEP: Readonly<Record<string, { readonly ms: number; readonly startupMs: number; readonly nTrain: number }>> = {
+export const DEFAULT_MS_PER_STEP: Readonly<Record<string, StepCost & { readonly startupMs: number; readonly byDataset?: Readonly<Record<string, StepCost>> }>> = {
   'stages/train-sre.ts': { ms: 2.5, startupMs: 2000, nTrain: 20000 },
-  'stages/train-sce.ts': { ms: 28, startupMs: 3000, nTrain: 50000 },
+  // Fashion-MNIST (the cell's `dataset` param): 784 inputs instead of 3,072; a step took 0.36× the
+  // CIFAR step's time, measured side by side (both shapes interleaved, batch 256, wasm, this 2-core
+  // machine under load), so 28 × 0.36 ≈ 10 ms; 60,000 training images.
+  'stages/train-sce.ts': { ms: 28, startupMs: 3000, nTrain: 50000, byDataset: { 'fashion-mnist': { ms: 10, nTrain: 60000 } } },
   'stages/train-transformer.ts': { ms: 45, startupMs: 3000, nTrain: 20000 },
 };
+
+/** What a training step costs (ms at batch 256) and the training set size an epoch runs over when `n_train` is not given. */
+export interface StepCost {
+  readonly ms: number;
+  readonly nTrain: number;
+}
 
 /** A training cell's steps from its params (`steps`, else `epochs` × ⌈n_train / batch⌉), or undefined. */
 export function stepsOf(params: Readonly<Record<string, unknown>>, nTrainDefault: number): number | undefined {
@@ -148,10 +157,12 @@ export function estimateCell(cell: Pick<Cell, 'name' | 'stage' | 'module'> & { r
   if (stage.length) return { ms: median(stage), source: 'stage' };
   const module = cell.module.replace(/^\.\//, '');
   const perStep = DEFAULT_MS_PER_STEP[module];
-  const steps = perStep && cell.params ? stepsOf(cell.params, perStep.nTrain) : undefined;
-  if (perStep && steps) {
+  const dataset = cell.params?.dataset;
+  const cost: StepCost | undefined = perStep && ((typeof dataset === 'string' && perStep.byDataset?.[dataset]) || perStep);
+  const steps = cost && cell.params ? stepsOf(cell.params, cost.nTrain) : undefined;
+  if (perStep && cost && steps) {
     const batch = typeof cell.params?.batch === 'number' ? cell.params.batch : 256;
-    return { ms: perStep.startupMs + steps * perStep.ms * (batch / 256), source: 'default' };
+    return { ms: perStep.startupMs + steps * cost.ms * (batch / 256), source: 'default' };
   }
   const d = DEFAULT_SECONDS[module];
   if (d) return { ms: 1000 * (profile === 'smoke' ? d.smoke : d.paper), source: 'default' };

@@ -7,6 +7,11 @@
 import type { CellRecord } from './cells.ts';
 import { spearman } from './stats.ts';
 
+/** The report section of the per-neuron figures. */
+export const PER_NEURON_SECTION = 'per-neuron';
+/** The name of the figure of the anti-Hebbian share against γ (the per-neuron check is shown beside it). */
+export const ANTI_HEBBIAN_SHARE_FIGURE = 'per-neuron-anti-hebbian-share';
+
 /** One γ of one model: the shares over seeds. */
 export interface NeuronShares {
   readonly model: string;
@@ -29,6 +34,17 @@ const meanSd = (xs: readonly number[]): { mean: number; sd: number } => {
   const m = xs.reduce((a, b) => a + b, 0) / xs.length;
   return { mean: m, sd: xs.length > 1 ? Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / (xs.length - 1)) : 0 };
 };
+
+/**
+ * The cells of every dep, with the model of a dep named in `labels` renamed (two families of the
+ * same model, e.g. the SCE MLP on CIFAR-10 and on the Fashion-MNIST stand-in, stay apart).
+ */
+export function labelModels(byDep: Readonly<Record<string, readonly CellRecord[]>>, labels: Readonly<Record<string, string>>): CellRecord[] {
+  return Object.entries(byDep).flatMap(([dep, cells]) => {
+    const label = labels[dep];
+    return label === undefined ? [...cells] : cells.map((c) => (c.metrics ? { ...c, metrics: { ...c.metrics, model: label } } : c));
+  });
+}
 
 /** The summary of every cell that has per-neuron data (others are ignored). */
 export function perNeuronSummary(cells: readonly CellRecord[]): PerNeuronSummary {

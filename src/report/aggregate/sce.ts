@@ -21,11 +21,16 @@ export interface SceCell {
 /** One (series, x) point over seeds. */
 export interface ScePoint {
   readonly series: string;
+  /** The series' numeric value where it has one (the batch size of Fig. 8, η of Fig. 9), else null. */
+  readonly seriesValue: number | null;
   readonly x: number;
   /** Alignment at convergence of the layer: mean and sample SD over the usable seeds. */
   readonly alignment: number | null;
   readonly alignmentSd: number | null;
   readonly full: number | null;
+  /** Hebbian rules (Fig. 4): mean and SD over the usable seeds of cos(actual update, g) over the last K iterations; null for SGD cells. */
+  readonly rule: number | null;
+  readonly ruleSd: number | null;
   readonly acc: number | null;
   readonly accSd: number | null;
   readonly n: number;
@@ -34,8 +39,12 @@ export interface ScePoint {
   readonly nStationary: number;
 }
 
-/** Groups cells by (series, x) and summarises each group. `layer` defaults to the cell's reported layer. */
-export function aggregatePoints(cells: readonly SceCell[], series: (c: SceCell) => string, x: (c: SceCell) => number, layer?: string): ScePoint[] {
+/**
+ * Groups cells by (series, x) and summarises each group. `layer` defaults to the cell's reported
+ * layer; `seriesValue` gives a series its number (a batch size, a learning rate), for the checks
+ * that read trends across series.
+ */
+export function aggregatePoints(cells: readonly SceCell[], series: (c: SceCell) => string, x: (c: SceCell) => number, layer?: string, seriesValue?: (c: SceCell) => number): ScePoint[] {
   const groups = new Map<string, SceCell[]>();
   for (const c of cells) {
     if (!c.metrics) continue;
@@ -47,12 +56,16 @@ export function aggregatePoints(cells: readonly SceCell[], series: (c: SceCell) 
     const ok = cs.filter((c) => c.metrics!.status !== 'diverged');
     const al = ok.map((c) => c.metrics!.alignment[layer ?? c.metrics!.reportedLayer]).filter((a) => a && Number.isFinite(a.signal));
     const acc = ok.map((c) => c.metrics!.loss.valAcc).filter((a): a is number => a !== undefined && Number.isFinite(a));
+    const rule = ok.map((c) => c.extras?.ruleAlignment?.[layer ?? c.metrics!.reportedLayer]).filter((a): a is number => a !== undefined && Number.isFinite(a));
     out.push({
       series: series(cs[0]!),
+      seriesValue: seriesValue ? seriesValue(cs[0]!) : null,
       x: x(cs[0]!),
       alignment: al.length ? meanAll(al.map((a) => a!.signal)) : null,
       alignmentSd: sd(al.map((a) => a!.signal)),
       full: al.length ? meanAll(al.map((a) => a!.full)) : null,
+      rule: rule.length ? meanAll(rule) : null,
+      ruleSd: sd(rule),
       acc: acc.length ? meanAll(acc) : null,
       accSd: sd(acc),
       n: cs.length,

@@ -22,7 +22,8 @@ export function formatCheckReport(checks: unknown, opts: CheckCliOptions = {}): 
   let skippedGating = 0;
   for (const r of file.results) {
     const tag = r.gate ? '' : ' (report only)';
-    lines.push(`${r.status.padEnd(7)} ${r.name}${tag}: ${r.why}`);
+    const fig = r.figure ? ` [${/^[0-9]/.test(r.figure) ? `Fig. ${r.figure}` : r.figure}]` : '';
+    lines.push(`${r.status.padEnd(7)} ${r.name}${tag}${fig}: ${r.why}`);
     for (const i of r.items) {
       lines.push(`          ${i.status.padEnd(7)} ${i.label}: ${i.why}`);
       const m = compact(i.measured);

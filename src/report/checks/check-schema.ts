@@ -4,12 +4,15 @@
  * check's kind or tolerance is an error at load time.
  */
 import { z } from 'zod';
+import { sceCheckSchemas } from './sce-check-schema.ts';
 
 const common = {
   name: z.string().min(1),
   description: z.string().optional(),
   /** false: reported, never fails the run (docs/definitions.md §Checks, 5). */
   gate: z.boolean().optional(),
+  /** The paper's figure (or section) the claim comes from: '2', '11', 'Section 5'; the report shows the check beside it. */
+  figure: z.string().min(1).optional(),
 };
 const table1Params = {
   /** The Table 1 variant to check (e.g. `stationary`); optional when the table has only one. */
@@ -92,6 +95,7 @@ export const checkDeclSchema = z.discriminatedUnion('kind', [
       .strict()
       .default({ max_abs_diff: 0.1, sd_multiple: 2, min_fraction: 0.5 }),
   }).strict(),
+  ...sceCheckSchemas(common),
 ]);
 
 /** A parsed check declaration. */

@@ -5,21 +5,17 @@
  * passes on data it has not seen); otherwise PASS. Pure.
  */
 import type { CheckDecl, CheckKind } from './check-schema.ts';
+import { combine, r3, skipped, type CheckItem, type CheckStatus, type Outcome } from './check-core.ts';
 import type { NoiseGrid, NoiseGrids } from '../aggregate/noise-grid.ts';
 import { spearman } from '../aggregate/stats.ts';
 import type { Table1, Table1Entry } from '../aggregate/table1.ts';
 import { fmtGamma } from '../format.ts';
+import type { SceSummary } from '../figures/sce-figures.ts';
+import type { PerNeuronSummary } from '../aggregate/per-neuron.ts';
+import { SCE_KINDS, type SceSourceDecl } from './sce-check-schema.ts';
+import { evaluatePerNeuron, evaluateSce, type PerNeuronDecl, type SceDecl } from './sce-checks.ts';
 
-/** A check's outcome. */
-export type CheckStatus = 'PASS' | 'FAIL' | 'SKIPPED';
-
-/** One sub-measurement of a check (a Table 1 row, one direction of the noise trend...). */
-export interface CheckItem {
-  readonly label: string;
-  readonly status: CheckStatus;
-  readonly why: string;
-  readonly measured: Readonly<Record<string, unknown>>;
-}
+export { combine, type CheckItem, type CheckStatus } from './check-core.ts';
 
 /** One check's result (an element of checks.json's `results`). */
 export interface CheckResult {
@@ -33,6 +29,13 @@ export interface CheckResult {
   readonly tolerance: Readonly<Record<string, number>>;
   readonly params: Readonly<Record<string, unknown>>;
   readonly items: readonly CheckItem[];
+  /** The paper's figure the claim comes from ('2', 'Section 5'), as declared; null when none. */
+  readonly figure: string | null;
+  /** The figure of ours that draws the data checked, and its report section (the report shows the check there); null when none. */
+  readonly figureName: string | null;
+  readonly section: string | null;
+  /** SCE checks: the dep whose summary was read, and what data it holds (e.g. 'fashion-mnist (stand-in)'); null otherwise. */
+  readonly source: { readonly dep: string; readonly data: string | null } | null;
 }
 
 /** checks.json. */
@@ -42,30 +45,56 @@ export interface ChecksFile {
   readonly summary: { readonly pass: number; readonly fail: number; readonly skipped: number };
 }
 
+/** An SCE summary to check (an entry of the check stage's `sce_sources`, with the summary its dep gave, or null). */
+export type SceSource = SceSourceDecl & { readonly summary: SceSummary | null };
+
 /** What the checks read. Any part may be absent; checks that need it are SKIPPED. */
 export interface CheckData {
   readonly table1?: Table1 | null;
   readonly noise?: NoiseGrids | null;
+  /** The SCE summaries: every SCE check is evaluated once per source. Absent: one gating source `sce` without data. */
+  readonly sce?: readonly SceSource[];
+  readonly perNeuron?: PerNeuronSummary | null;
 }
 
-type Outcome = { status: CheckStatus; why: string; items: CheckItem[] };
-type Evaluator<K extends CheckKind> = (d: Extract<CheckDecl, { kind: K }>, data: CheckData) => Outcome;
+type TableKind = Exclude<CheckKind, (typeof SCE_KINDS)[number] | 'anti-hebbian-share-grows'>;
+type Evaluator<K extends TableKind> = (d: Extract<CheckDecl, { kind: K }>, data: CheckData) => Outcome;
 
-/** Evaluates every declaration. */
+const isSce = (d: CheckDecl): d is SceDecl => (SCE_KINDS as readonly string[]).includes(d.kind);
+
+/** What the data of an SCE summary is, for the results: 'cifar10', 'fashion-mnist (stand-in)', 'synthetic'. */
+function dataLabel(s: SceSummary | null): string | null {
+  if (!s) return null;
+  if (s.synthetic) return 'synthetic';
+  return s.note ? `${s.dataset ?? 'unknown'} (stand-in)` : s.dataset;
+}
+
+/**
+ * Evaluates every declaration. An SCE declaration gives one result per SCE source (named with the
+ * source's suffix); it gates only where the declaration, the source and the data all allow it: data
+ * that is a stand-in (or synthetic) never gates, whatever the profile says.
+ */
 export function evaluateChecks(decls: readonly CheckDecl[], data: CheckData): ChecksFile {
-  const results = decls.map((d): CheckResult => {
-    const o = (EVALUATORS[d.kind] as Evaluator<CheckKind>)(d, data);
-    return {
-      name: d.name,
-      kind: d.kind,
-      description: d.description ?? null,
-      gate: d.gate ?? DEFAULT_GATE[d.kind],
-      status: o.status,
-      why: o.why,
-      tolerance: d.tolerance as Record<string, number>,
-      params: d.params as Record<string, unknown>,
-      items: o.items,
-    };
+  const sources: readonly SceSource[] = data.sce ?? [{ dep: 'sce', gate: true, suffix: '', summary: null }];
+  const results = decls.flatMap((d): CheckResult[] => {
+    const base = { kind: d.kind, description: d.description ?? null, tolerance: d.tolerance as Record<string, number>, params: d.params as Record<string, unknown>, figure: d.figure ?? null };
+    const gate = d.gate ?? DEFAULT_GATE[d.kind];
+    if (isSce(d)) {
+      return sources.map((src): CheckResult => {
+        const o = evaluateSce(d, src.summary);
+        const paperData = src.summary === null || (!src.summary.synthetic && src.summary.note === null);
+        const demoted = gate && src.gate && !paperData;
+        return {
+          ...base, name: d.name + src.suffix, gate: gate && src.gate && paperData, status: o.status,
+          why: demoted ? `${o.why} [report only: the data is ${dataLabel(src.summary)}, not the paper's]` : o.why,
+          items: o.items, figureName: o.figureName, section: o.section, source: { dep: src.dep, data: dataLabel(src.summary) },
+        };
+      });
+    }
+    const o = d.kind === 'anti-hebbian-share-grows'
+      ? evaluatePerNeuron(d as PerNeuronDecl, data.perNeuron)
+      : { ...(EVALUATORS[d.kind as TableKind] as Evaluator<TableKind>)(d as Extract<CheckDecl, { kind: TableKind }>, data), figureName: null, section: null };
+    return [{ ...base, name: d.name, gate, status: o.status, why: o.why, items: o.items, figureName: o.figureName, section: o.section, source: null }];
   });
   return {
     schema: 1,
@@ -87,20 +116,13 @@ const DEFAULT_GATE: Record<CheckKind, boolean> = {
   'boundary-exponent': true,
   'loss-near-boundary': false,
   'paper-agreement': false,
+  'sce-gamma-contrast': true,
+  'sce-trend': true,
+  'sce-sign': true,
+  'sce-near-zero': true,
+  'sce-init-scale': true,
+  'anti-hebbian-share-grows': false,
 };
-
-/** Combines items: any FAIL → FAIL; else any SKIPPED or none → SKIPPED; else PASS. */
-export function combine(items: CheckItem[], passWhy: string): Outcome {
-  const fails = items.filter((i) => i.status === 'FAIL');
-  const skips = items.filter((i) => i.status === 'SKIPPED');
-  if (fails.length) return { status: 'FAIL', why: fails.map((i) => `${i.label}: ${i.why}`).join('; '), items };
-  if (items.length === 0) return { status: 'SKIPPED', why: 'nothing to check: no matching cells', items };
-  if (skips.length) return { status: 'SKIPPED', why: `${skips.length} of ${items.length} not evaluable: ` + skips.map((i) => `${i.label}: ${i.why}`).join('; '), items };
-  return { status: 'PASS', why: passWhy, items };
-}
-
-const skipped = (why: string): Outcome => ({ status: 'SKIPPED', why, items: [] });
-const r3 = (x: number | null | undefined): number | null => (x === null || x === undefined || !Number.isFinite(x) ? null : Math.round(x * 1000) / 1000);
 
 /** The entries of one Table 1 variant, or why it cannot be chosen. */
 function pickVariant(t: Table1 | null | undefined, wanted: string | undefined): { entries: Table1Entry[]; variant: string } | { skip: string } {
@@ -327,7 +349,7 @@ const paperAgreement: Evaluator<'paper-agreement'> = (d, data) => {
   return combine(items, `${agreeAll}/${ofAll} entries agree; every row at least ${tol.min_fraction * 100}%`);
 };
 
-const EVALUATORS: { [K in CheckKind]: Evaluator<K> } = {
+const EVALUATORS: { [K in TableKind]: Evaluator<K> } = {
   'gamma-monotone': gammaMonotone,
   collapses,
   'does-not-collapse': doesNotCollapse,

@@ -113,8 +113,8 @@ function verdict(c: ChecksFile | null): Block[] {
   if (failed.length) out.push({ kind: 'verdict', status: 'fail', text: `${failed.length} of ${gating.length} gating checks FAILED: ${failed.map((r) => r.name).join(', ')}. ${passed.length} passed, ${skipped.length} skipped.` });
   else if (skipped.length) out.push({ kind: 'verdict', status: 'incomplete', text: `no gating check failed, but ${skipped.length} of ${gating.length} were SKIPPED for missing cells: ${skipped.map((r) => r.name).join(', ')}. ${passed.length} passed.` });
   else out.push({ kind: 'verdict', status: 'pass', text: `all ${gating.length} gating checks passed.` });
-  const row = (r: ChecksFile['results'][number]): string[] => [r.status, r.name, r.gate ? 'yes' : 'report only', r.why + (r.description ? ` (${r.description})` : '')];
-  const head = ['status', 'check', 'gates', 'result'];
+  const row = (r: ChecksFile['results'][number]): string[] => [r.status, r.name, figureRef(r.figure), r.gate ? 'yes' : 'report only', r.why + (r.description ? ` (${r.description})` : '')];
+  const head = ['status', 'check', 'figure', 'gates', 'result'];
   // What did not pass stays in view; the full list of checks is folded.
   const notPassed = c.results.filter((r) => r.status !== 'PASS');
   if (notPassed.length) out.push({ kind: 'table', head, rows: notPassed.map(row) });
@@ -254,10 +254,23 @@ function boundarySection(inp: ReportInputs, shown: readonly string[] = []): Bloc
   return out;
 }
 
+/** How a check names the paper's figure it is about: 'Fig. 2', 'Section 5'; '' when none (older checks.json files lack the field). */
+export function figureRef(figure: string | null | undefined): string {
+  if (!figure) return '';
+  return /^[0-9]/.test(figure) ? `Fig. ${figure}` : figure;
+}
+
+/** The checks about one of our figures (their `figureName`), as a list under it: status, gating, result. */
+function checksBeside(inp: ReportInputs, name: string): Block[] {
+  const rs = (inp.checks?.results ?? []).filter((r) => r.figureName === name);
+  if (!rs.length) return [];
+  return [{ kind: 'list', items: rs.map((r) => `**${r.status}** \`${r.name}\`${r.gate ? '' : ' (report only)'}${r.figure ? ` — ${figureRef(r.figure)}` : ''}: ${r.why}`) }];
+}
+
 function figs(inp: ReportInputs, section: string, skip: readonly string[] = []): Block[] {
   return (inp.figures?.figures ?? [])
     .filter((f) => f.section === section && !skip.includes(f.name))
-    .map((f): Block => ({ kind: 'figure', name: f.name, caption: f.caption, svg: inp.svgs?.[f.name] ?? null }));
+    .flatMap((f): Block[] => [{ kind: 'figure', name: f.name, caption: f.caption, svg: inp.svgs?.[f.name] ?? null }, ...checksBeside(inp, f.name)]);
 }
 
 /**

@@ -3,7 +3,7 @@
  * neuron × step heatmap of the full update's alignment, and the anti-Hebbian share of neurons
  * against γ. Pure; rendered by the per-neuron stage through the figure protocol.
  */
-import type { PerNeuronSummary } from '../aggregate/per-neuron.ts';
+import { ANTI_HEBBIAN_SHARE_FIGURE, type PerNeuronSummary } from '../aggregate/per-neuron.ts';
 import { BASE_CONFIG, type VlSpec } from './figure-specs.ts';
 import { fmtGamma } from '../format.ts';
 import type { FigureToDraw } from './write-figures.ts';
@@ -47,7 +47,7 @@ export function perNeuronFigures(s: PerNeuronSummary, section: string): FigureTo
       ],
       config: BASE_CONFIG,
     };
-    out.push({ name: 'per-neuron-anti-hebbian-share', section, caption: `Section 5: the share of anti-Hebbian neurons against γ (the paper: it grows with weight decay). Reported, not gated: ${trend}.`, spec });
+    out.push({ name: ANTI_HEBBIAN_SHARE_FIGURE, section, caption: `Section 5: the share of anti-Hebbian neurons against γ (the paper: it grows with weight decay). Reported, not gated: ${trend}.`, spec });
   }
   return out;
 }

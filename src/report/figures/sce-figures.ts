@@ -1,9 +1,11 @@
 /**
  * Which SCE figures exist for the loaded cells, and the numbers behind them (pure). One builder per
  * figure group (the `sce-figures` stage's deps); an empty group draws nothing. The summary holds
- * every plotted point and the reported γ trends (none evaluated on synthetic data).
+ * every plotted point, the Fig. 7 curves and the reported γ trends (none evaluated on synthetic
+ * data); the SCE checks (src/report/checks/sce-checks.ts) read it, so figures and checks share one
+ * aggregation.
  */
-import { aggregatePoints, curves, fig12Snapshots, snapshots, trends, type SceCell, type ScePoint, type SceTrend } from '../aggregate/sce.ts';
+import { aggregatePoints, curves, fig12Snapshots, snapshots, trends, type SceCell, type SceCurve, type ScePoint, type SceTrend } from '../aggregate/sce.ts';
 import { alignmentLinesSpec, curvesSpec, heatmapSpec, panels, snapshotSpec } from './sce-figure-specs.ts';
 import type { VlSpec } from './figure-specs.ts';
 import { axisLabel } from '../format.ts';
@@ -17,16 +19,44 @@ export interface SceFigureDef {
   readonly spec: VlSpec;
 }
 
+/** One figure group of sce-summary.json: the cells found, unreadable ones, the aggregated points and the figure that draws them. */
+export interface SceSummaryGroup {
+  readonly cells: number;
+  readonly unreadable: readonly string[];
+  readonly points: readonly ScePoint[];
+  /** The name of the figure these points are drawn in (null: none drawn). */
+  readonly figure: string | null;
+}
+
 /** sce-summary.json. */
 export interface SceSummary {
   readonly schema: 1;
   readonly synthetic: boolean;
   readonly note: string | null;
+  /** The data the cells trained on ('cifar10', 'fashion-mnist'), null when the stage could not tell. */
+  readonly dataset: string | null;
+  /** The report section the figures are drawn in. */
+  readonly section: string;
   readonly layer: string;
   /** Per group: the cells found, unreadable ones, and the aggregated points. */
-  readonly groups: Readonly<Record<string, { readonly cells: number; readonly unreadable: readonly string[]; readonly points: readonly ScePoint[] }>>;
+  readonly groups: Readonly<Record<string, SceSummaryGroup>>;
   readonly snapshots: readonly { readonly gamma: number; readonly seed: number; readonly cosine: number; readonly cropCosine: number }[];
+  /** Fig. 7's curves over training per init scale (mean over seeds): cos(g, H) windowed, and the layer's norm. */
+  readonly curves: { readonly fig7?: { readonly signal: readonly SceCurve[]; readonly norm: readonly SceCurve[] } };
   readonly trends: readonly SceTrend[];
+}
+
+/** What the figures are labelled with and where they go. */
+export interface SceFigureOptions {
+  readonly synthetic: boolean;
+  readonly layer: string;
+  /** The stand-in's note (Fashion-MNIST), put in every caption. */
+  readonly note?: string | null;
+  readonly dataset?: string | null;
+  /** The report section (default `sce`). */
+  readonly section?: string;
+  /** Put before every figure name (a second family of SCE figures must not reuse the first's names). */
+  readonly prefix?: string;
 }
 
 const num = (v: unknown, dflt: number): number => (typeof v === 'number' ? v : dflt);
@@ -34,14 +64,16 @@ const str = (v: unknown, dflt: string): string => (typeof v === 'string' ? v : d
 const gamma = (c: SceCell) => c.metrics!.gamma;
 
 /** The figures and summary for the groups of cells (keyed by the stage's dep names). */
-export function sceFigureDefs(groups: Readonly<Record<string, readonly SceCell[]>>, o: { synthetic: boolean; layer: string; note?: string | null }): { figures: SceFigureDef[]; summary: SceSummary } {
+export function sceFigureDefs(groups: Readonly<Record<string, readonly SceCell[]>>, o: SceFigureOptions): { figures: SceFigureDef[]; summary: SceSummary } {
   const { synthetic, layer } = o;
+  const prefix = o.prefix ?? '';
   const figs: SceFigureDef[] = [];
-  const summaryGroups: Record<string, { cells: number; unreadable: string[]; points: ScePoint[] }> = {};
+  const summaryGroups: Record<string, SceSummaryGroup> = {};
   const allTrends: SceTrend[] = [];
+  let fig7Curves: { signal: SceCurve[]; norm: SceCurve[] } | undefined;
   const g = (k: string): readonly SceCell[] => (groups[k] ?? []).filter((c) => c.metrics);
-  const note = (k: string, points: ScePoint[]) => {
-    summaryGroups[k] = { cells: (groups[k] ?? []).length, unreadable: (groups[k] ?? []).filter((c) => !c.metrics).map((c) => `${c.cell}: ${c.error ?? 'no metrics'}`), points };
+  const note = (k: string, points: ScePoint[], figure: string | null) => {
+    summaryGroups[k] = { cells: (groups[k] ?? []).length, unreadable: (groups[k] ?? []).filter((c) => !c.metrics).map((c) => `${c.cell}: ${c.error ?? 'no metrics'}`), points, figure: figure === null ? null : prefix + figure };
   };
   const gTitle = 'weight decay γ';
   const tag = synthetic ? ' Synthetic data: code path only, not evidence.' : o.note ? ` ${o.note}.` : '';
@@ -49,7 +81,7 @@ export function sceFigureDefs(groups: Readonly<Record<string, readonly SceCell[]
   // Fig. 2
   const snaps = snapshots(g('fig2'));
   if (snaps.length) {
-    note('fig2', aggregatePoints(g('fig2'), () => 'fig2', gamma, layer));
+    note('fig2', aggregatePoints(g('fig2'), () => 'fig2', gamma, layer), 'sce-fig2-updates');
     figs.push({ name: 'sce-fig2-updates', figure: '2', caption: `Fig. 2: 20×20 crops of the normalised gradient and Hebbian updates of ${snaps[0]!.snapshot.layer} at the last step, per γ, with the cosine of the whole matrices.${tag}`, spec: snapshotSpec(snaps, { lr: (g('fig2')[0]?.metrics?.lr) ?? null, synthetic }) });
     const f12 = fig12Snapshots(g('fig2'));
     if (f12.length > 0) {
@@ -67,7 +99,7 @@ export function sceFigureDefs(groups: Readonly<Record<string, readonly SceCell[]
     ['fig3_arch', (c: SceCell) => str(c.params.arch, (c.extras?.hidden ?? []).join('×')), 'hidden sizes', 'sce-fig3-depth-width', 'depths and widths'],
   ] as const) {
     const pts = aggregatePoints(g(k), series, gamma, layer);
-    note(k, pts);
+    note(k, pts, pts.length ? name : null);
     if (!pts.length) continue;
     allTrends.push(...trends(`3 (${what})`, pts, synthetic));
     figs.push({ name, figure: '3', caption: `Fig. 3: ${layer} alignment at convergence vs γ for different ${what} (mean ± SD over seeds).${tag}`, spec: alignmentLinesSpec(pts, { title: `SCE: alignment vs weight decay across ${what}`, subtitle: `${layer}, mean ± SD over seeds`, xTitle: gTitle, seriesTitle, synthetic }) });
@@ -76,7 +108,7 @@ export function sceFigureDefs(groups: Readonly<Record<string, readonly SceCell[]
   // Fig. 4
   const f4 = g('fig4');
   if (f4.length) {
-    note('fig4', aggregatePoints(f4, (c) => c.metrics!.rule, (c) => c.metrics!.lr, layer));
+    note('fig4', aggregatePoints(f4, (c) => c.metrics!.rule, (c) => c.metrics!.lr, layer), 'sce-fig4-hebbian-rules');
     const label = (c: SceCell) => `${c.metrics!.rule} η=${axisLabel(c.metrics!.lr)}`;
     const rule = curves(f4, label, 'rule', layer);
     const sig = curves(f4, label, 'signal', layer);
@@ -94,15 +126,16 @@ export function sceFigureDefs(groups: Readonly<Record<string, readonly SceCell[]
   // Fig. 7
   const f7 = g('fig7');
   if (f7.length) {
-    note('fig7', aggregatePoints(f7, (c) => axisLabel(num(c.params.init_scale, 1)), gamma, layer));
+    note('fig7', aggregatePoints(f7, (c) => axisLabel(num(c.params.init_scale, 1)), gamma, layer, (c) => num(c.params.init_scale, 1)), 'sce-fig7-init-scale');
     const label = (c: SceCell) => `init ×${axisLabel(num(c.params.init_scale, 1))}`;
     const w = f7[0]!.extras?.curves.window ?? 200;
+    fig7Curves = { signal: curves(f7, label, 'signal', layer), norm: curves(f7, label, 'norm', layer) };
     figs.push({
       name: 'sce-fig7-init-scale', figure: '7',
       caption: `Fig. 7: initialisation scale at η = ${axisLabel(f7[0]!.metrics!.lr)}: ${layer} Hebbian alignment of the gradient (mean ± SD, ${w}-iteration window) and ${layer}'s norm over training.${tag}`,
       spec: panels([
-        curvesSpec(curves(f7, label, 'signal', layer), { title: 'Hebbian alignment', subtitle: `cos(g, H), ${w}-iteration window`, yTitle: 'cos(g, H)', seriesTitle: 'init scale', synthetic: false, band: true, zeroLine: true }),
-        curvesSpec(curves(f7, label, 'norm', layer), { title: 'Weight norm', subtitle: `‖${layer}‖ (Frobenius)`, yTitle: `‖${layer}‖`, seriesTitle: 'init scale', synthetic: false, band: false, zeroLine: false }),
+        curvesSpec(fig7Curves.signal, { title: 'Hebbian alignment', subtitle: `cos(g, H), ${w}-iteration window`, yTitle: 'cos(g, H)', seriesTitle: 'init scale', synthetic: false, band: true, zeroLine: true }),
+        curvesSpec(fig7Curves.norm, { title: 'Weight norm', subtitle: `‖${layer}‖ (Frobenius)`, yTitle: `‖${layer}‖`, seriesTitle: 'init scale', synthetic: false, band: false, zeroLine: false }),
       ], { title: 'Initialisation scale vs Hebbian alignment and weight norm', subtitle: `η = ${axisLabel(f7[0]!.metrics!.lr)}`, synthetic }),
     });
   }
@@ -113,8 +146,8 @@ export function sceFigureDefs(groups: Readonly<Record<string, readonly SceCell[]
     ['fig9', '9', (c: SceCell) => c.metrics!.lr, 'learning rate η', 'sce-fig9-lr'],
   ] as const) {
     const cells = g(k);
-    const pts = aggregatePoints(cells, (c) => axisLabel(key(c)), gamma, layer);
-    note(k, pts);
+    const pts = aggregatePoints(cells, (c) => axisLabel(key(c)), gamma, layer, key);
+    note(k, pts, pts.length ? name : null);
     if (!pts.length) continue;
     const yOrder = [...new Set(cells.map(key))].sort((a, b) => a - b);
     const o = { xTitle: gTitle, yTitle, yOrder, synthetic: false };
@@ -132,9 +165,10 @@ export function sceFigureDefs(groups: Readonly<Record<string, readonly SceCell[]
   const l1 = aggregatePoints(g('fig11_l1'), () => 'L1', (c) => num(c.params.l1, 0), layer);
   const l2 = aggregatePoints(g('fig11_l2'), () => 'L2', gamma, layer);
   const bn = aggregatePoints(g('fig11_bn'), () => 'batch norm + L2', gamma, layer);
-  note('fig11_l1', l1);
-  note('fig11_l2', l2);
-  note('fig11_bn', bn);
+  const f11Name = l1.length || l2.length || bn.length ? 'sce-fig11-regularisers' : null;
+  note('fig11_l1', l1, f11Name);
+  note('fig11_l2', l2, f11Name);
+  note('fig11_bn', bn, f11Name);
   const f11: VlSpec[] = [];
   const line = (pts: ScePoint[], t: string, x: string) => alignmentLinesSpec(pts, { title: t, subtitle: `${layer}, mean ± SD over seeds`, xTitle: x, seriesTitle: 'regulariser', synthetic: false, width: 240 });
   if (l1.length) f11.push(line(l1, 'L1 weight decay', 'λ₁'));
@@ -146,14 +180,17 @@ export function sceFigureDefs(groups: Readonly<Record<string, readonly SceCell[]
   }
 
   return {
-    figures: figs,
+    figures: figs.map((f) => ({ ...f, name: prefix + f.name })),
     summary: {
       schema: 1,
       synthetic,
       note: synthetic ? 'synthetic data: code path only, not evidence' : (o.note ?? null),
+      dataset: o.dataset ?? null,
+      section: o.section ?? 'sce',
       layer,
       groups: summaryGroups,
       snapshots: snaps.map((s) => ({ gamma: s.gamma, seed: s.seed, cosine: s.snapshot.cosine, cropCosine: s.snapshot.cropCosine })),
+      curves: fig7Curves ? { fig7: fig7Curves } : {},
       trends: allTrends,
     },
   };
