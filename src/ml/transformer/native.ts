@@ -1,6 +1,6 @@
 /**
  * The native build of the transformer step's kernels: an N-API addon (native/*.cc, compiled at
- * install by scripts/build-native.mjs with -O3 -march=native) exposing the same 13 kernels as the
+ * install by scripts/build-native.mjs with -O3 -march=native) exposing the same 17 kernels as the
  * WebAssembly module (simd.ts `KernelExports`). It works on the very same arena: `nativeKernels`
  * hands it the wasm instance's memory buffer once, and every call takes the same byte offsets,
  * so the workspace, the JS loops of step.ts and the tests are shared by both builds.
@@ -21,6 +21,7 @@ export const NATIVE_SOURCES = [
   new URL('../../../native/dense.cc', import.meta.url),
   new URL('../../../native/elementwise.cc', import.meta.url),
   new URL('../../../native/attention.cc', import.meta.url),
+  new URL('../../../native/mlp.cc', import.meta.url),
   new URL('../../../native/addon.cc', import.meta.url),
   new URL('../../../native/binding.gyp', import.meta.url),
 ].map((u) => fileURLToPath(u));
