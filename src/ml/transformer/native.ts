@@ -26,6 +26,12 @@ export const NATIVE_SOURCES = [
   new URL('../../../native/binding.gyp', import.meta.url),
 ].map((u) => fileURLToPath(u));
 
+/** Every kernel of simd.ts `KernelExports` the addon must export (a stale build lacks the newest). */
+const KERNEL_NAMES = [
+  'matmul', 'matmulTN', 'transpose', 'reluForward', 'reluBackward', 'addInto', 'colSum', 'addLayerNormForward', 'addLayerNormBackward',
+  'attentionScratchBytes', 'attentionForward', 'attentionBackward', 'expNonPositiveInto', 'matmulNT', 'tanhForward', 'tanhBackward', 'mseGrad',
+] as const satisfies readonly (keyof KernelExports)[];
+
 /** Where node-gyp leaves the addon. */
 // Built from the sources above, not a source itself: the path is joined (not a `new URL` literal),
 // so the code identity neither hashes a machine's build output nor fails where none was built.
@@ -72,6 +78,10 @@ function loadUncached(path: string): Result<NativeAddon, string> {
   }
   const info = raw.info();
   if (!info.usable) return err(`the native kernels at ${path} cannot run on this CPU: ${info.reason}`);
+  // An addon built from older sources (before `npm run build:native`) lacks newer kernels: refuse it rather than fail mid-run.
+  const probe = raw.bind(new ArrayBuffer(16)) as unknown as Record<string, unknown>;
+  const missing = KERNEL_NAMES.filter((n) => typeof probe[n] !== 'function');
+  if (missing.length > 0) return err(`the native kernels at ${path} are older than their sources (no ${missing.join(', ')}); rebuild them with npm run build:native`);
   return ok({ info: { isa: info.isa, compiler: info.compiler }, bind: (buffer) => raw.bind(buffer) });
 }
 
