@@ -6,6 +6,8 @@
  * machine's fp32 sgemm peak on one thread (numpy's BLAS) and each step's fraction of it.
  * `npm run bench -- --only side-by-side`.
  */
+import type { KernelsChoice } from '../src/ml/kernels-select.ts';
+import type { MlpStepperSource } from '../src/ml/mlp-stepper.ts';
 import { type Benchmark, type Figure } from './harness.ts';
 import { runPeer } from './peers.ts';
 
@@ -95,15 +97,55 @@ export const benchmarks: Benchmark[] = [
       figures.push(...tr.figures);
       notes.push(...tr.notes);
 
-      // The MLPs: peers only until they move onto the kernel arena (issue 13 part 1); hebb's tfjs steps are in train-sre / train-sce.
-      for (const [model, sizes, loss] of [['SRE MLP', [32, 128, 128, 32], 'mse'], ['SCE MLP', [3072, 128, 128, 10], 'ce']] as const) {
-        const args = [sizes.join(','), loss, '256'];
-        const flops = 3 * 2 * 256 * sizes.slice(1).reduce((s, o, i) => s + sizes[i]! * o, 0);
-        const res = compare(model, [peer('numpy', 1, 'mlp.py', ['numpy', ...args]), peer('torch', 1, 'mlp.py', ['torch', ...args]), peer('torch', 2, 'mlp.py', ['torch', ...args])], 20, flops, peak);
-        figures.push(...res.figures.map((f) => ({ ...f, unit: f.unit.replace(/ · [^·]*hebb's best/, '') })));
-        notes.push(...res.notes, `${model}: hebb's step is not on the kernel arena yet (tfjs; see the train-sre / train-sce benchmarks)`);
-      }
+      // The SRE MLP: hebb's step on the tfjs twin and on each kernel build (src/ml/mlp-stepper.ts), gradients only as the peers.
+      const sre = [32, 128, 128, 32];
+      const mlpArgs = (sizes: readonly number[], loss: string): string[] => [sizes.join(','), loss, '256'];
+      const mlpFlops = (sizes: readonly number[]): number => 3 * 2 * 256 * sizes.slice(1).reduce((s, o, i) => s + sizes[i]! * o, 0);
+      const mlpBuilds = await sreMlpContenders(sre, 256, k.ok && k.value.name === 'native' ? k.value : undefined);
+      const sr = compare('SRE MLP', [...mlpBuilds, peer('numpy', 1, 'mlp.py', ['numpy', ...mlpArgs(sre, 'mse')]), peer('torch', 1, 'mlp.py', ['torch', ...mlpArgs(sre, 'mse')]), peer('torch', 2, 'mlp.py', ['torch', ...mlpArgs(sre, 'mse')])], 200, mlpFlops(sre), peak);
+      figures.push(...sr.figures);
+      notes.push(...sr.notes);
+      // The SCE MLP: peers only until it moves onto the kernel arena (issue 13 part 1 follow-up); hebb's tfjs step is in train-sce.
+      const sce = [3072, 128, 128, 10];
+      const res = compare('SCE MLP', [peer('numpy', 1, 'mlp.py', ['numpy', ...mlpArgs(sce, 'ce')]), peer('torch', 1, 'mlp.py', ['torch', ...mlpArgs(sce, 'ce')]), peer('torch', 2, 'mlp.py', ['torch', ...mlpArgs(sce, 'ce')])], 20, mlpFlops(sce), peak);
+      figures.push(...res.figures.map((f) => ({ ...f, unit: f.unit.replace(/ · [^·]*hebb's best/, '') })));
+      notes.push(...res.notes, `SCE MLP: hebb's step is not on the kernel arena yet (tfjs; see the train-sce benchmark)`);
       return { backend: k.ok ? (k.value.name === 'native' ? k.value.tag : 'wasm kernels') : 'wasm kernels', figures, notes: notes.join('\n  ') };
     },
   },
 ];
+
+/**
+ * hebb's SRE MLP step (backprop, no H, as the peers) on the tfjs twin, the wasm kernels and,
+ * when given, the native kernels: one contender each, on the same random MLP and batch.
+ */
+async function sreMlpContenders(sizes: readonly number[], B: number, native: KernelsChoice | undefined): Promise<Contender[]> {
+  const { initBackend } = await import('../src/ml/backend.ts');
+  const { rngFor } = await import('../src/ml/rng.ts');
+  const { initMlp } = await import('../src/ml/mlp.ts');
+  const { stepBuffers } = await import('../src/ml/mlp-tf.ts');
+  const { kernelSteppers, TFJS_STEPPERS } = await import('../src/ml/mlp-stepper.ts');
+  const { tf } = await initBackend(process.env.HEBB_BACKEND);
+  const p = initMlp(sizes, rngFor(0, 'init'));
+  const r = rngFor(1, 'bench');
+  const x = r.fillNormal(new Float32Array(B * sizes[0]!));
+  const y = r.fillNormal(new Float32Array(B * sizes[sizes.length - 1]!));
+  const bufs = stepBuffers(sizes);
+  const sources: [string, MlpStepperSource][] = [['hebb tfjs', TFJS_STEPPERS], ['hebb wasm', await kernelSteppers({ name: 'wasm' })]];
+  if (native?.name === 'native') sources.push([`hebb ${native.tag}`, await kernelSteppers(native)]);
+  return sources.map(([name, src]) => {
+    const s = src.create(tf, sizes, B);
+    const once = (): number => s.step(p, x, y, B, { mode: 'bp', hebb: false, loss: false }, bufs);
+    return {
+      name,
+      run: (reps) => {
+        once(); // warm
+        return Array.from({ length: reps }, () => {
+          const t0 = performance.now();
+          once();
+          return performance.now() - t0;
+        });
+      },
+    };
+  });
+}

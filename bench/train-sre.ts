@@ -2,7 +2,8 @@
  * Benchmark: one SRE MLP cell at paper scale (20,000 examples, batch 256, 50 epochs = 3,950
  * steps, SGD η = 0.01, γ = 5e-4, alignment measured as the run needs it: the last K = 200
  * iterations plus a trajectory point every 40 steps). Reference points on this machine (issue 3):
- * numpy/OpenBLAS 0.67 ms/step; plain tfjs-wasm 18 ms/step; target ~2 ms/step on wasm.
+ * numpy/OpenBLAS 0.67 ms/step; plain tfjs-wasm 18 ms/step; target ~2 ms/step on wasm. The step runs
+ * on the training kernels kernels-select.ts picks (as the stage does: HEBB_KERNELS forces a build).
  */
 import { peakRssMiB, type Benchmark } from './harness.ts';
 
@@ -13,6 +14,11 @@ export const benchmarks: Benchmark[] = [
       const { initBackend } = await import('../src/ml/backend.ts');
       const { makeTeacher } = await import('../src/ml/teacher.ts');
       const { trainMlp } = await import('../src/ml/train.ts');
+      const { selectKernels } = await import('../src/ml/kernels-select.ts');
+      const { kernelSteppers } = await import('../src/ml/mlp-stepper.ts');
+      const k = selectKernels();
+      if (!k.ok) throw new Error(k.error.message);
+      const steppers = await kernelSteppers(k.value);
       const t0 = performance.now();
       const { tf, info } = await initBackend(process.env.HEBB_BACKEND);
       const tInit = performance.now() - t0;
@@ -24,7 +30,7 @@ export const benchmarks: Benchmark[] = [
       const t2 = performance.now();
       const { metrics } = trainMlp(
         tf,
-        info,
+        { ...info, steppers },
         {
           sizes,
           rule: 'sgd',
@@ -51,7 +57,7 @@ export const benchmarks: Benchmark[] = [
       );
       const total = (performance.now() - t2) / 1000;
       return {
-        backend: `${info.name} ${info.version}`,
+        backend: `${info.name} ${info.version}, ${k.value.name === 'native' ? k.value.tag : 'wasm'} kernels`,
         figures: [
           { name: 'ms per step', value: (total * 1000) / steps, unit: 'ms', target: '~2 (wasm); numpy 0.67' },
           { name: 'cell total', value: total, unit: 's', target: '~8 (wasm)' },

@@ -1,5 +1,5 @@
 // N-API glue of the native kernels (plain node_api.h; no node-addon-api). `bind(buffer)` keeps
-// a reference to an ArrayBuffer (the wasm arena's memory) and returns an object of the 13 kernel
+// a reference to an ArrayBuffer (the wasm arena's memory) and returns an object of the 17 kernel
 // functions of src/ml/transformer/simd.ts's KernelExports, each taking the same byte offsets
 // into that buffer as the wasm kernels. Every call checks that the buffer is still attached and
 // that each operand lies inside it (a wrong offset is a bug: it throws a RangeError instead of
@@ -162,6 +162,35 @@ KERNEL(expNonPositiveInto, 3)
   hebb::expNonPositiveInto(x, out, (int)v[2]);
 END
 
+KERNEL(matmulNT, 7)
+  const int M = v[4], K = v[5], N = v[6];
+  PTR(a, 0, (double)M * K) PTR(b, 1, (double)N * K) PTR(out, 3, (double)M * N)
+  const float* dh = nullptr;
+  if (v[2] != 0) { dh = at(env, base, len, v[2], (double)M * N); if (!dh) return nullptr; }
+  hebb::matmulNT(a, b, dh, out, M, K, N);
+END
+
+KERNEL(tanhForward, 3)
+  PTR(z, 0, v[2]) PTR(h, 1, v[2])
+  hebb::tanhForward(z, h, (int)v[2]);
+END
+
+KERNEL(tanhBackward, 3)
+  PTR(d, 0, v[2]) PTR(h, 1, v[2])
+  hebb::tanhBackward(d, h, (int)v[2]);
+END
+
+napi_value mseGrad(napi_env env, napi_callback_info info) {
+  double v[12];
+  uint8_t* base;
+  size_t len;
+  if (!args(env, info, 5, v, &base, &len)) return nullptr;
+  PTR(out, 0, v[3]) PTR(y, 1, v[3]) PTR(e, 2, v[3])
+  napi_value r;
+  CHECK(napi_create_double(env, hebb::mseGrad(out, y, e, (int)v[3], (float)v[4]), &r));
+  return r;
+}
+
 void finalizeArena(napi_env env, void* data, void*) {
   Arena* a = static_cast<Arena*>(data);
   napi_delete_reference(env, a->ref);
@@ -188,6 +217,7 @@ napi_value bind(napi_env env, napi_callback_info info) {
       {"addLayerNormForward", addLayerNormForward}, {"addLayerNormBackward", addLayerNormBackward},
       {"attentionScratchBytes", attentionScratchBytes}, {"attentionForward", attentionForward},
       {"attentionBackward", attentionBackward}, {"expNonPositiveInto", expNonPositiveInto},
+      {"matmulNT", matmulNT}, {"tanhForward", tanhForward}, {"tanhBackward", tanhBackward}, {"mseGrad", mseGrad},
   };
   for (const auto& f : fns) {
     napi_value fn;

@@ -12,29 +12,6 @@ namespace hebb {
 
 namespace {
 
-typedef int32_t vi __attribute__((vector_size(VW * 4)));
-
-/**
- * e^x for x ≤ 0, VW lanes: x = n·ln2 + r (ln2 split in two for an exact product), a degree-6
- * polynomial for e^r (Cephes' expf coefficients, as the wasm kernels use), times 2^n built in
- * the exponent bits; x clamped at −87 (float32 underflow).
- */
-inline vf expNonPositive(vf x0) {
-  const vf x = x0 < -87.0f ? splat(-87.0f) : x0;  // NaN passes through, as wasm's f32x4.max lets it
-  const vf magic = splat(12582912.0f);  // 1.5·2^23: adding and subtracting it rounds to the nearest integer
-  const vf n = (x * 1.44269504088896341f + magic) - magic;
-  const vf r = (x - n * 0.693359375f) - n * -2.12194440e-4f;
-  vf p = splat(1.9875691500e-4f);
-  p = p * r + 1.3981999507e-3f;
-  p = p * r + 8.3334519073e-3f;
-  p = p * r + 4.1665795894e-2f;
-  p = p * r + 1.6666665459e-1f;
-  p = p * r + 5.0000001201e-1f;
-  const vf e = (p * r * r + r) + 1.0f;
-  const vi pow2 = (__builtin_convertvector(n, vi) + 127) << 23;
-  return e * (vf)pow2;
-}
-
 /** Thread-local scratch of at least n floats. */
 float* scratch(std::vector<float>& s, size_t n) {
   if (s.size() < n) s.resize(n);

@@ -1,5 +1,5 @@
 // The transformer step's kernels in C++ (the native build of src/ml/transformer/assembly/*.ts):
-// the same 13 functions over raw float buffers, every pointer already resolved from a byte offset
+// the same 17 functions over raw float buffers, every pointer already resolved from a byte offset
 // into the shared arena by addon.cc, every matrix row-major. Compiled with -O3 -march=native by
 // binding.gyp; portable GCC/Clang vector extensions stand in for intrinsics, so the vector width
 // follows the build machine (VW floats: 16 with AVX-512, 8 with AVX/AVX2, 4 otherwise).
@@ -40,6 +40,30 @@ inline vf splat(float x) { return vf{} + x; }
 inline float hsum(vf v) { float s = 0; for (int l = 0; l < VW; l++) s += v[l]; return s; }
 inline float hmax(vf v) { float m = v[0]; for (int l = 1; l < VW; l++) m = v[l] > m ? v[l] : m; return m; }
 
+/** VW int32 lanes (bit patterns of vf). */
+typedef int32_t vi __attribute__((vector_size(VW * 4)));
+
+/**
+ * e^x for x ≤ 0, VW lanes: x = n·ln2 + r (ln2 split in two for an exact product), a degree-6
+ * polynomial for e^r (Cephes' expf coefficients, as the wasm kernels use), times 2^n built in
+ * the exponent bits; x clamped at −87 (float32 underflow).
+ */
+inline vf expNonPositive(vf x0) {
+  const vf x = x0 < -87.0f ? splat(-87.0f) : x0;  // NaN passes through, as wasm's f32x4.max lets it
+  const vf magic = splat(12582912.0f);  // 1.5·2^23: adding and subtracting it rounds to the nearest integer
+  const vf n = (x * 1.44269504088896341f + magic) - magic;
+  const vf r = (x - n * 0.693359375f) - n * -2.12194440e-4f;
+  vf p = splat(1.9875691500e-4f);
+  p = p * r + 1.3981999507e-3f;
+  p = p * r + 8.3334519073e-3f;
+  p = p * r + 4.1665795894e-2f;
+  p = p * r + 1.6666665459e-1f;
+  p = p * r + 5.0000001201e-1f;
+  const vf e = (p * r * r + r) + 1.0f;
+  const vi pow2 = (__builtin_convertvector(n, vi) + 127) << 23;
+  return e * (vf)pow2;
+}
+
 /** Σ p[0..n) with VW-wide partial sums (a fixed order: the same bytes on every run of one build). */
 inline float sumOf(const float* p, int n) {
   vf s = vf{};
@@ -63,5 +87,9 @@ int attentionScratchBytes(int T, int d);
 void attentionForward(const float* qkv, int B, int T, int C, int H, float* y, float* P);
 void attentionBackward(const float* qkv, const float* P, const float* dy, int B, int T, int C, int H, float* dqkv);
 void expNonPositiveInto(const float* x, float* out, int n);
+void matmulNT(const float* a, const float* b, const float* dh, float* out, int M, int K, int N);
+void tanhForward(const float* z, float* h, int n);
+void tanhBackward(float* d, const float* h, int n);
+double mseGrad(const float* out, const float* y, float* e, int n, float scale);
 
 }  // namespace hebb

@@ -62,7 +62,9 @@ export default defineStage({
     const { initBackend } = await import('../src/ml/backend.ts');
     const { trainMlp } = await import('../src/ml/train.ts');
     const { paramsToJson } = await import('../src/ml/mlp.ts');
-    const { backendNameFromFact } = await import('../src/ml/backend-fact.ts');
+    const { backendNameFromFact, kernelsFromFact } = await import('../src/ml/backend-fact.ts');
+    const { kernelsForFact } = await import('../src/ml/kernels-select.ts');
+    const { kernelSteppers } = await import('../src/ml/mlp-stepper.ts');
     const p = ctx.params;
     const dir = single(ctx.inputs.data, 'data').path;
     const [tx, ty, vx, vy] = await Promise.all(['train_x', 'train_y', 'val_x', 'val_y'].map((n) => readNpy(join(dir, `${n}.npy`))));
@@ -77,10 +79,13 @@ export default defineStage({
     if (n > available) throw new Error(`n_train ${n} exceeds the teacher's ${available} training examples`);
     const steps = trainingSteps(p, batchesPerEpoch(n, p.batch, p.drop_last));
     const { tf, info } = await initBackend(backendNameFromFact(ctx.env.backend));
+    // The step runs on the kernels the fact (and so the cache key) names, never another build.
+    const kernels = kernelsForFact(kernelsFromFact(ctx.env.backend));
+    if (!kernels.ok) throw new Error(kernels.error.message);
     const t0 = Date.now();
     const result = trainMlp(
       tf,
-      info,
+      { ...info, steppers: await kernelSteppers(kernels.value) },
       {
         ...loopConfig(p, steps, 100),
         sizes: p.sizes,
@@ -118,7 +123,7 @@ export default defineStage({
     const rep = m.alignment[m.reportedLayer];
     ctx.log(
       `${p.rule} γ=${p.gamma} σ=${p.sigma} seed=${p.seed}: ${m.status}, ${m.reportedLayer} alignment ${rep?.signal.toFixed(3)} ` +
-        `(full ${rep?.full.toFixed(3)}), val MSE ${m.loss.valFinal.toExponential(3)}, ${steps} steps in ${((Date.now() - t0) / 1000).toFixed(1)} s on ${info.name}`,
+        `(full ${rep?.full.toFixed(3)}), val MSE ${m.loss.valFinal.toExponential(3)}, ${steps} steps in ${((Date.now() - t0) / 1000).toFixed(1)} s, ${kernels.value.name === 'native' ? kernels.value.tag : 'wasm'} kernels`,
     );
   },
 });

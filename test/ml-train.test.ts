@@ -10,6 +10,7 @@ import { makeTeacher, type TeacherData } from '../src/ml/teacher.ts';
 import { trainMlp, type Dataset, type TrainConfig } from '../src/ml/train.ts';
 import { defaultWindow, mean } from '../src/ml/alignment.ts';
 import { readNpy } from '../src/util/npy.ts';
+import backendFact from '../src/ml/backend-fact.ts';
 import type { CellMetrics } from '../src/metrics.ts';
 import type { StageContext } from '../src/stage-api.ts';
 
@@ -155,7 +156,7 @@ describe('smoke-scale trends (docs/definitions.md §Checks, 1 and 2)', () => {
 
 describe('stages', () => {
   function ctx<P>(params: P, outDir: string, inputs: StageContext<P>['inputs'] = {}): StageContext<P> {
-    return { params, inputs, outDir, cell: 'test', profile: 'smoke', env: { backend: `${info.name}@${info.version}` }, log: () => {}, progress: () => {} };
+    return { params, inputs, outDir, cell: 'test', profile: 'smoke', env: { backend: backendFact() }, log: () => {}, progress: () => {} };
   }
 
   it('teacher-sre writes .npy data and teacher.json; train-sre reads them and writes metrics.json and weights.json', async () => {
@@ -182,5 +183,7 @@ describe('stages', () => {
     expect(w.params.layout).toBe('out_in');
     expect(w.params.W[1]).toHaveLength(128);
     expect(w.config.rule).toBe('adam');
+    // The step ran on the kernels the fact names (native when built, HEBB_KERNELS=wasm forces wasm), and the metrics say so.
+    expect(m.backendVersion).toBe(backendFact().split('@')[1]);
   });
 });

@@ -36,6 +36,16 @@ export function simdOnArrays(mod: WebAssembly.Module, bind?: Bind) {
     addInto: (a: Arr, b: Arr, n: number): void => call(mod, bind, [b], [a], 0, (A, p) => A.k.addInto(p[1]!, p[0]!, n)),
     colSum: (a: Arr, rows: number, cols: number, out: Arr): void => call(mod, bind, [a], [out], 0, (A, p) => A.k.colSum(p[0]!, rows, cols, p[1]!)),
     expNonPositive: (x: Arr, out: Arr): void => call(mod, bind, [x], [out], 0, (A, p) => A.k.expNonPositiveInto(p[0]!, p[1]!, x.length)),
+    matmulNT: (a: Arr, b: Arr, dh: Arr | null, out: Arr, M: number, K: number, N: number): void =>
+      call(mod, bind, dh ? [a, b, dh] : [a, b], [out], 0, (A, p) => A.k.matmulNT(p[0]!, p[1]!, dh ? p[2]! : 0, p[dh ? 3 : 2]!, M, K, N)),
+    tanhForward: (z: Arr, h: Arr, n: number): void => call(mod, bind, [z], [h], 0, (A, p) => A.k.tanhForward(p[0]!, p[1]!, n)),
+    tanhBackward: (d: Arr, h: Arr, n: number): void => call(mod, bind, [h], [d], 0, (A, p) => A.k.tanhBackward(p[1]!, p[0]!, n)),
+    /** Returns Σ (out − y)² (e written). */
+    mseGrad: (out: Arr, y: Arr, e: Arr, n: number, scale: number): number => {
+      let r = NaN;
+      call(mod, bind, [out, y], [e], 0, (A, p) => (r = A.k.mseGrad(p[0]!, p[1]!, p[2]!, n, scale)));
+      return r;
+    },
     addLayerNormForward: (x: Arr, a: Arr, g: Arr, beta: Arr, N: number, C: number, out: Arr, xhat: Arr, rstd: Arr): void =>
       call(mod, bind, [x, a, g, beta], [out, xhat, rstd], 0, (A, p) => A.k.addLayerNormForward(p[0]!, p[1]!, p[2]!, p[3]!, N, C, p[4]!, p[5]!, p[6]!, LN_EPS)),
     addLayerNormBackward: (dout: Arr, xhat: Arr, rstd: Arr, g: Arr, N: number, C: number, dr: Arr, dg: Arr, dbeta: Arr): void =>

@@ -11,7 +11,8 @@ import numpy as np
 
 lib, sizes, loss, B, reps = sys.argv[1], [int(s) for s in sys.argv[2].split(",")], sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
 rng = np.random.default_rng(0)
-Ws = [rng.uniform(-1, 1, (i, o)).astype(np.float32) / np.sqrt(i) for i, o in zip(sizes[:-1], sizes[1:])]
+# float32 after the division: under NumPy 2 (NEP 50) float32 / np.float64 is float64, and the whole step would run in float64.
+Ws = [(rng.uniform(-1, 1, (i, o)) / np.sqrt(i)).astype(np.float32) for i, o in zip(sizes[:-1], sizes[1:])]
 bs = [np.zeros(o, np.float32) for o in sizes[1:]]
 x = rng.standard_normal((B, sizes[0]), dtype=np.float32)
 y = rng.standard_normal((B, sizes[-1]), dtype=np.float32) if loss == "mse" else rng.integers(0, sizes[-1], B)

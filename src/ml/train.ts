@@ -4,15 +4,15 @@
  * rule update → record. Measurement happens only on the iterations that need it: the last K
  * (the convergence window) and every `trajectoryEvery`-th (the plotted trajectory).
  */
-import type * as TF from '@tensorflow/tfjs';
 import { unreachable } from '../util/result.ts';
 import type { CellMetrics, CellStatus } from '../metrics.ts';
 import { alignments, cosine, targetVariance } from './alignment.ts';
-import { upload, type Tf } from './backend.ts';
+import type { Tf } from './backend.ts';
 import { epochBatches } from './batches.ts';
 import type { LoopConfig } from './cell-params.ts';
 import { depth, initMlp, paramList, type MlpParams } from './mlp.ts';
-import { fixedMlp, fixedMlpBatchMean, mlpLoss, mlpStep, stepBuffers, type BackwardMode } from './mlp-tf.ts';
+import { stepBuffers, type BackwardMode } from './mlp-tf.ts';
+import { TFJS_STEPPERS, type FixedNet, type MlpStepperSource } from './mlp-stepper.ts';
 import { DEFAULT_READINGS, gradScale, inconsistentReadings, type Readings } from './readings.ts';
 import { NeuronTrace } from './per-neuron.ts';
 import { rngFor } from './rng.ts';
@@ -79,10 +79,14 @@ export interface TrainResult {
   readonly params: MlpParams;
 }
 
-/** Trains one cell. `backend` is recorded in the metrics. Never throws on divergence. */
+/**
+ * Trains one cell. `backend` is recorded in the metrics (its version with the steppers' suffix);
+ * `backend.steppers` runs the step (mlp-stepper.ts; default the tfjs twin, stages pass the kernels
+ * their backend fact names). Never throws on divergence.
+ */
 export function trainMlp(
   tf: Tf,
-  backend: { name: string; version: string },
+  backend: { name: string; version: string; steppers?: MlpStepperSource },
   cfg: TrainConfig,
   train: Dataset,
   val: Dataset,
@@ -102,11 +106,12 @@ export function trainMlp(
   const params = paramList(p); // W1, b1, W2, b2, ...
   const bufs = stepBuffers(sizes);
   const G = (i: number): Float32Array => (i % 2 === 0 ? bufs.gW[i >> 1]! : bufs.gb[i >> 1]!);
+  const steppers = backend.steppers ?? TFJS_STEPPERS;
+  const stepper = steppers.create(tf, sizes, cfg.batch);
 
   // Rule state.
   const adam: AdamState[] = params.map((a) => ({ m: new Float32Array(a.length), v: new Float32Array(a.length) }));
-  const owned: TF.Tensor[] = [];
-  let feedback: TF.Tensor2D[] | undefined;
+  let feedback: Float32Array[] | undefined;
   if (cfg.rule === 'dfa') {
     // B_l: [n_l, d_out] with entries uniform(±scale/√d_out) (or a normal reading), kept transposed ([d_out, n_l]).
     const rng = rngFor(cfg.seed, 'dfa');
@@ -116,16 +121,15 @@ export function trainMlp(
     for (let l = 0; l < L - 1; l++) {
       const a = new Float32Array(dOut * sizes[l + 1]!);
       const Bt = rd.dfaFeedback === 'uniform' ? rng.fillUniform(a, -bound, bound) : rng.fillNormal(a, 0, rd.dfaFeedback === 'normal' ? s : bound);
-      feedback.push(tf.keep(tf.tensor2d(Bt, [dOut, sizes[l + 1]!])));
+      feedback.push(Bt);
     }
-    owned.push(...feedback);
   }
-  let rnn: { net: ReturnType<typeof fixedMlp>; M: Float32Array[]; Wstar: Float32Array[] } | undefined;
+  let rnn: { net: FixedNet; M: Float32Array[]; Wstar: Float32Array[] } | undefined;
   if (cfg.rule === 'randomnn') {
     const rng = rngFor(cfg.seed, 'randomnn');
     const netParams = initMlp([dIn, ...cfg.randomnn.hidden, cfg.randomnn.outputs], rng);
     const M = params.map((a) => rng.fillNormal(new Float32Array(a.length * cfg.randomnn.outputs)));
-    rnn = { net: fixedMlp(tf, netParams), M, Wstar: params.map((a) => new Float32Array(a.length)) };
+    rnn = { net: stepper.fixed(netParams), M, Wstar: params.map((a) => new Float32Array(a.length)) };
   }
   const mode: BackwardMode = cfg.rule === 'randomnn' ? 'none' : cfg.rule === 'dfa' ? 'dfa' : 'bp';
   // The 'gradient' reading for rules that do not backprop: a second, plain backprop pass on measured steps.
@@ -137,16 +141,9 @@ export function trainMlp(
   if (cfg.perNeuron && repIdx < 0) throw new Error(`reported layer '${cfg.reportedLayer}' is not one of W1..W${L}`);
   const neurons = cfg.perNeuron ? new NeuronTrace(cfg.reportedLayer, sizes[repIdx]!, sizes[repIdx + 1]!) : null;
 
-  // Data on the backend.
-  // Batches are assembled in JS and uploaded: on wasm tf.gather of 256 rows costs ~0.8 ms,
-  // the copy + upload a few µs.
-  const trainX = tf.tensor2d(train.x, [train.n, dIn]);
-  const trainY = tf.tensor2d(train.y, [train.n, dOut]);
+  // Batches are assembled in JS and handed to the stepper (which copies them into its arena or uploads them).
   const bx = new Float32Array(cfg.batch * dIn);
   const by = new Float32Array(cfg.batch * dOut);
-  const valX = tf.tensor2d(val.x, [val.n, dIn]);
-  const valY = tf.tensor2d(val.y, [val.n, dOut]);
-  owned.push(trainX, trainY, valX, valY);
   const nextBatch = epochBatches(cfg.seed, train.n, cfg.batch, cfg.dropLast);
   const noiseRng = rngFor(cfg.seed, 'noise');
 
@@ -178,17 +175,15 @@ export function trainMlp(
       bx.set(train.x.subarray(k * dIn, (k + 1) * dIn), r * dIn);
       by.set(train.y.subarray(k * dOut, (k + 1) * dOut), r * dOut);
     }
-    const xb = upload(tf, bx.subarray(0, idx.length * dIn), [idx.length, dIn]) as TF.Tensor2D;
-    const yb = upload(tf, by.subarray(0, idx.length * dOut), [idx.length, dOut]) as TF.Tensor2D;
     let batchLoss = NaN;
     const scale = gradScale(rd, idx.length, dOut);
     if (mode !== 'none' || measure) {
-      batchLoss = mlpStep(tf, p, xb, yb, { mode, feedback, hebb: measure, loss: onTraj, gradScale: scale, ...stepOpts }, bufs);
+      batchLoss = stepper.step(p, bx, by, idx.length, { mode, feedback, hebb: measure, loss: onTraj, gradScale: scale, ...stepOpts }, bufs);
     }
-    if (bpBufs && measure) mlpStep(tf, p, xb, yb, { mode: 'bp', hebb: false, loss: false, gradScale: scale }, bpBufs);
+    if (bpBufs && measure) stepper.step(p, bx, by, idx.length, { mode: 'bp', hebb: false, loss: false, gradScale: scale }, bpBufs);
     if (mode === 'dfa') trace.clipNorm('global', cfg.dfa.clip, clipGlobalNorm([...bufs.gW, ...bufs.gb], cfg.dfa.clip), inWindow);
     if (rnn) {
-      const r = fixedMlpBatchMean(tf, rnn.net, xb);
+      const r = rnn.net.mean(bx, idx.length);
       for (let i = 0; i < params.length; i++) {
         const Ws = projectSignal(rnn.M[i]!, r, rnn.Wstar[i]!);
         const g = G(i);
@@ -200,7 +195,6 @@ export function trainMlp(
         for (let j = 0; j < g.length; j++) g[j] = -g[j]!; // G = −g
       }
     }
-    tf.dispose([xb, yb]);
     if (clean) for (let i = 0; i < params.length; i++) params[i]!.set(clean[i]!);
 
     // 3. Measure (θ here is the θ the update starts from).
@@ -256,21 +250,21 @@ export function trainMlp(
 
     // 5. Record.
     if (onTraj) {
-      trace.point(t + 1, batchLoss, mlpLoss(tf, p, valX, valY));
+      trace.point(t + 1, batchLoss, stepper.loss(p, val.x, val.y, val.n));
       hooks.progress?.(t + 1, T);
     }
   }
 
   // End-of-run measures.
-  const valFinal = status === 'diverged' ? NaN : mlpLoss(tf, p, valX, valY);
-  const trainFinal = status === 'diverged' ? NaN : mlpLoss(tf, p, trainX, trainY);
+  const valFinal = status === 'diverged' ? NaN : stepper.loss(p, val.x, val.y, val.n);
+  const trainFinal = status === 'diverged' ? NaN : stepper.loss(p, train.x, train.y, train.n);
   const targetVar = targetVariance(val.y, val.n, dOut);
 
-  tf.dispose(owned);
   rnn?.net.dispose();
+  stepper.dispose();
   const metrics = finishCell(trace, {
     model: 'mlp', rule: cfg.rule, sigma: cfg.sigma, cfg, steps: done, windowK: K, every, weights: p.W, status,
-    loss: { trainFinal, valFinal, targetVar }, backend,
+    loss: { trainFinal, valFinal, targetVar }, backend: { name: backend.name, version: `${backend.version}${steppers.suffix}` },
   });
   return { metrics: neurons ? { ...metrics, perNeuron: neurons.summary() } : metrics, params: p };
 }

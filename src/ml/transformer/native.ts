@@ -1,6 +1,6 @@
 /**
  * The native build of the transformer step's kernels: an N-API addon (native/*.cc, compiled at
- * install by scripts/build-native.mjs with -O3 -march=native) exposing the same 13 kernels as the
+ * install by scripts/build-native.mjs with -O3 -march=native) exposing the same 17 kernels as the
  * WebAssembly module (simd.ts `KernelExports`). It works on the very same arena: `nativeKernels`
  * hands it the wasm instance's memory buffer once, and every call takes the same byte offsets,
  * so the workspace, the JS loops of step.ts and the tests are shared by both builds.
@@ -21,9 +21,16 @@ export const NATIVE_SOURCES = [
   new URL('../../../native/dense.cc', import.meta.url),
   new URL('../../../native/elementwise.cc', import.meta.url),
   new URL('../../../native/attention.cc', import.meta.url),
+  new URL('../../../native/mlp.cc', import.meta.url),
   new URL('../../../native/addon.cc', import.meta.url),
   new URL('../../../native/binding.gyp', import.meta.url),
 ].map((u) => fileURLToPath(u));
+
+/** Every kernel of simd.ts `KernelExports` the addon must export (a stale build lacks the newest). */
+const KERNEL_NAMES = [
+  'matmul', 'matmulTN', 'transpose', 'reluForward', 'reluBackward', 'addInto', 'colSum', 'addLayerNormForward', 'addLayerNormBackward',
+  'attentionScratchBytes', 'attentionForward', 'attentionBackward', 'expNonPositiveInto', 'matmulNT', 'tanhForward', 'tanhBackward', 'mseGrad',
+] as const satisfies readonly (keyof KernelExports)[];
 
 /** Where node-gyp leaves the addon. */
 // Built from the sources above, not a source itself: the path is joined (not a `new URL` literal),
@@ -71,6 +78,10 @@ function loadUncached(path: string): Result<NativeAddon, string> {
   }
   const info = raw.info();
   if (!info.usable) return err(`the native kernels at ${path} cannot run on this CPU: ${info.reason}`);
+  // An addon built from older sources (before `npm run build:native`) lacks newer kernels: refuse it rather than fail mid-run.
+  const probe = raw.bind(new ArrayBuffer(16)) as unknown as Record<string, unknown>;
+  const missing = KERNEL_NAMES.filter((n) => typeof probe[n] !== 'function');
+  if (missing.length > 0) return err(`the native kernels at ${path} are older than their sources (no ${missing.join(', ')}); rebuild them with npm run build:native`);
   return ok({ info: { isa: info.isa, compiler: info.compiler }, bind: (buffer) => raw.bind(buffer) });
 }
 

@@ -49,6 +49,14 @@ export interface KernelExports {
   attentionForward(qkv: number, B: number, T: number, C: number, H: number, y: number, P: number, scratch: number): void;
   attentionBackward(qkv: number, P: number, dy: number, B: number, T: number, C: number, H: number, dqkv: number, scratch: number): void;
   expNonPositiveInto(x: number, out: number, n: number): void;
+  /** out[M, N] = a[M, K] · b[N, K]ᵀ, then ⊙ (1 − dh²) when dh ≠ 0 (the MLP's δ Wᵀ ⊙ tanh′). */
+  matmulNT(a: number, b: number, dh: number, out: number, M: number, K: number, N: number): void;
+  /** h = tanh(z) over n values. */
+  tanhForward(z: number, h: number, n: number): void;
+  /** d ← d ⊙ (1 − h²) over n values. */
+  tanhBackward(d: number, h: number, n: number): void;
+  /** e = (out − y) · scale over n values; returns Σ (out − y)² (accumulated in float64). */
+  mseGrad(out: number, y: number, e: number, n: number, scale: number): number;
 }
 
 let compiled: Promise<WebAssembly.Module> | undefined;
