@@ -15,6 +15,7 @@ import { depth, initMlp, paramList, type MlpParams } from './mlp.ts';
 import { fixedMlp, fixedMlpBatchMean, mlpLoss, mlpStep, stepBuffers, type BackwardMode } from './mlp-tf.ts';
 import { DEFAULT_READINGS, gradScale, inconsistentReadings, type Readings } from './readings.ts';
 import { NeuronTrace } from './per-neuron.ts';
+import { WindowSums } from './window-sums.ts';
 import { rngFor } from './rng.ts';
 import {
   adamUpdate,
@@ -132,6 +133,8 @@ export function trainMlp(
   const bpBufs = rd.signal === 'gradient' && mode !== 'bp' ? stepBuffers(sizes) : null;
   // The 'step' reading: each measured matrix before its update.
   const before = rd.signal === 'step' ? p.W.map((w) => new Float32Array(w.length)) : null;
+  // The 'cosine_of_means' reading: the window's sums of signal, full update and H per matrix.
+  const sums = rd.windowSummary === 'cosine_of_means' ? new WindowSums(p.W.map((w) => w.length)) : null;
   const stepOpts = { hb: rd.hb, hBias: rd.hBias };
   const repIdx = p.W.findIndex((_, l) => layerName(l) === cfg.reportedLayer);
   if (cfg.perNeuron && repIdx < 0) throw new Error(`reported layer '${cfg.reportedLayer}' is not one of W1..W${L}`);
@@ -208,6 +211,7 @@ export function trainMlp(
     else if (measure) {
       const signal = bpBufs ?? bufs;
       for (let l = 0; l < L; l++) trace.alignment(l, alignments(signal.gW[l]!, p.W[l]!, bufs.H[l]!, cfg.gamma), inWindow, onTraj);
+      if (sums && inWindow) for (let l = 0; l < L; l++) sums.add(l, signal.gW[l]!, p.W[l]!, bufs.H[l]!, cfg.gamma);
     }
     if (inWindow) for (let l = 0; l < L; l++) trace.addSignal(l, bufs.gW[l]!);
     if (neurons && measure) neurons.record(bufs.gW[repIdx]!, p.W[repIdx]!, bufs.H[repIdx]!, cfg.gamma, inWindow, onTraj, t + 1);
@@ -245,6 +249,7 @@ export function trainMlp(
         for (let j = 0; j < d.length; j++) d[j] = w[j]! - d[j]!;
         const c = cosine(d, bufs.H[l]!); // H is stored [in, out], like W and so like the step
         trace.alignment(l, { signal: c, full: c }, inWindow, onTraj);
+        if (sums && inWindow) sums.addStep(l, d, bufs.H[l]!);
       }
     }
     done = t + 1;
@@ -270,7 +275,7 @@ export function trainMlp(
   rnn?.net.dispose();
   const metrics = finishCell(trace, {
     model: 'mlp', rule: cfg.rule, sigma: cfg.sigma, cfg, steps: done, windowK: K, every, weights: p.W, status,
-    loss: { trainFinal, valFinal, targetVar }, backend,
+    loss: { trainFinal, valFinal, targetVar }, backend, ...(sums ? { windowAlignment: (k: number) => sums.cosines(k) } : {}),
   });
   return { metrics: neurons ? { ...metrics, perNeuron: neurons.summary() } : metrics, params: p };
 }
