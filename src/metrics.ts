@@ -34,7 +34,10 @@ export interface PerNeuron {
 
 /** Alignment summary of one weight matrix. */
 export interface LayerAlignment {
-  /** Mean over the last K iterations of cos(g_t, H_t): the learning signal vs the Hebbian update. */
+  /**
+   * Mean over the last K iterations of cos(g_t, H_t): the learning signal vs the Hebbian update
+   * (under the `cosine_of_means` reading, cos(Σ_K g_t, Σ_K H_t): src/ml/window-sums.ts).
+   */
   readonly signal: number;
   /** The same for the full update g − γW (paper §5). */
   readonly full: number;

@@ -47,6 +47,8 @@ const params = z
     alignment_signal: z.enum(['rule', 'gradient', 'step']).default('rule'),
     /** RandomNN's update-norm clip: per parameter or over all parameters at once. */
     randomnn_clip_mode: z.enum(['per_parameter', 'global']).default('per_parameter'),
+    /** The alignment at convergence: the mean of the window's cosines, or the cosine of the window-averaged signal and H. */
+    window_summary: z.enum(['mean_cosine', 'cosine_of_means']).default('mean_cosine'),
     /** Record the reported matrix's per-neuron alignment over training (the paper's Section 5; metrics.perNeuron). */
     per_neuron: z.boolean().default(false),
   })
@@ -106,6 +108,7 @@ export default defineStage({
         reportedLayer: p.reported_layer ?? (p.rule === 'dfa' ? 'W1' : 'W2'),
         readings: {
           hb: p.h_b, hBias: p.h_bias, lossScale: p.loss_scale, dfaFeedback: p.dfa_feedback, signal: p.alignment_signal, randomnnClip: p.randomnn_clip_mode,
+          windowSummary: p.window_summary,
         },
         perNeuron: p.per_neuron,
       },

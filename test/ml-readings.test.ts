@@ -7,6 +7,7 @@ import { makeTeacher } from '../src/ml/teacher.ts';
 import { trainMlp, type Dataset, type TrainConfig } from '../src/ml/train.ts';
 import type { Readings } from '../src/ml/readings.ts';
 import { NeuronTrace } from '../src/ml/per-neuron.ts';
+import { WindowSums } from '../src/ml/window-sums.ts';
 import type { CellMetrics } from '../src/metrics.ts';
 
 let tf: Tf;
@@ -38,7 +39,7 @@ const weights = (m: CellMetrics) => Object.values(m.norms).map((n) => n.final);
 
 describe('readings', () => {
   it('the defaults spelled out give the same bytes as no readings at all', () => {
-    const spelled = run({ rule: 'dfa' }, { hb: 'pre', hBias: true, lossScale: 'mean', dfaFeedback: 'uniform', signal: 'rule', randomnnClip: 'per_parameter' });
+    const spelled = run({ rule: 'dfa' }, { hb: 'pre', hBias: true, lossScale: 'mean', dfaFeedback: 'uniform', signal: 'rule', randomnnClip: 'per_parameter', windowSummary: 'mean_cosine' });
     expect(JSON.stringify(spelled)).toBe(JSON.stringify(run({ rule: 'dfa' })));
   });
 
@@ -102,6 +103,57 @@ describe('readings', () => {
     expect(per.clip?.scope).toBe('per-parameter');
     expect(glob.clip!.fractionClipped).toBeGreaterThan(per.clip!.fractionClipped);
     expect(weights(glob)).not.toEqual(weights(per));
+  });
+});
+
+describe("Adam's ε", () => {
+  it('moves only Adam: Keras\'s 1e-7 gives another Adam run, SGD and DFA ignore it', () => {
+    const adam = (eps: number) => run({ rule: 'adam', lr: 1e-3, adam: { beta1: 0.9, beta2: 0.999, eps } });
+    expect(weights(adam(1e-7))).not.toEqual(weights(adam(1e-8)));
+    for (const rule of ['sgd', 'dfa'] as const) {
+      expect(JSON.stringify(run({ rule, adam: { beta1: 0.9, beta2: 0.999, eps: 1e-7 } }))).toBe(JSON.stringify(run({ rule })));
+    }
+  });
+});
+
+describe('the window summary', () => {
+  it('"cosine_of_means" changes the alignment summaries only: weights, losses, trajectory and the per-iteration cosines stay', () => {
+    for (const rule of ['sgd', 'dfa'] as const) {
+      const mean = run({ rule });
+      const com = run({ rule }, { windowSummary: 'cosine_of_means' });
+      const strip = (m: CellMetrics) => JSON.stringify({ ...m, alignment: Object.fromEntries(Object.entries(m.alignment).map(([k, a]) => [k, a.window])) });
+      expect(strip(com)).toBe(strip(mean));
+      for (const l of ['W1', 'W2', 'W3']) {
+        expect(com.alignment[l]!.signal).not.toBe(mean.alignment[l]!.signal);
+        expect(com.alignment[l]!.full).not.toBe(mean.alignment[l]!.full);
+      }
+    }
+  });
+
+  it('over a window of one iteration it is the mean of the cosines (one cosine), for every signal reading', () => {
+    for (const signal of ['rule', 'step'] as const) {
+      const mean = run({ windowK: 1 }, { signal });
+      const com = run({ windowK: 1 }, { signal, windowSummary: 'cosine_of_means' });
+      for (const l of ['W1', 'W2', 'W3']) {
+        expect(com.alignment[l]!.signal).toBeCloseTo(mean.alignment[l]!.signal, 10);
+        expect(com.alignment[l]!.full).toBeCloseTo(mean.alignment[l]!.full, 10);
+      }
+    }
+  });
+
+  it('WindowSums: the cosine of the summed signal (g = −G) and summed H, the full update with γW', () => {
+    const s = new WindowSums([2]);
+    expect(s.cosines(0).signal).toBeNaN(); // nothing added
+    // Iteration 1: g = (1, 0), H = (1, 0); iteration 2: g = (0, 1), H = (1, 0). Mean cosine 0.5; cosine of sums 1/√2.
+    s.add(0, [-1, 0], [0, 0], [1, 0], 0);
+    s.add(0, [0, -1], [0, 0], [1, 0], 0);
+    expect(s.cosines(0).signal).toBeCloseTo(Math.SQRT1_2, 12);
+    const f = new WindowSums([2]);
+    f.add(0, [-1, 0], [0, 10], [1, 0], 0.1); // g − γW = (1, −1)
+    expect(f.cosines(0)).toEqual({ signal: 1, full: expect.closeTo(Math.SQRT1_2, 12) as number });
+    const d = new WindowSums([2]);
+    d.addStep(0, [3, 4], [1, 0]);
+    expect(d.cosines(0)).toEqual({ signal: 0.6, full: 0.6 });
   });
 });
 

@@ -62,6 +62,7 @@ async function pipeline(): Promise<string> {
   });
   const sweep: CellRecord[] = [];
   for (const gamma of [0, 5e-3]) for (const steps of [50, 200, 800]) sweep.push(syntheticCell({ rule: 'sgd', gamma, steps, lr: 0.5, alignment: gamma ? 0.6 * (1 - Math.exp(-steps / 300)) : -0.05 }));
+  for (const gamma of [0, 5e-3]) for (const steps of [50, 800]) sweep.push(syntheticCell({ rule: 'dfa', gamma, steps, lr: 0.1, alignment: steps === 50 ? 0.4 : 0.1 }));
   const cellsT1 = await writeCells(root, 'train-sre', t1);
   const cellsNoise = await writeCells(root, 'train-sre-noise', syntheticNoiseGrid({ sigmas, gammas, seeds: 2, gamma0: 2e-5, c: 40, b: 2, noise: 0.03 }));
   const cellsSweep = await writeCells(root, 'train-sre-sweep', sweep);
@@ -117,7 +118,7 @@ describe('report stages on synthetic cells', () => {
     const files = await readdir(join(OUT, 'figures/figures'));
     const svgs = files.filter((f) => f.endsWith('.svg'));
     expect(svgs.sort()).toEqual([
-      'learning-amount.svg', 'noise-sgd-trained-alignment.svg', 'noise-sgd-trained-loss-vs-alignment.svg', 'noise-sgd-trained-valloss.svg',
+      'learning-amount-dfa.svg', 'learning-amount.svg', 'noise-sgd-trained-alignment.svg', 'noise-sgd-trained-loss-vs-alignment.svg', 'noise-sgd-trained-valloss.svg',
       'noise-sgd-trained-vs-gamma.svg', 'noise-sgd-trained-vs-sigma.svg', 'table1-bars.svg', 'training-curves.svg',
     ]);
     for (const s of svgs) {
@@ -159,6 +160,9 @@ describe('report stages on synthetic cells', () => {
     expect(md).toMatch(/\*\*mismatch\*\*: ours collapsed|\*\*mismatch\*\*: differs by/);
     expect(md).toMatch(/adam γ = 5e-4: paper 0\.66 ± 0\.01, ours 0\.50 ± 0\.00 — differs by -0\.16/);
     expect(md).toContain('](figures/noise-sgd-trained-alignment.svg)');
+    // The η × T sweep's section speaks of every rule it has, each with its own figure (DFA's since issue 16).
+    expect(md).toContain('DFA alignment at convergence at γ = 0, 0.40 at η × T = 5 and 0.10 at η × T = 80');
+    expect(md).toContain('](figures/learning-amount-dfa.svg)');
     // The two figures that carry the paper's claims come right under the verdict, before the long tables.
     const keyAt = md.indexOf('## Key figures');
     expect(keyAt).toBeGreaterThan(verdictAt);
@@ -177,10 +181,10 @@ describe('report stages on synthetic cells', () => {
     expect(md).toMatch(/at γ = 5e-3, 0\.09 at η × T = 25 and 0\.56 at η × T = 400/);
     expect(md).not.toMatch(/Our SGD row differs/); // our synthetic SGD row is within 0.1 of the paper
     const html = await readFile(join(OUT, 'report/report.html'), 'utf8');
-    expect(html.match(/<img [^>]*src="data:image\/svg\+xml;base64,/g)?.length).toBe(8);
+    expect(html.match(/<img [^>]*src="data:image\/svg\+xml;base64,/g)?.length).toBe(9);
     expect(html).toContain('<h2 id="verdict">');
     expect(html).toContain('<a href="#verdict">Verdict</a>');
-    expect(html.match(/<a href="figures\/[\w-]+\.vl\.json">Vega-Lite spec and data<\/a>/g)?.length).toBe(8);
+    expect(html.match(/<a href="figures\/[\w-]+\.vl\.json">Vega-Lite spec and data<\/a>/g)?.length).toBe(9);
     expect(html).toMatch(/<details><summary>Variant <code>smoke<\/code>: the full table/);
   });
 });
@@ -232,7 +236,7 @@ describe('report.html in headless Chromium', () => {
     });
     const consoleLines = stderr.split('\n').filter((l) => l.includes(':CONSOLE'));
     const images = consoleLines.find((l) => l.includes('HEBB-IMAGES'));
-    expect(images, stderr).toMatch(/HEBB-IMAGES 8\/8/);
+    expect(images, stderr).toMatch(/HEBB-IMAGES 9\/9/);
     expect(consoleLines.filter((l) => !l.includes('HEBB-IMAGES'))).toEqual([]);
     const img = decodePng(await readFile(shot));
     expect(img.width).toBe(1200);

@@ -170,6 +170,25 @@ describe('the report says what did not run', () => {
   });
 });
 
+describe('the η × T sweep in the report', () => {
+  it('points at DFA\'s sweep when the MLP\'s DFA row misses the paper, and summarises each rule on its own', async () => {
+    const { buildReport } = await import('../src/report/document/report.ts');
+    const { aggregateLearningSweep, sweepRules, sweepSummary } = await import('../src/report/aggregate/learning-sweep.ts');
+    const paper: PaperTable = { gammas: [0], rows: [{ model: 'mlp', rule: 'dfa', mean: [0.45], sd: [0.05] }] };
+    const table1 = aggregateTable1([syntheticCell({ rule: 'dfa', gamma: 0, seed: 0, alignment: 0.06 })], { paper });
+    const sweep = [0.1, 1].flatMap((lr) => [
+      syntheticCell({ rule: 'dfa', gamma: 0, lr, steps: 200, alignment: lr === 1 ? 0.06 : 0.15 }),
+      syntheticCell({ rule: 'sgd', gamma: 0, lr, steps: 200, alignment: 0 }),
+    ]);
+    const learning = aggregateLearningSweep(sweep);
+    expect(sweepRules(learning)).toEqual(['sgd', 'dfa']);
+    expect(sweepSummary(learning, 'dfa')).toBe('at γ = 0, 0.15 at η × T = 20 and 0.06 at η × T = 200');
+    const text = JSON.stringify(buildReport({ title: 't', profile: 'smoke', table1, learning } as never));
+    expect(text).toContain("Our DFA row differs from the paper's; the same sweep for DFA (below; its reported layer W1) shows how its alignment depends on η and T: at γ = 0, 0.15 at η × T = 20");
+    expect(text).not.toContain('Our SGD row differs'); // no SGD entry in this table
+  });
+});
+
 describe('readings of a Table 1 entry', () => {
   it('holds every layer, the full update and the last iteration, and names the readings that reach the paper', async () => {
     const { readingsSection } = await import('../src/report/document/readings-section.ts');

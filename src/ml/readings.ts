@@ -22,6 +22,11 @@ export interface Readings {
   readonly signal: 'rule' | 'gradient' | 'step';
   /** RandomNN's update-norm clip: per parameter (default) or over all parameters at once. */
   readonly randomnnClip: 'per_parameter' | 'global';
+  /**
+   * How the convergence window is summarised: the mean of the K per-iteration cosines (default),
+   * or the cosine of the window-summed signal with the window-summed H (src/ml/window-sums.ts).
+   */
+  readonly windowSummary: 'mean_cosine' | 'cosine_of_means';
 }
 
 /** The defaults: the readings every Table 1 cell uses unless a conventions stage says otherwise. */
@@ -32,6 +37,7 @@ export const DEFAULT_READINGS: Readings = {
   dfaFeedback: 'uniform',
   signal: 'rule',
   randomnnClip: 'per_parameter',
+  windowSummary: 'mean_cosine',
 };
 
 /** ∂L/∂out = (out − y) × this factor, for a batch of B rows and d_out outputs. */

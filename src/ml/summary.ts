@@ -13,6 +13,9 @@ export interface TrainHooks {
   progress?(done: number, total: number): void;
 }
 
+/** Another summary of matrix k's window than the mean of its cosines: signal and full update. */
+export type WindowAlignment = (k: number) => { readonly signal: number; readonly full: number };
+
 /** The per-matrix summaries of metrics.json, keyed by matrix name in the trace's order. */
 export interface LayerSummary {
   readonly alignment: Record<string, LayerAlignment>;
@@ -122,10 +125,10 @@ export class RunTrace {
   }
 
   /**
-   * Per matrix: the window means of the cosines, drift of ‖W‖ over the last K updates, the
+   * Per matrix: the window means of the cosines (or `windowAlignment`'s summary of the window), drift of ‖W‖ over the last K updates, the
    * balance residual of the window's mean g against γ W (W the final weights), and the norms.
    */
-  summarise(weights: readonly Float32Array[], K: number, gamma: number, stationaryThreshold: number): LayerSummary {
+  summarise(weights: readonly Float32Array[], K: number, gamma: number, stationaryThreshold: number, windowAlignment?: WindowAlignment): LayerSummary {
     const alignment: Record<string, LayerAlignment> = {};
     const stationarity: Record<string, Stationarity> = {};
     const norms: Record<string, { initial: number; final: number }> = {};
@@ -135,7 +138,8 @@ export class RunTrace {
       const d = drift(final, hist[Math.max(0, hist.length - 1 - K)]!);
       const nWin = this.window[k]!.length;
       const gMean = Float64Array.from(this.gSum[k]!, (v) => v / Math.max(1, nWin));
-      alignment[name] = { signal: mean(this.window[k]!), full: mean(this.windowFull[k]!), window: this.window[k]! };
+      const a = windowAlignment?.(k) ?? { signal: mean(this.window[k]!), full: mean(this.windowFull[k]!) };
+      alignment[name] = { signal: a.signal, full: a.full, window: this.window[k]! };
       stationarity[name] = { drift: d, balance: balance(gMean, weights[k]!, gamma), stationary: d < stationaryThreshold };
       norms[name] = { initial: hist[0]!, final };
     });
@@ -239,6 +243,8 @@ export interface CellEnd {
   /** Final losses; `targetVar` is also the collapse rule's reference loss. */
   readonly loss: Omit<CellMetrics['loss'], 'valBest'>;
   readonly backend: { readonly name: string; readonly version: string };
+  /** Summarises each matrix's window instead of the mean of its cosines (absent: the mean). */
+  readonly windowAlignment?: WindowAlignment;
 }
 
 /**
@@ -247,7 +253,7 @@ export interface CellEnd {
  */
 export function finishCell(trace: RunTrace, e: CellEnd): CellMetrics {
   const c = e.cfg;
-  const layers = trace.summarise(e.weights, e.windowK, c.gamma, c.stationaryThreshold);
+  const layers = trace.summarise(e.weights, e.windowK, c.gamma, c.stationaryThreshold, e.windowAlignment);
   const status = finalStatus(e.status, layers.norms, c.reportedLayer, e.loss.valFinal, e.loss.targetVar, c.collapse);
   const { trainFinal, valFinal, targetVar, ...rest } = e.loss; // metrics.json's key order
   return cellMetrics(

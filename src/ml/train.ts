@@ -15,6 +15,7 @@ import { stepBuffers, type BackwardMode } from './mlp-tf.ts';
 import { TFJS_STEPPERS, type FixedNet, type MlpStepperSource } from './mlp-stepper.ts';
 import { DEFAULT_READINGS, gradScale, inconsistentReadings, type Readings } from './readings.ts';
 import { NeuronTrace } from './per-neuron.ts';
+import { WindowSums } from './window-sums.ts';
 import { rngFor } from './rng.ts';
 import {
   adamUpdate,
@@ -136,6 +137,8 @@ export function trainMlp(
   const bpBufs = rd.signal === 'gradient' && mode !== 'bp' ? stepBuffers(sizes) : null;
   // The 'step' reading: each measured matrix before its update.
   const before = rd.signal === 'step' ? p.W.map((w) => new Float32Array(w.length)) : null;
+  // The 'cosine_of_means' reading: the window's sums of signal, full update and H per matrix.
+  const sums = rd.windowSummary === 'cosine_of_means' ? new WindowSums(p.W.map((w) => w.length)) : null;
   const stepOpts = { hb: rd.hb, hBias: rd.hBias };
   const repIdx = p.W.findIndex((_, l) => layerName(l) === cfg.reportedLayer);
   if (cfg.perNeuron && repIdx < 0) throw new Error(`reported layer '${cfg.reportedLayer}' is not one of W1..W${L}`);
@@ -202,6 +205,7 @@ export function trainMlp(
     else if (measure) {
       const signal = bpBufs ?? bufs;
       for (let l = 0; l < L; l++) trace.alignment(l, alignments(signal.gW[l]!, p.W[l]!, bufs.H[l]!, cfg.gamma), inWindow, onTraj);
+      if (sums && inWindow) for (let l = 0; l < L; l++) sums.add(l, signal.gW[l]!, p.W[l]!, bufs.H[l]!, cfg.gamma);
     }
     if (inWindow) for (let l = 0; l < L; l++) trace.addSignal(l, bufs.gW[l]!);
     if (neurons && measure) neurons.record(bufs.gW[repIdx]!, p.W[repIdx]!, bufs.H[repIdx]!, cfg.gamma, inWindow, onTraj, t + 1);
@@ -239,6 +243,7 @@ export function trainMlp(
         for (let j = 0; j < d.length; j++) d[j] = w[j]! - d[j]!;
         const c = cosine(d, bufs.H[l]!); // H is stored [in, out], like W and so like the step
         trace.alignment(l, { signal: c, full: c }, inWindow, onTraj);
+        if (sums && inWindow) sums.addStep(l, d, bufs.H[l]!);
       }
     }
     done = t + 1;
@@ -265,6 +270,7 @@ export function trainMlp(
   const metrics = finishCell(trace, {
     model: 'mlp', rule: cfg.rule, sigma: cfg.sigma, cfg, steps: done, windowK: K, every, weights: p.W, status,
     loss: { trainFinal, valFinal, targetVar }, backend: { name: backend.name, version: `${backend.version}${steppers.suffix}` },
+    ...(sums ? { windowAlignment: (k: number) => sums.cosines(k) } : {}),
   });
   return { metrics: neurons ? { ...metrics, perNeuron: neurons.summary() } : metrics, params: p };
 }

@@ -1,6 +1,7 @@
 /**
- * SGD alignment vs the amount of learning η × T (ours, docs/definitions.md §Beyond the paper): per (rule, γ, η·T), mean ± SD
- * over seeds of the reported layer's alignment. Explains why a short run shows a weaker SGD row. Pure.
+ * Alignment vs the amount of learning η × T (ours, docs/definitions.md §Beyond the paper): per (rule, γ, η·T), mean ± SD
+ * over seeds of the reported layer's alignment (W2; W1 for DFA). Explains why a short run shows a weaker SGD row, and
+ * how DFA's γ = 0 entry depends on η (docs/conventions.md). Pure.
  */
 import { cellFields, numKey, reportedAlignment, type CellRecord } from './cells.ts';
 import { matches, type Selector } from './select.ts';
@@ -60,9 +61,14 @@ export function aggregateLearningSweep(cells: readonly CellRecord[], select?: Se
   return { schema: 1, points };
 }
 
-/** Per γ, in words: SGD's alignment at the smallest and the largest η × T of the sweep. */
-export function sweepSummary(l: LearningSweep): string {
-  const pts = l.points.filter((p) => p.rule === 'sgd' && p.mean !== null);
+/** The rules the sweep has a measured point of, in its order (SGD first). */
+export function sweepRules(l: LearningSweep): string[] {
+  return [...new Set(l.points.filter((p) => p.mean !== null).map((p) => p.rule))].sort((a, b) => (a === 'sgd' ? -1 : b === 'sgd' ? 1 : a.localeCompare(b)));
+}
+
+/** Per γ, in words: the rule's alignment at the smallest and the largest η × T of the sweep (empty when it has none). */
+export function sweepSummary(l: LearningSweep, rule = 'sgd'): string {
+  const pts = l.points.filter((p) => p.rule === rule && p.mean !== null);
   const gammas = [...new Set(pts.map((p) => p.gamma))].sort((a, b) => a - b);
   return gammas
     .map((g) => {

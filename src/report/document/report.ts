@@ -195,6 +195,10 @@ function table1Section(inp: ReportInputs, shown: readonly string[] = []): Block[
   if (sgdWeak && inp.learning?.points.some((p) => p.rule === 'sgd')) {
     out.push({ kind: 'p', text: `Our SGD row differs from the paper's; the η × T sweep (below) shows how SGD's alignment depends on the amount of learning (learning rate × steps), which explains a weaker trend in short runs: ${sweepSummary(inp.learning)}.` });
   }
+  const dfaOff = t.entries.some((e) => e.model === 'mlp' && e.rule === 'dfa' && mismatch(e, tol) !== null);
+  if (dfaOff && inp.learning?.points.some((p) => p.rule === 'dfa' && p.mean !== null)) {
+    out.push({ kind: 'p', text: `Our DFA row differs from the paper's; the same sweep for DFA (below; its reported layer W1) shows how its alignment depends on η and T: ${sweepSummary(inp.learning, 'dfa')}.` });
+  }
   if (t.unreadable.length) out.push({ kind: 'p', text: `${t.unreadable.length} Table 1 cells had unreadable metrics: ${t.unreadable.map((u) => `\`${u.cell}\` (${u.error})`).join('; ')}.` });
   if (shown.includes('table1-bars')) out.push({ kind: 'p', text: 'Table 1 as grouped bars: see "Key figures" above.' });
   out.push(...figs(inp, 'table1', shown));

@@ -110,7 +110,7 @@ export function trainingCurvesSpec(series: readonly CurveSeries[], windowIterati
   };
 }
 
-/** SGD alignment vs the amount of learning η × T, one line per γ (ours, docs/definitions.md §Beyond the paper). */
+/** One rule's alignment (its reported layer) vs the amount of learning η × T, one line per γ (ours, docs/definitions.md §Beyond the paper). */
 export function learningAmountSpec(s: LearningSweep, rule = 'sgd'): VlSpec {
   const vals = s.points
     .filter((p) => p.rule === rule && p.mean !== null)
@@ -119,7 +119,7 @@ export function learningAmountSpec(s: LearningSweep, rule = 'sgd'): VlSpec {
   const x = { field: 'amount', type: 'quantitative', title: 'amount of learning η × T (learning rate × steps)', scale: { type: 'log' } };
   return {
     $schema: SCHEMA,
-    title: { text: `${rule.toUpperCase()} alignment vs the amount of learning`, subtitle: 'mean ± SD over seeds; a short run (small η × T) shows a weaker trend' },
+    title: { text: `${rule.toUpperCase()} alignment vs the amount of learning`, subtitle: `mean ± SD over seeds of the reported layer (${rule === 'dfa' ? 'W1' : 'W2'}); the trend depends on η × T` },
     width: 420,
     height: 260,
     data: { values: vals },

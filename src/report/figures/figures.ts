@@ -6,7 +6,7 @@ import type { CellRecord } from '../aggregate/cells.ts';
 import { cellFields, numKey } from '../aggregate/cells.ts';
 import { gridHeatmapSpec, gridLinesSpec, lossScatterSpec, type VlSpec } from './figure-specs.ts';
 import { learningAmountSpec, table1BarsSpec, trainingCurvesSpec, type CurveSeries } from './figure-specs-table.ts';
-import { sweepSummary, type LearningSweep } from '../aggregate/learning-sweep.ts';
+import { sweepRules, sweepSummary, type LearningSweep } from '../aggregate/learning-sweep.ts';
 import type { FigureSection } from './figure-index.ts';
 import type { NoiseGrids } from '../aggregate/noise-grid.ts';
 import { matches, type Selector } from '../aggregate/select.ts';
@@ -70,8 +70,12 @@ export function figureDefs(inp: FigureInputs): FigureDef[] {
     const every = series[0]!.every;
     out.push({ name: 'training-curves', section: 'training', caption: `Alignment of the reported layer over training for a few cells (mean ± SD band over seeds, ${w}-iteration window).`, spec: trainingCurvesSpec(series, w, Math.max(1, Math.round(w / every))) });
   }
-  if (inp.learning?.points.some((p) => p.rule === 'sgd' && p.mean !== null)) {
-    out.push({ name: 'learning-amount', section: 'learning', caption: 'Ours: SGD alignment vs the amount of learning η × T, per γ.', spec: learningAmountSpec(inp.learning) });
+  // One figure per rule of the sweep; SGD's keeps the name it had before DFA joined the sweep.
+  for (const rule of inp.learning ? sweepRules(inp.learning) : []) {
+    out.push({
+      name: rule === 'sgd' ? 'learning-amount' : `learning-amount-${rule}`, section: 'learning',
+      caption: `Ours: ${rule.toUpperCase()} alignment vs the amount of learning η × T, per γ.`, spec: learningAmountSpec(inp.learning!, rule),
+    });
   }
   return out;
 }
@@ -80,14 +84,19 @@ export function figureDefs(inp: FigureInputs): FigureDef[] {
 const SECTION_TITLES = {
   noise: 'Noise and weight decay (Fig. 5 right, Fig. 6)',
   training: 'Alignment over training',
-  learning: 'Ours: SGD alignment vs the amount of learning η × T',
+  learning: 'Ours: alignment vs the amount of learning η × T',
 } as const;
 
 /** The sections `defs` need beyond the report's own (Table 1, the boundary), in report order. */
 export function figureSections(defs: readonly FigureDef[], inp: FigureInputs): FigureSection[] {
   return (['noise', 'training', 'learning'] as const)
     .filter((id) => defs.some((d) => d.section === id))
-    .map((id) => ({ id, title: SECTION_TITLES[id], ...(id === 'learning' && inp.learning ? { text: `SGD alignment at convergence ${sweepSummary(inp.learning)}.` } : {}) }));
+    .map((id) => ({ id, title: SECTION_TITLES[id], ...(id === 'learning' && inp.learning ? { text: learningText(inp.learning) } : {}) }));
+}
+
+/** The learning section's words: per rule of the sweep, its alignment at convergence at the ends of the η × T range. */
+function learningText(l: LearningSweep): string {
+  return sweepRules(l).map((r) => `${r.toUpperCase()} alignment at convergence ${sweepSummary(l, r)}.`).join(' ');
 }
 
 /** Groups the selected cells' trajectories into series (one per selection × (rule, γ, σ)). */
