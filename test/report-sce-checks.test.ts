@@ -109,6 +109,8 @@ describe('each broken claim fails', () => {
     fails({ fig11_bn: grid([{ batch_norm: true }], (g) => (g > 1e-3 ? 0.1 : -0.2)) }, 'sce-fig11-batch-norm-anti-hebbian', /2\/3 of the γ values: alignment .*5e-3: 0\.1/);
     fails({ fig11_l1: [0, 1e-4].map((l1) => cell({ gamma: 0, alignment: l1 ? 0.01 : 0.3, params: { l1 } })) }, 'sce-fig11-l1-hebbian', /at the largest λ₁ = 1e-4: alignment 1e-4: 0\.01/);
     fails({ fig11_l2: grid([{}], () => -0.1) }, 'sce-fig11-l2-hebbian', /need ≥ 0\.05/);
+    // Positive without the regulariser already: a sign it did not cause is no Hebbian effect.
+    fails({ fig11_l1: [0, 1e-4].map((l1) => cell({ gamma: 0, alignment: l1 ? 0.47 : 0.46, params: { l1 } })) }, 'sce-fig11-l1-hebbian', /rise from λ₁ = 0 \(0\.46\): 0\.01 \(need ≥ 0\.05\)/);
   });
   it('Fig. 4: a Hebbian rule whose updates follow the SGD gradient fails', () => {
     fails({ fig4: [cell({ gamma: 0, alignment: 0, rule: 'oja-pre', lr: 1e-3, ruleAlignment: 0.5 })] }, 'sce-fig4-hebbian-rules-orthogonal-to-sgd', /oja-pre η = 1e-3: cos\(ΔW, g\) = 0\.5/);

@@ -63,8 +63,15 @@ export function sceCheckSchemas<C extends z.ZodRawShape>(common: C) {
       kind: z.literal('sce-sign'),
       /** The sign of alignment of `group` (every usable point, or the one at the largest x). */
       params: z.object({ group: sceGroupSchema, sign: z.enum(['positive', 'negative']), at: z.enum(['all', 'largest-x']).default('all') }).strict(),
-      /** positive: alignment ≥ margin; negative: ≤ −margin; `all`: at least min_fraction of the points. */
-      tolerance: z.object({ margin: z.number().nonnegative().default(0), min_fraction: z.number().min(0).max(1).default(1) }).strict().default({ margin: 0, min_fraction: 1 }),
+      /**
+       * positive: alignment ≥ margin; negative: ≤ −margin; `all`: at least min_fraction of the points.
+       * min_rise (`largest-x` only): the point must also differ from the smallest x's in the sign's
+       * direction by at least this much — the regulariser's effect, not a sign it had without it.
+       */
+      tolerance: z
+        .object({ margin: z.number().nonnegative().default(0), min_fraction: z.number().min(0).max(1).default(1), min_rise: z.number().nonnegative().optional() })
+        .strict()
+        .default({ margin: 0, min_fraction: 1 }),
     }).strict(),
     z.object({
       ...common,

@@ -168,12 +168,17 @@ function sign(d: Extract<SceDecl, { kind: 'sce-sign' }>, g: SceSummaryGroup): Ou
   const frac = good.length / chosen.length;
   const label = p.at === 'largest-x' ? `at the largest ${ax} = ${axisLabel(chosen[0]!.x)}` : `${good.length}/${chosen.length} of the ${ax} values`;
   const vals = chosen.map((q) => `${axisLabel(q.x)}: ${r3(q.alignment)}`).join(', ');
-  const pass = p.at === 'largest-x' ? frac === 1 : frac + 1e-12 >= t.min_fraction;
+  // The effect against the smallest x (no regulariser): signed in the claimed direction.
+  const base = ok[0]!;
+  const effect = p.at === 'largest-x' && t.min_rise !== undefined && chosen[0] !== base ? (p.sign === 'positive' ? 1 : -1) * (chosen[0]!.alignment! - base.alignment!) : null;
+  const effectOk = t.min_rise === undefined || p.at !== 'largest-x' || (effect !== null && effect >= t.min_rise);
+  const effectText = t.min_rise !== undefined && p.at === 'largest-x' ? `; ${effect === null ? 'no smaller value to compare with' : `${p.sign === 'positive' ? 'rise' : 'fall'} from ${ax} = ${axisLabel(base.x)} (${r3(base.alignment)}): ${r3(effect)}`} (need ≥ ${t.min_rise})` : '';
+  const pass = (p.at === 'largest-x' ? frac === 1 : frac + 1e-12 >= t.min_fraction) && effectOk;
   const item: CheckItem = {
     label, status: pass ? 'PASS' : 'FAIL',
-    why: `alignment ${vals} (need ${need}${p.at === 'all' ? ` at ≥ ${t.min_fraction * 100}% of them` : ''})${note}`, measured,
+    why: `alignment ${vals} (need ${need}${p.at === 'all' ? ` at ≥ ${t.min_fraction * 100}% of them` : ''})${effectText}${note}`, measured: { ...measured, effect: r3(effect) },
   };
-  return combine([item], `${p.sign} (${need}) ${label}`);
+  return combine([item], `${p.sign} (${need}) ${label}${effectText}`);
 }
 
 function nearZero(d: Extract<SceDecl, { kind: 'sce-near-zero' }>, g: SceSummaryGroup): Outcome {
