@@ -36,7 +36,7 @@ async function run<P>(stage: StageModule<P>, cell: Cell, root: string, inputs: R
 }
 
 describe('the smoke-scale transformer trend (raw targets, seed 0)', () => {
-  it('SGD rises from ~0 at γ = 0 to clearly positive at 5e-3, and Adam collapses at 5e-3', { timeout: 180_000 }, async () => {
+  it('SGD rises from ~0 at γ = 0 to clearly positive at 5e-3, and Adam collapses at 5e-3', { timeout: 600_000 } /* three smoke cells; minutes when the 2 cores are shared (287 s at load 12) */, async () => {
     const cells = smokeCells();
     const root = await mkdtemp(join(tmpdir(), 'hebb-trend-'));
     dirs.push(root);
