@@ -8,8 +8,8 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { list, type ReadEntry } from 'tar';
 import { Rig } from './rig.ts';
+import { membersOf } from './bundle-members.ts';
 import { Store } from '../src/store/store.ts';
 import { importBundle } from '../src/store/bundle-import.ts';
 import { readBundle } from '../src/store/bundle-read.ts';
@@ -22,19 +22,6 @@ interface Member {
 }
 
 const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
-
-async function membersOf(file: string): Promise<Member[]> {
-  const out: Member[] = [];
-  await list({
-    file,
-    onReadEntry: (e: ReadEntry) => {
-      const chunks: Buffer[] = [];
-      e.on('data', (c: Buffer) => chunks.push(c));
-      e.on('end', () => out.push({ path: e.path, data: Buffer.concat(chunks) }));
-    },
-  });
-  return out;
-}
 
 /** Every file under `dir` with its digest (empty directories do not count). */
 function snapshot(dir: string): Record<string, string> {
