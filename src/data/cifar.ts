@@ -14,6 +14,7 @@ import {
   CIFAR10_TEST_FILE, CIFAR10_TRAIN_FILES,
 } from './cifar-format.ts';
 import { err, ok, unreachable, type Result } from '../util/result.ts';
+import { tarPathProblem, tarTypeProblem, type TarMemberProblemKind } from '../util/tar-member.ts';
 
 /** Images and labels of one split, records in archive order. */
 export interface CifarSplit {
@@ -35,7 +36,7 @@ export interface CifarData {
 }
 
 /** What a member of the archive did wrong. */
-export type UnsafeProblem = 'absolute-path' | 'parent-dir' | 'symlink' | 'hardlink' | 'device' | 'unsupported-type';
+export type UnsafeProblem = TarMemberProblemKind;
 
 /** Why an archive was rejected; every case names the archive and the member or file at fault. */
 export type CifarFailure =
@@ -68,24 +69,10 @@ export interface CifarReadOptions {
 
 const WANTED = [CIFAR10_META_FILE, ...CIFAR10_TRAIN_FILES, CIFAR10_TEST_FILE].map((f) => `${CIFAR10_DIR}/${f}`);
 
-/** Why a member is unsafe to extract, or null when it is a plain file or directory inside the root. */
+/** Why a member is unsafe to extract, or null when it is a plain file or directory inside the root (src/util/tar-member.ts). */
 export function unsafeEntry(path: string, type: string): { problem: UnsafeProblem; detail: string } | null {
-  if (path.startsWith('/') || path.startsWith('\\') || /^[a-zA-Z]:/.test(path)) {
-    return { problem: 'absolute-path', detail: `absolute path '${path}'` };
-  }
-  if (path.split(/[\\/]/).includes('..')) return { problem: 'parent-dir', detail: `path '${path}' contains '..'` };
-  switch (type) {
-    case 'File': case 'OldFile': case 'ContiguousFile': case 'Directory': case 'GNUDumpDir':
-      return null;
-    case 'SymbolicLink':
-      return { problem: 'symlink', detail: `symbolic link '${path}'` };
-    case 'Link':
-      return { problem: 'hardlink', detail: `hard link '${path}'` };
-    case 'CharacterDevice': case 'BlockDevice': case 'FIFO':
-      return { problem: 'device', detail: `${type} entry '${path}'` };
-    default:
-      return { problem: 'unsupported-type', detail: `entry '${path}' of unsupported type ${type}` };
-  }
+  const p = tarPathProblem(path) ?? tarTypeProblem(path, type, { directories: true });
+  return p ? { problem: p.kind, detail: p.detail } : null;
 }
 
 /** Reads and checks the archive at `archive`, returning the parsed dataset or the first problem found. */

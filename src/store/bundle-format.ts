@@ -15,6 +15,7 @@
 import { posix } from 'node:path';
 import { lockedFiles, type LockedFile } from './bundle-pipeline.ts';
 import { isCellName, isProfileName } from './schemas.ts';
+import { tarPathProblem, tarTypeProblem } from '../util/tar-member.ts';
 
 /** Name of the first member. */
 export const MANIFEST = 'manifest.json';
@@ -201,9 +202,10 @@ export function isProblem<T extends object>(x: T | BundleProblem): x is BundlePr
 
 /** The problem with a member path, if any (checked before anything about the member is trusted). */
 export function unsafePath(path: string): BundleProblem | undefined {
-  if (path.startsWith('/') || path.startsWith('\\') || /^[a-zA-Z]:/.test(path)) return { reason: 'absolute-path', entry: path, message: 'absolute path' };
+  const shared = tarPathProblem(path);
+  if (shared?.kind === 'absolute-path') return { reason: 'absolute-path', entry: path, message: 'absolute path' };
+  if (shared) return { reason: 'parent-path', entry: path, message: "path contains '..'" };
   const segments = path.split(/[\\/]/);
-  if (segments.includes('..')) return { reason: 'parent-path', entry: path, message: "path contains '..'" };
   // eslint-disable-next-line no-control-regex
   if (path === '' || path.includes('\\') || /[\u0000-\u001f]/.test(path) || segments.some((s) => s === '' || s === '.')) {
     return { reason: 'bad-path', entry: JSON.stringify(path), message: 'empty segment, `.`, backslash or control character in the path' };
@@ -213,18 +215,11 @@ export function unsafePath(path: string): BundleProblem | undefined {
 
 /** The member kinds a tar may hold, as the `tar` package names them, sorted into what a bundle allows. */
 export function typeProblem(path: string, type: string): BundleProblem | undefined {
-  switch (type) {
-    case 'File':
-    case 'OldFile':
-    case 'ContiguousFile':
-      return undefined;
-    case 'SymbolicLink':
-      return { reason: 'symlink', entry: path, message: 'symbolic link' };
-    case 'Link':
-      return { reason: 'hardlink', entry: path, message: 'hard link' };
-    default:
-      return { reason: 'special-file', entry: path, message: `a ${type} member, not a regular file` };
-  }
+  const p = tarTypeProblem(path, type, { directories: false });
+  if (!p) return undefined;
+  if (p.kind === 'symlink') return { reason: 'symlink', entry: path, message: 'symbolic link' };
+  if (p.kind === 'hardlink') return { reason: 'hardlink', entry: path, message: 'hard link' };
+  return { reason: 'special-file', entry: path, message: `a ${type} member, not a regular file` };
 }
 
 /** Checks a parsed manifest.json; returns it typed, or the problem. */
