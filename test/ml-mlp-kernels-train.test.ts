@@ -5,12 +5,12 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend, type Tf } from '../src/ml/backend.ts';
 import type { BackendInfo } from '../src/ml/backend-select.ts';
-import { defaultWindow } from '../src/ml/alignment.ts';
 import { kernelsSuffix, type KernelsChoice } from '../src/ml/kernels-select.ts';
 import { kernelSteppers, TFJS_STEPPERS, type MlpStepperSource } from '../src/ml/mlp-stepper.ts';
 import { makeTeacher } from '../src/ml/teacher.ts';
 import { trainMlp, type Dataset, type TrainConfig } from '../src/ml/train.ts';
 import { loadNativeAddon, nativeTag } from '../src/ml/transformer/native.ts';
+import { smokeSreConfig } from './sre-config.ts';
 
 const loaded = loadNativeAddon();
 const builds: { name: string; choice: KernelsChoice }[] = [{ name: 'wasm', choice: { name: 'wasm' } }];
@@ -29,32 +29,8 @@ beforeAll(async () => {
   val = { x: data.valX, y: data.valY, n: 500 };
 });
 
-/** The smoke profile's settings, shortened (as test/ml-train.test.ts). */
-function cfg(over: Partial<TrainConfig>): TrainConfig {
-  const steps = over.steps ?? 60;
-  return {
-    sizes,
-    rule: 'sgd',
-    lr: 2,
-    gamma: 5e-4,
-    sigma: 0,
-    noiseMode: 'persistent',
-    seed: 0,
-    steps,
-    batch: 256,
-    dropLast: false,
-    windowK: defaultWindow(steps),
-    trajectoryEvery: 10,
-    initScale: 1,
-    stationaryThreshold: 0.02,
-    collapse: { normRatio: 0.2, lossRatio: 0.5 },
-    adam: { beta1: 0.9, beta2: 0.999, eps: 1e-8 },
-    dfa: { feedbackScale: 1, clip: 5 },
-    randomnn: { targetNorm: 100, clip: 1, eps: 1e-8, hidden: [128, 128, 128], outputs: 4, driveBiases: true },
-    reportedLayer: over.rule === 'dfa' ? 'W1' : 'W2',
-    ...over,
-  };
-}
+/** The smoke profile's settings, shortened: 60 steps at γ = 5e-4 unless `over` says otherwise. */
+const cfg = (over: Partial<TrainConfig>): TrainConfig => smokeSreConfig({ steps: 60, gamma: 5e-4, ...over });
 
 const RULE_CELLS: Partial<TrainConfig>[] = [
   { rule: 'sgd' },

@@ -8,11 +8,12 @@ import { initBackend, type Tf } from '../src/ml/backend.ts';
 import type { BackendInfo } from '../src/ml/backend-select.ts';
 import { makeTeacher, type TeacherData } from '../src/ml/teacher.ts';
 import { trainMlp, type Dataset, type TrainConfig } from '../src/ml/train.ts';
-import { defaultWindow, mean } from '../src/ml/alignment.ts';
+import { mean } from '../src/ml/alignment.ts';
 import { readNpy } from '../src/util/npy.ts';
 import backendFact from '../src/ml/backend-fact.ts';
 import type { CellMetrics } from '../src/metrics.ts';
 import type { StageContext } from '../src/stage-api.ts';
+import { smokeSreConfig } from './sre-config.ts';
 
 let tf: Tf;
 let info: BackendInfo;
@@ -28,31 +29,7 @@ beforeAll(async () => {
 });
 
 /** The smoke profile's settings (docs/definitions.md §Scale and profiles). */
-function cfg(over: Partial<TrainConfig>): TrainConfig {
-  const steps = over.steps ?? 200;
-  return {
-    sizes,
-    rule: 'sgd',
-    lr: 2,
-    gamma: 0,
-    sigma: 0,
-    noiseMode: 'persistent',
-    seed: 0,
-    steps,
-    batch: 256,
-    dropLast: false,
-    windowK: defaultWindow(steps),
-    trajectoryEvery: 10,
-    initScale: 1,
-    stationaryThreshold: 0.02,
-    collapse: { normRatio: 0.2, lossRatio: 0.5 },
-    adam: { beta1: 0.9, beta2: 0.999, eps: 1e-8 },
-    dfa: { feedbackScale: 1, clip: 5 },
-    randomnn: { targetNorm: 100, clip: 1, eps: 1e-8, hidden: [128, 128, 128], outputs: 4, driveBiases: true },
-    reportedLayer: over.rule === 'dfa' ? 'W1' : 'W2',
-    ...over,
-  };
-}
+const cfg = (over: Partial<TrainConfig>): TrainConfig => smokeSreConfig(over);
 const run = (over: Partial<TrainConfig>) => trainMlp(tf, info, cfg(over), train, val);
 
 describe('training cell', () => {
