@@ -30,6 +30,22 @@ export interface PerNeuron {
   /** Fraction of neurons whose window mean is positive / negative (the rest are NaN: dead neurons). */
   readonly hebbianFraction: number;
   readonly antiHebbianFraction: number;
+  /** Only when the cell samples phases (`per_neuron_every`): sign flips per segment of training. */
+  readonly phases?: { readonly every: number; readonly segments: readonly NeuronPhaseSegment[] };
+}
+
+/** One segment (steps from+1..to) of a cell's per-neuron phase counts (src/ml/per-neuron.ts). */
+export interface NeuronPhaseSegment {
+  readonly from: number;
+  readonly to: number;
+  /** Phase samples taken in the segment. */
+  readonly samples: number;
+  /** Neurons with a signed cosine in the segment. */
+  readonly neurons: number;
+  /** Sign changes between consecutive samples, summed over neurons. */
+  readonly flips: number;
+  /** Mean |cos| over the segment's samples and neurons (NaN: none finite). */
+  readonly meanAbs: number;
 }
 
 /** Alignment summary of one weight matrix. */

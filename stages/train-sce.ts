@@ -8,7 +8,7 @@
  * docs/sce.md). Defaults are the paper's SCE.
  */
 import { z } from 'zod';
-import { batchesPerEpoch, exactlyOneLength, lengthParams, loopConfig, statusParams, trainingSteps, windowParams } from '../src/ml/cell-params.ts';
+import { batchesPerEpoch, exactlyOneLength, lengthParams, loopConfig, perNeuronParams, phasesNeedPerNeuron, statusParams, trainingSteps, windowParams } from '../src/ml/cell-params.ts';
 import { defineStage, single } from '../src/stage-api.ts';
 
 /** The stage's parameters. */
@@ -60,11 +60,12 @@ export const trainSceParams = z
     snapshot_layer: z.string().regex(/^W[1-9][0-9]*$/).default('W2'),
     /** Fig. 12: also snapshot the end of the first epoch and the window's lowest-cosine step (sce.json fig12). */
     fig12_snapshots: z.boolean().default(false),
-    /** Record the reported matrix's per-neuron alignment over training (the paper's Section 5; metrics.perNeuron). */
-    per_neuron: z.boolean().default(false),
+    /** The paper's Section 5: per_neuron, per_neuron_every. */
+    ...perNeuronParams,
   })
   .strict()
-  .refine(...exactlyOneLength);
+  .refine(...exactlyOneLength)
+  .refine(...phasesNeedPerNeuron);
 
 export default defineStage({
   params: trainSceParams,
@@ -117,6 +118,7 @@ export default defineStage({
         snapshot: p.snapshot_size > 0 ? { layer: p.snapshot_layer, size: p.snapshot_size } : null,
         fig12: p.fig12_snapshots,
         perNeuron: p.per_neuron,
+        perNeuronEvery: p.per_neuron_every ?? null,
       },
       { train: trainSet, test: { images: test.images, labels: test.labels, n: test.count, dim }, lut: standardiseTable(ds.channelMean, ds.channelStd), classes },
       { log: (msg) => ctx.log(msg), progress: (d, t) => ctx.progress(d, t) },

@@ -5,7 +5,7 @@
  * Every decision of docs/definitions.md is a param here, with its value as default.
  */
 import { z } from 'zod';
-import { batchesPerEpoch, exactlyOneLength, lengthParams, loopConfig, ruleParams, statusParams, trainingSteps, windowParams } from '../src/ml/cell-params.ts';
+import { batchesPerEpoch, exactlyOneLength, lengthParams, loopConfig, perNeuronParams, phasesNeedPerNeuron, ruleParams, statusParams, trainingSteps, windowParams } from '../src/ml/cell-params.ts';
 import { defineStage, single } from '../src/stage-api.ts';
 
 const params = z
@@ -49,11 +49,12 @@ const params = z
     randomnn_clip_mode: z.enum(['per_parameter', 'global']).default('per_parameter'),
     /** The alignment at convergence: the mean of the window's cosines, or the cosine of the window-averaged signal and H. */
     window_summary: z.enum(['mean_cosine', 'cosine_of_means']).default('mean_cosine'),
-    /** Record the reported matrix's per-neuron alignment over training (the paper's Section 5; metrics.perNeuron). */
-    per_neuron: z.boolean().default(false),
+    /** The paper's Section 5: per_neuron, per_neuron_every. */
+    ...perNeuronParams,
   })
   .strict()
-  .refine(...exactlyOneLength);
+  .refine(...exactlyOneLength)
+  .refine(...phasesNeedPerNeuron);
 
 export default defineStage({
   params,
@@ -111,6 +112,7 @@ export default defineStage({
           windowSummary: p.window_summary,
         },
         perNeuron: p.per_neuron,
+        perNeuronEvery: p.per_neuron_every ?? null,
       },
       {
         x: (tx!.data as Float32Array).subarray(0, n * dIn),

@@ -177,6 +177,43 @@ describe('per-neuron alignment (Section 5)', () => {
     expect(perNeuron!.full.at(-1)!.some((v, j) => v !== perNeuron!.windowMean[j])).toBe(true);
   });
 
+  it('samples sign phases every per_neuron_every steps without changing the rest of the cell', () => {
+    const long = { gamma: 5e-2, steps: 150, windowK: 30, trajectoryEvery: 15, perNeuron: true };
+    const plain = trainMlp(tf, info, cfgFor(long), train, val).metrics;
+    const sampled = trainMlp(tf, info, { ...cfgFor(long), perNeuronEvery: 3 }, train, val).metrics;
+    const { phases, ...pn } = sampled.perNeuron!;
+    expect(plain.perNeuron!.phases).toBeUndefined();
+    // Computing H on the extra steps moves nothing: same training, same window, same trajectory.
+    expect(JSON.stringify({ ...sampled, perNeuron: pn })).toBe(JSON.stringify(plain));
+    expect(phases!.every).toBe(3);
+    expect(phases!.segments.map((s) => [s.from, s.to, s.samples])).toEqual(Array.from({ length: 10 }, (_, k) => [15 * k, 15 * k + 15, 5]));
+    for (const s of phases!.segments) {
+      expect(s.neurons).toBeLessThanOrEqual(32);
+      expect(s.flips).toBeLessThanOrEqual(32 * s.samples);
+      expect(s.meanAbs).toBeGreaterThan(0);
+      expect(s.meanAbs).toBeLessThanOrEqual(1);
+    }
+  });
+
+  it('counts sign flips per neuron between consecutive phase samples, per segment of training', () => {
+    const t = new NeuronTrace('W1', 1, 2, { every: 2, totalSteps: 8, segments: 2 });
+    const H = [1, 1];
+    const W = [0, 0];
+    // −G per step for neurons (0, 1): neuron 0 flips at steps 4 and 6 (seen at samples 2, 4, 6, 8); neuron 1 never.
+    const g: Record<number, [number, number]> = { 1: [9, 9], 2: [1, 1], 3: [-9, -9], 4: [-1, 2], 6: [3, 0], 8: [2, 5] };
+    for (let step = 1; step <= 8; step++) {
+      expect(t.isPhaseStep(step)).toBe(step % 2 === 0);
+      const [a, b] = g[step] ?? [5, 5];
+      t.record([-a, -b], W, H, 0, false, false, step);
+    }
+    const seg = t.summary().phases!.segments;
+    expect(seg.map((s) => [s.from, s.to, s.samples, s.neurons, s.flips])).toEqual([[0, 4, 2, 2, 1], [4, 8, 2, 2, 1]]);
+    // Step 6's neuron 1 has a zero update: no cosine (NaN), so no flip, it keeps +, and nothing enters the mean |cos|.
+    expect(seg[1]!.meanAbs).toBe(1);
+    expect(new NeuronTrace('W1', 1, 2).isPhaseStep(4)).toBe(false);
+    expect(() => new NeuronTrace('W1', 1, 2, { every: 0, totalSteps: 8, segments: 2 })).toThrow(/every, segments and totalSteps/);
+  });
+
   it('NeuronTrace.cosines is the per-column cosine of (−G − γW) with H', () => {
     const t = new NeuronTrace('W1', 2, 2);
     // [in, out] = [[g00, g01], [g10, g11]]; column 0 = (1, 0) vs H (2, 0) → 1; column 1 = (0, 1) vs (0, −3) → −1.

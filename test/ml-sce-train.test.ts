@@ -65,6 +65,14 @@ describe('train-sce on a synthetic archive', () => {
     expect(log.join('\n')).toMatch(/synthetic data: code path only/);
   });
 
+  it('per_neuron_every samples the per-neuron sign phases of W2 over tenths of training (Section 5)', async () => {
+    const { m } = await cell({ steps: 20, per_neuron: true, per_neuron_every: 2 });
+    const ph = m.perNeuron!.phases!;
+    expect(ph.every).toBe(2);
+    expect(ph.segments.map((s) => [s.from, s.to, s.samples])).toEqual(Array.from({ length: 10 }, (_, k) => [2 * k, 2 * k + 2, 1]));
+    expect(ph.segments.every((s) => s.flips === 0 || s.flips <= s.neurons)).toBe(true);
+  });
+
   it('same seed → identical results; another seed → different ones', async () => {
     const strip = (r: { m: CellMetrics; x: SceExtras }) => ({ m: r.m, x: r.x });
     const a = await cell({ seed: 3, steps: 12, measure_every: 1 });

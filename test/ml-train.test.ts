@@ -150,6 +150,8 @@ describe('stages', () => {
 
     expect(() => trainStage.params.parse({ rule: 'sgd', gamma: 0, seed: 0, lr: 1 })).toThrow(/exactly one of steps and epochs/);
     expect(() => trainStage.params.parse({ rule: 'sgd', gamma: 0, seed: 0, lr: 1, steps: 5, bogus: 1 })).toThrow();
+    expect(() => trainStage.params.parse({ rule: 'sgd', gamma: 0, seed: 0, lr: 1, steps: 5, per_neuron_every: 2 })).toThrow(/per_neuron_every samples the per-neuron phases: set per_neuron: true/);
+    expect(trainStage.params.parse({ rule: 'sgd', gamma: 0, seed: 0, lr: 1, steps: 5, per_neuron: true, per_neuron_every: 2 }).per_neuron_every).toBe(2);
     const p = trainStage.params.parse({ rule: 'adam', gamma: 5e-4, seed: 3, lr: 0.001, epochs: 2, batch: 128 });
     const odir = await mkdtemp(join(tmpdir(), 'hebb-train-'));
     const input = { cell: 'teacher-sre', stage: 'teacher-sre', matrix: {}, params: {}, path: tdir };

@@ -66,6 +66,20 @@ export const exactlyOneLength = [
   { message: 'give exactly one of steps and epochs' },
 ] as const;
 
+/** Section 5's per-neuron recording (src/ml/per-neuron.ts), shared by the two MLP trainers. */
+export const perNeuronParams = {
+  /** Record the reported matrix's per-neuron alignment over training (metrics.perNeuron). */
+  per_neuron: z.boolean().default(false),
+  /** With per_neuron: sample each neuron's sign phase every this many steps (H is computed there too); null: no phase counts. */
+  per_neuron_every: z.number().int().positive().nullish(),
+};
+
+/** A `.refine` pair: per_neuron_every only with per_neuron. */
+export const phasesNeedPerNeuron: [(p: { per_neuron: boolean; per_neuron_every?: number | null | undefined }) => boolean, { message: string; path: string[] }] = [
+  (p) => p.per_neuron_every == null || p.per_neuron,
+  { message: 'per_neuron_every samples the per-neuron phases: set per_neuron: true too (or drop per_neuron_every)', path: ['per_neuron_every'] },
+];
+
 /** Batches per epoch for n examples: ⌊n/B⌋ with drop_last, else ⌈n/B⌉. */
 export function batchesPerEpoch(n: number, batch: number, dropLast: boolean): number {
   return dropLast ? Math.floor(n / batch) : Math.ceil(n / batch);

@@ -14,7 +14,7 @@ import { depth, initMlp, paramList, type MlpParams } from './mlp.ts';
 import { stepBuffers, type BackwardMode } from './mlp-tf.ts';
 import { TFJS_STEPPERS, type FixedNet, type MlpStepperSource } from './mlp-stepper.ts';
 import { DEFAULT_READINGS, gradScale, inconsistentReadings, type Readings } from './readings.ts';
-import { NeuronTrace } from './per-neuron.ts';
+import { NeuronTrace, PHASE_SEGMENTS } from './per-neuron.ts';
 import { WindowSums } from './window-sums.ts';
 import { rngFor } from './rng.ts';
 import {
@@ -65,6 +65,8 @@ export interface TrainConfig extends LoopConfig {
   readonly readings?: Partial<Readings>;
   /** Record the reported matrix's per-neuron alignment (src/ml/per-neuron.ts) into the metrics. */
   readonly perNeuron?: boolean;
+  /** With perNeuron: also sample its sign phases every this many steps (measuring H there too); absent: no phase counts. */
+  readonly perNeuronEvery?: number | null;
 }
 
 /** A dataset in row-major Float32Arrays. */
@@ -142,7 +144,8 @@ export function trainMlp(
   const stepOpts = { hb: rd.hb, hBias: rd.hBias };
   const repIdx = p.W.findIndex((_, l) => layerName(l) === cfg.reportedLayer);
   if (cfg.perNeuron && repIdx < 0) throw new Error(`reported layer '${cfg.reportedLayer}' is not one of W1..W${L}`);
-  const neurons = cfg.perNeuron ? new NeuronTrace(cfg.reportedLayer, sizes[repIdx]!, sizes[repIdx + 1]!) : null;
+  const phases = cfg.perNeuronEvery ? { every: cfg.perNeuronEvery, totalSteps: T, segments: PHASE_SEGMENTS } : undefined;
+  const neurons = cfg.perNeuron ? new NeuronTrace(cfg.reportedLayer, sizes[repIdx]!, sizes[repIdx + 1]!, phases) : null;
 
   // Batches are assembled in JS and handed to the stepper (which copies them into its arena or uploads them).
   const bx = new Float32Array(cfg.batch * dIn);
@@ -172,6 +175,8 @@ export function trainMlp(
     const inWindow = t >= T - K;
     const onTraj = (t + 1) % every === 0 || t === T - 1;
     const measure = inWindow || onTraj;
+    // A per-neuron phase sample needs H too, but is not an alignment measurement.
+    const hebb = measure || (neurons?.isPhaseStep(t + 1) ?? false);
     const idx = nextBatch();
     for (let r = 0; r < idx.length; r++) {
       const k = idx[r]!;
@@ -180,8 +185,8 @@ export function trainMlp(
     }
     let batchLoss = NaN;
     const scale = gradScale(rd, idx.length, dOut);
-    if (mode !== 'none' || measure) {
-      batchLoss = stepper.step(p, bx, by, idx.length, { mode, feedback, hebb: measure, loss: onTraj, gradScale: scale, ...stepOpts }, bufs);
+    if (mode !== 'none' || hebb) {
+      batchLoss = stepper.step(p, bx, by, idx.length, { mode, feedback, hebb, loss: onTraj, gradScale: scale, ...stepOpts }, bufs);
     }
     if (bpBufs && measure) stepper.step(p, bx, by, idx.length, { mode: 'bp', hebb: false, loss: false, gradScale: scale }, bpBufs);
     if (mode === 'dfa') trace.clipNorm('global', cfg.dfa.clip, clipGlobalNorm([...bufs.gW, ...bufs.gb], cfg.dfa.clip), inWindow);
@@ -208,7 +213,7 @@ export function trainMlp(
       if (sums && inWindow) for (let l = 0; l < L; l++) sums.add(l, signal.gW[l]!, p.W[l]!, bufs.H[l]!, cfg.gamma);
     }
     if (inWindow) for (let l = 0; l < L; l++) trace.addSignal(l, bufs.gW[l]!);
-    if (neurons && measure) neurons.record(bufs.gW[repIdx]!, p.W[repIdx]!, bufs.H[repIdx]!, cfg.gamma, inWindow, onTraj, t + 1);
+    if (neurons && hebb) neurons.record(bufs.gW[repIdx]!, p.W[repIdx]!, bufs.H[repIdx]!, cfg.gamma, inWindow, onTraj, t + 1);
 
     // 4. Update.
     let finite = true;

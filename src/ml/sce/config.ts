@@ -42,6 +42,8 @@ export interface SceConfig extends LoopConfig {
   readonly fig12?: boolean;
   /** Record the reported matrix's per-neuron alignment (src/ml/per-neuron.ts) into the metrics. */
   readonly perNeuron?: boolean;
+  /** With perNeuron: also sample its sign phases every this many steps (measured there); absent: no phase counts. */
+  readonly perNeuronEvery?: number | null;
 }
 
 /** The rule name written to metrics.json: 'sgd', or e.g. 'oja-post'. */

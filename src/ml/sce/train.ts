@@ -10,7 +10,7 @@ import { alignments, cosine, mean } from '../alignment.ts';
 import { upload, type Tf } from '../backend.ts';
 import { epochBatches } from '../batches.ts';
 import { finishCell, layerName, RunTrace, type TrainHooks } from '../summary.ts';
-import { NeuronTrace } from '../per-neuron.ts';
+import { NeuronTrace, PHASE_SEGMENTS } from '../per-neuron.ts';
 import { ruleLabel, type SceConfig } from './config.ts';
 import { assembleBatch, type ImageSet } from './data.ts';
 import { ceFromLogits, normalisedCrop, updateAlignment, windowCurve, type WindowCurve } from './measure.ts';
@@ -97,7 +97,8 @@ export function trainSce(tf: Tf, backend: { name: string; version: string }, cfg
   let snapshot: SceSnapshot | null = null;
   const repIdx = m.mlp.W.findIndex((_, l) => layerName(l) === cfg.reportedLayer);
   if (cfg.perNeuron && repIdx < 0) throw new Error(`reported layer '${cfg.reportedLayer}' is not one of W1..W${L}`);
-  const neurons = cfg.perNeuron ? new NeuronTrace(cfg.reportedLayer, sizes[repIdx]!, sizes[repIdx + 1]!) : null;
+  const phases = cfg.perNeuronEvery ? { every: cfg.perNeuronEvery, totalSteps: T, segments: PHASE_SEGMENTS } : undefined;
+  const neurons = cfg.perNeuron ? new NeuronTrace(cfg.reportedLayer, sizes[repIdx]!, sizes[repIdx + 1]!, phases) : null;
   if (cfg.fig12 && !cfg.snapshot) throw new Error('fig12 snapshots need snapshot_size > 0');
   const perEpoch = cfg.dropLast ? Math.floor(data.train.n / cfg.batch) : Math.ceil(data.train.n / cfg.batch);
   const firstEpochStep = cfg.fig12 ? Math.min(Math.max(1, perEpoch), T) : -1;
@@ -118,7 +119,7 @@ export function trainSce(tf: Tf, backend: { name: string; version: string }, cfg
   for (let t = 0; t < T; t++) {
     const inWindow = t >= T - K;
     const onTraj = (t + 1) % every === 0 || t === T - 1;
-    const measure = inWindow || onTraj || (t + 1) % Math.max(1, cfg.measureEvery) === 0 || t + 1 === firstEpochStep;
+    const measure = inWindow || onTraj || (t + 1) % Math.max(1, cfg.measureEvery) === 0 || t + 1 === firstEpochStep || (neurons?.isPhaseStep(t + 1) ?? false);
     const idx = nextBatch();
     const B = assembleBatch(data.train, idx, data.lut, bx, by, C);
     const xb = upload(tf, bx.subarray(0, B * D), [B, D]) as TF.Tensor2D;

@@ -6,6 +6,7 @@
  */
 import type { CellRecord } from './cells.ts';
 import { spearman } from './stats.ts';
+import { neuronPhasesSummary, type NeuronPhasesSummary } from './neuron-phases.ts';
 
 /** The report section of the per-neuron figures. */
 export const PER_NEURON_SECTION = 'per-neuron';
@@ -28,6 +29,8 @@ export interface PerNeuronSummary {
   readonly trend: readonly { readonly model: string; readonly rho: number | null; readonly grows: boolean | null; readonly gammas: number }[];
   /** The heatmap's cell per model: the largest γ, lowest seed, neurons sorted by their window mean. */
   readonly heatmaps: readonly { readonly model: string; readonly cell: string; readonly gamma: number; readonly layer: string; readonly steps: readonly number[]; readonly neurons: readonly number[]; readonly full: readonly (readonly number[])[] }[];
+  /** The phase study (η × init scale at one γ: cells that sampled phases), neuron-phases.ts. */
+  readonly phases: NeuronPhasesSummary;
 }
 
 const meanSd = (xs: readonly number[]): { mean: number; sd: number } => {
@@ -46,9 +49,13 @@ export function labelModels(byDep: Readonly<Record<string, readonly CellRecord[]
   });
 }
 
-/** The summary of every cell that has per-neuron data (others are ignored). */
+/**
+ * The summary of every cell that has per-neuron data (others are ignored): the shares and heatmaps
+ * from the γ grids, the phase study from the cells that sampled phases (a grid over η and init
+ * scale at one γ, kept out of the shares so they stay a function of γ alone).
+ */
 export function perNeuronSummary(cells: readonly CellRecord[]): PerNeuronSummary {
-  const usable = cells.filter((c) => c.metrics?.perNeuron && c.metrics.status !== 'diverged');
+  const usable = cells.filter((c) => c.metrics?.perNeuron && !c.metrics.perNeuron.phases && c.metrics.status !== 'diverged');
   const groups = new Map<string, CellRecord[]>();
   for (const c of usable) {
     const k = `${c.metrics!.model}|${c.metrics!.gamma}`;
@@ -75,5 +82,5 @@ export function perNeuronSummary(cells: readonly CellRecord[]): PerNeuronSummary
     const order = pn.windowMean.map((v, j) => [v, j] as const).sort((a, b) => (Number.isFinite(b[0]) ? b[0] : -2) - (Number.isFinite(a[0]) ? a[0] : -2)).map(([, j]) => j);
     return [{ model, cell: pick.cell, gamma: pick.metrics!.gamma, layer: pn.layer, steps: pn.steps, neurons: order, full: pn.full.map((row) => order.map((j) => row[j]!)) }];
   });
-  return { shares, trend, heatmaps };
+  return { shares, trend, heatmaps, phases: neuronPhasesSummary(cells) };
 }

@@ -12,8 +12,9 @@ import type { Table1, Table1Entry } from '../aggregate/table1.ts';
 import { fmtGamma } from '../format.ts';
 import type { SceSummary } from '../figures/sce-figures.ts';
 import type { PerNeuronSummary } from '../aggregate/per-neuron.ts';
-import { SCE_KINDS, type SceSourceDecl } from './sce-check-schema.ts';
-import { evaluatePerNeuron, evaluateSce, type PerNeuronDecl, type SceDecl } from './sce-checks.ts';
+import { PER_NEURON_KINDS, SCE_KINDS, type SceSourceDecl } from './sce-check-schema.ts';
+import { evaluateSce, type SceDecl } from './sce-checks.ts';
+import { evaluatePerNeuron, type PerNeuronDecl } from './per-neuron-checks.ts';
 
 export { combine, type CheckItem, type CheckStatus } from './check-core.ts';
 
@@ -57,7 +58,7 @@ export interface CheckData {
   readonly perNeuron?: PerNeuronSummary | null;
 }
 
-type TableKind = Exclude<CheckKind, (typeof SCE_KINDS)[number] | 'anti-hebbian-share-grows'>;
+type TableKind = Exclude<CheckKind, (typeof SCE_KINDS)[number] | (typeof PER_NEURON_KINDS)[number]>;
 type Evaluator<K extends TableKind> = (d: Extract<CheckDecl, { kind: K }>, data: CheckData) => Outcome;
 
 const isSce = (d: CheckDecl): d is SceDecl => (SCE_KINDS as readonly string[]).includes(d.kind);
@@ -91,7 +92,7 @@ export function evaluateChecks(decls: readonly CheckDecl[], data: CheckData): Ch
         };
       });
     }
-    const o = d.kind === 'anti-hebbian-share-grows'
+    const o = (PER_NEURON_KINDS as readonly string[]).includes(d.kind)
       ? evaluatePerNeuron(d as PerNeuronDecl, data.perNeuron)
       : { ...(EVALUATORS[d.kind as TableKind] as Evaluator<TableKind>)(d as Extract<CheckDecl, { kind: TableKind }>, data), figureName: null, section: null };
     return [{ ...base, name: d.name, gate, status: o.status, why: o.why, items: o.items, figureName: o.figureName, section: o.section, source: null }];
@@ -121,7 +122,9 @@ const DEFAULT_GATE: Record<CheckKind, boolean> = {
   'sce-sign': true,
   'sce-near-zero': true,
   'sce-init-scale': true,
+  'sce-best-near-zero': false,
   'anti-hebbian-share-grows': false,
+  'neuron-phase-trend': false,
 };
 
 /** The entries of one Table 1 variant, or why it cannot be chosen. */

@@ -11,7 +11,10 @@ import { z } from 'zod';
 export const sceGroupSchema = z.enum(['fig2', 'fig3_act', 'fig3_arch', 'fig4', 'fig7', 'fig8', 'fig9', 'fig11_l1', 'fig11_l2', 'fig11_bn']);
 
 /** The kinds that read an SCE summary, evaluated once per `sce_sources` entry. */
-export const SCE_KINDS = ['sce-gamma-contrast', 'sce-trend', 'sce-sign', 'sce-near-zero', 'sce-init-scale'] as const;
+export const SCE_KINDS = ['sce-gamma-contrast', 'sce-trend', 'sce-sign', 'sce-near-zero', 'sce-init-scale', 'sce-best-near-zero'] as const;
+
+/** The kinds that read per-neuron.json (Section 5). */
+export const PER_NEURON_KINDS = ['anti-hebbian-share-grows', 'neuron-phase-trend'] as const;
 
 /** Builds the SCE kinds' schemas on the common keys of every declaration (name, description, gate, figure). */
 export function sceCheckSchemas<C extends z.ZodRawShape>(common: C) {
@@ -94,6 +97,27 @@ export function sceCheckSchemas<C extends z.ZodRawShape>(common: C) {
         .object({ min_jump: z.number().nonnegative().default(0.05), max_norm_rise: z.number().nonnegative().default(0.001), min_spread: z.number().nonnegative().default(0.05) })
         .strict()
         .default({ min_jump: 0.05, max_norm_rise: 0.001, min_spread: 0.05 }),
+    }).strict(),
+    z.object({
+      ...common,
+      kind: z.literal('sce-best-near-zero'),
+      /** Figs. 8, 9: the point of `group` with the highest test accuracy (mean over seeds) has an alignment near zero. */
+      params: z.object({ group: sceGroupSchema }).strict(),
+      /** |alignment| of the most accurate point ≤ max_abs. */
+      tolerance: z.object({ max_abs: z.number().nonnegative().default(0.2) }).strict().default({ max_abs: 0.2 }),
+    }).strict(),
+    z.object({
+      ...common,
+      kind: z.literal('neuron-phase-trend'),
+      /**
+       * Section 5's phase study (per-neuron.json `phases`): `trend` is early-phase-vs-lr (how long a
+       * neuron keeps its role in the first fifth of training, against η), early-phase-vs-init (against
+       * the init scale) or bump-time-vs-lr (when the reported layer's alignment reaches half its
+       * initial bump, against η). Each falls as its factor grows, per the paper.
+       */
+      params: z.object({ trend: z.enum(['early-phase-vs-lr', 'early-phase-vs-init', 'bump-time-vs-lr']), models: z.array(z.string()).optional() }).strict(),
+      /** Per model: the mean over lines of the net change must be < 0 and the mean Spearman ρ ≤ max_rho. */
+      tolerance: z.object({ max_rho: z.number().min(-1).max(1).default(-0.5) }).strict().default({ max_rho: -0.5 }),
     }).strict(),
     z.object({
       ...common,

@@ -1,8 +1,7 @@
 /**
- * The evaluators of the classification checks (the paper's Figs. 2, 3, 4, 7, 8, 9, 11) and of the
- * per-neuron trend (Section 5). The SCE kinds read one sce-summary.json: the points, curves and
+ * The evaluators of the classification checks (the paper's Figs. 2, 3, 4, 7, 8, 9, 11). The SCE kinds read one sce-summary.json: the points, curves and
  * snapshots the `sce-figures` stage plotted (src/report/figures/sce-figures.ts), never the cells
- * again, so a check and its figure show the same numbers. The per-neuron kind reads per-neuron.json.
+ * again, so a check and its figure show the same numbers.
  * Same policy as every check: a failing measurement FAILs, missing data SKIPs, else PASS; on
  * synthetic data nothing is evaluated. Pure.
  */
@@ -11,14 +10,11 @@ import { combine, r3, skipped, type CheckItem, type Outcome } from './check-core
 import type { SCE_KINDS } from './sce-check-schema.ts';
 import type { SceSummary, SceSummaryGroup } from '../figures/sce-figures.ts';
 import type { ScePoint } from '../aggregate/sce.ts';
-import { ANTI_HEBBIAN_SHARE_FIGURE, PER_NEURON_SECTION, type PerNeuronSummary } from '../aggregate/per-neuron.ts';
 import { meanAll, spearman } from '../aggregate/stats.ts';
 import { axisLabel } from '../format.ts';
 
 /** A declaration of an SCE kind. */
 export type SceDecl = Extract<CheckDecl, { kind: (typeof SCE_KINDS)[number] }>;
-/** A declaration of the per-neuron kind. */
-export type PerNeuronDecl = Extract<CheckDecl, { kind: 'anti-hebbian-share-grows' }>;
 
 /** An outcome and where the report shows it: the figure drawing the data and its section. */
 export type PlacedOutcome = Outcome & { readonly figureName: string | null; readonly section: string | null };
@@ -70,6 +66,7 @@ export function evaluateSce(d: SceDecl, summary: SceSummary | null): PlacedOutco
       case 'sce-sign': return sign(d, g);
       case 'sce-near-zero': return nearZero(d, g);
       case 'sce-init-scale': return initScale(d, summary!);
+      case 'sce-best-near-zero': return bestNearZero(d, g);
     }
   })();
   return { ...withUnreadable(o, g), ...place };
@@ -196,6 +193,25 @@ function nearZero(d: Extract<SceDecl, { kind: 'sce-near-zero' }>, g: SceSummaryG
   return combine(items, `every ${p.value === 'rule' ? 'cos(ΔW, g)' : 'cos(g, H)'} within ±${t.max_abs} of 0`);
 }
 
+/** Figs. 8, 9: the most accurate point's alignment is near zero (and how it ranks among the points by |alignment|). */
+function bestNearZero(d: Extract<SceDecl, { kind: 'sce-best-near-zero' }>, g: SceSummaryGroup): Outcome {
+  const ax = AXES[d.params.group]!;
+  const pts = g.points.filter((p) => usable(p) && p.acc !== null);
+  const label = (p: ScePoint) => `${ax.series} ${p.series}, ${ax.x} = ${axisLabel(p.x)}`;
+  if (pts.length < 2) return skipped(`${pts.length} point(s) with an accuracy and an alignment: no best to pick`);
+  const best = pts.reduce((a, b) => (b.acc! > a.acc! ? b : a));
+  const byAbs = [...pts].sort((a, b) => Math.abs(a.alignment!) - Math.abs(b.alignment!));
+  const rank = byAbs.indexOf(best) + 1;
+  const measured = { best: label(best), accuracy: r3(best.acc), alignment: r3(best.alignment), absRank: rank, points: pts.length, alignmentRange: [r3(Math.min(...pts.map((p) => p.alignment!))), r3(Math.max(...pts.map((p) => p.alignment!)))] };
+  const ok = Math.abs(best.alignment!) <= d.tolerance.max_abs;
+  const item: CheckItem = {
+    label: `most accurate: ${label(best)}`, status: ok ? 'PASS' : 'FAIL',
+    why: `accuracy ${r3(best.acc)} at alignment ${r3(best.alignment)} (need |·| ≤ ${d.tolerance.max_abs}); ${rank}${rank === 1 ? 'st' : rank === 2 ? 'nd' : rank === 3 ? 'rd' : 'th'} nearest zero of ${pts.length} points, whose alignments span ${measured.alignmentRange.join(' to ')}`,
+    measured,
+  };
+  return combine([item], item.why);
+}
+
 function initScale(d: Extract<SceDecl, { kind: 'sce-init-scale' }>, s: SceSummary): Outcome {
   const t = d.tolerance;
   const c = s.curves.fig7;
@@ -234,23 +250,4 @@ function initScale(d: Extract<SceDecl, { kind: 'sce-init-scale' }>, s: SceSummar
       : { label: 'the jump depends on the init scale', status: spread >= t.min_spread ? 'PASS' : 'FAIL', why: `jumps ${jumps.map((j) => `${j.label}: ${r3(j.jump)}`).join(', ')}; spread ${r3(spread)} (need ≥ ${t.min_spread})`, measured },
   );
   return combine(items, `every scale jumps by ≥ ${t.min_jump} while its norm falls, and the jump differs across scales by ≥ ${t.min_spread}`);
-}
-
-/** Evaluates the per-neuron declaration on per-neuron.json (Section 5: the anti-Hebbian share grows with γ). */
-export function evaluatePerNeuron(d: PerNeuronDecl, s: PerNeuronSummary | null | undefined): PlacedOutcome {
-  const place = { figureName: ANTI_HEBBIAN_SHARE_FIGURE, section: PER_NEURON_SECTION };
-  if (!s) return { ...skipped('no per-neuron.json (the per-neuron stage did not run)'), ...place };
-  const t = d.tolerance;
-  const models = d.params.models ?? [...new Set(s.shares.map((x) => x.model))];
-  const items = models.map((model): CheckItem => {
-    const sh = s.shares.filter((x) => x.model === model).sort((a, b) => a.gamma - b.gamma);
-    const rho = s.trend.find((x) => x.model === model)?.rho ?? null;
-    const measured = { shares: sh.map((x) => [axisLabel(x.gamma), r3(x.antiHebbian.mean), r3(x.antiHebbian.sd), x.seeds]), spearman: r3(rho) };
-    if (sh.length < 2) return { label: model, status: 'SKIPPED', why: sh.length ? 'one γ: no trend to measure' : 'no cells with per-neuron data', measured };
-    const rise = sh[sh.length - 1]!.antiHebbian.mean - sh[0]!.antiHebbian.mean;
-    const text = `anti-Hebbian share ${r3(sh[0]!.antiHebbian.mean)} at γ = ${axisLabel(sh[0]!.gamma)} → ${r3(sh[sh.length - 1]!.antiHebbian.mean)} at γ = ${axisLabel(sh[sh.length - 1]!.gamma)}${rho !== null ? `, Spearman ρ ${r3(rho)}` : ''}`;
-    const ok = rise > t.min_rise && (rho === null || sh.length < 3 || rho >= t.min_rho);
-    return { label: model, status: ok ? 'PASS' : 'FAIL', why: `${text} (need a rise > ${t.min_rise}${sh.length >= 3 ? ` and ρ ≥ ${t.min_rho}` : ''})`, measured };
-  });
-  return { ...combine(items, 'the anti-Hebbian share of neurons grows with γ for every model'), ...place };
 }

@@ -1,9 +1,10 @@
 /**
  * The per-neuron figures (the paper's Section 5) as Vega-Lite specs: per model, one cell's
- * neuron × step heatmap of the full update's alignment, and the anti-Hebbian share of neurons
- * against γ. Pure; rendered by the per-neuron stage through the figure protocol.
+ * neuron × step heatmap of the full update's alignment, the anti-Hebbian share of neurons against
+ * γ, and the phase study (phase lengths and the initial bump against η and the init scale). Pure; rendered by the per-neuron stage through the figure protocol.
  */
 import { ANTI_HEBBIAN_SHARE_FIGURE, type PerNeuronSummary } from '../aggregate/per-neuron.ts';
+import { NEURON_PHASES_FIGURE, PERIOD_FRACTION, type NeuronPhasesSummary } from '../aggregate/neuron-phases.ts';
 import { BASE_CONFIG, type VlSpec } from './figure-specs.ts';
 import { fmtGamma } from '../format.ts';
 import type { FigureToDraw } from './write-figures.ts';
@@ -48,6 +49,45 @@ export function perNeuronFigures(s: PerNeuronSummary, section: string): FigureTo
       config: BASE_CONFIG,
     };
     out.push({ name: ANTI_HEBBIAN_SHARE_FIGURE, section, caption: `Section 5: the share of anti-Hebbian neurons against γ (the paper: it grows with weight decay). Reported, not gated: ${trend}.`, spec });
+  }
+  return [...out, ...phaseFigures(s.phases, section)];
+}
+
+const pct = Math.round(PERIOD_FRACTION * 100);
+
+/** The phase study: phase lengths (first and last fifth of training) and the bump's half-time against η, one line per init scale, one panel per model. */
+function phaseFigures(p: NeuronPhasesSummary, section: string): FigureToDraw[] {
+  if (p.groups.length === 0) return [];
+  const every = [...new Set(p.groups.map((g) => g.every))].join(', ');
+  const phase = p.groups.flatMap((g) => (['early', 'late'] as const).map((k) => ({
+    model: g.model, lr: g.lr, init: `×${g.initScale}`, period: k === 'early' ? `first ${pct}%` : `last ${pct}%`, steps: g.readings[k].mean,
+  }))).filter((v) => v.steps !== null);
+  const bump = p.groups.map((g) => ({ model: g.model, lr: g.lr, init: `×${g.initScale}`, step: g.readings.bumpHalfStep.mean })).filter((v) => v.step !== null);
+  const panel = (values: unknown[], y: Record<string, unknown>, extra: Record<string, unknown>): VlSpec => ({
+    $schema: SCHEMA,
+    data: { values },
+    facet: { column: { field: 'model', type: 'nominal', title: null } },
+    spec: {
+      width: 240, height: 200, mark: { type: 'line', point: true },
+      encoding: { x: { field: 'lr', type: 'quantitative', scale: { type: 'log' }, title: 'η' }, y, color: { field: 'init', type: 'nominal', title: 'init scale' }, ...extra },
+    },
+    config: BASE_CONFIG,
+  });
+  const trendText = (name: string) => p.trends.filter((t) => t.name === name).map((t) => `${t.model}: mean change ${t.meanChange === null ? 'n/a' : t.meanChange.toFixed(1)} steps, mean ρ ${t.meanRho === null ? 'n/a' : t.meanRho.toFixed(2)}`).join('; ');
+  const out: FigureToDraw[] = [];
+  if (phase.length) {
+    out.push({
+      name: NEURON_PHASES_FIGURE, section,
+      caption: `Section 5: how long a neuron keeps its Hebbian or anti-Hebbian role (mean phase length, steps; signs sampled every ${every} steps, so phases shorter than about twice that are not resolved) in the first and last ${pct}% of training, against η per init scale. The paper: phases lengthen as η and the init scale decrease. Early phase vs η — ${trendText('early-phase-vs-lr')}; vs init scale — ${trendText('early-phase-vs-init')}.`,
+      spec: { ...panel(phase, { field: 'steps', type: 'quantitative', title: 'mean phase length (steps)' }, { strokeDash: { field: 'period', type: 'nominal', title: 'period' } }), title: { text: 'Per-neuron phase length vs η and init scale', subtitle: 'mean over seeds; sign of cos(g_j − γW_j, H_j) per neuron' } },
+    });
+  }
+  if (bump.length) {
+    out.push({
+      name: `${NEURON_PHASES_FIGURE}-bump`, section,
+      caption: `Section 5: the initial alignment bump — the step at which the reported layer's alignment first reaches half of its rise to the first half's peak, against η per init scale. The paper: a higher learning rate makes it happen faster. ${trendText('bump-time-vs-lr')}.`,
+      spec: { ...panel(bump, { field: 'step', type: 'quantitative', title: 'step of half the bump', scale: { type: 'log' } }, {}), title: { text: 'Initial alignment bump: time to half its rise', subtitle: 'mean over seeds' } },
+    });
   }
   return out;
 }
