@@ -1,5 +1,5 @@
 /**
- * Benchmark (issue 13 part 3): per model, hebb's step on each available kernel build next to the
+ * Benchmark (issue 13 part 3): per model (transformer, SRE MLP, SCE MLP), hebb's step on each available kernel build next to the
  * peers present on this machine (numpy on 1 thread; torch on 1 and 2 threads; bench/peers/), run
  * interleaved in rounds (hebb wasm, hebb native, each peer, then again) so that load on the
  * machine hits every contender alike; medians of all steps, ratios to hebb's fastest build, the
@@ -10,6 +10,7 @@ import type { KernelsChoice } from '../src/ml/kernels-select.ts';
 import type { MlpStepperSource } from '../src/ml/mlp-stepper.ts';
 import { type Benchmark, type Figure } from './harness.ts';
 import { runPeer } from './peers.ts';
+import { sceStepContenders } from './train-sce.ts';
 
 const ROUNDS = 3;
 const median = (a: number[]): number => [...a].sort((x, y) => x - y)[a.length >> 1] ?? NaN;
@@ -105,11 +106,12 @@ export const benchmarks: Benchmark[] = [
       const sr = compare('SRE MLP', [...mlpBuilds, peer('numpy', 1, 'mlp.py', ['numpy', ...mlpArgs(sre, 'mse')]), peer('torch', 1, 'mlp.py', ['torch', ...mlpArgs(sre, 'mse')]), peer('torch', 2, 'mlp.py', ['torch', ...mlpArgs(sre, 'mse')])], 200, mlpFlops(sre), peak);
       figures.push(...sr.figures);
       notes.push(...sr.notes);
-      // The SCE MLP: peers only until it moves onto the kernel arena (issue 13 part 1 follow-up); hebb's tfjs step is in train-sce.
+      // The SCE MLP: hebb's step on the tfjs twin and on each kernel build (src/ml/sce/stepper.ts, bench/train-sce.ts), gradients only as the peers.
       const sce = [3072, 128, 128, 10];
-      const res = compare('SCE MLP', [peer('numpy', 1, 'mlp.py', ['numpy', ...mlpArgs(sce, 'ce')]), peer('torch', 1, 'mlp.py', ['torch', ...mlpArgs(sce, 'ce')]), peer('torch', 2, 'mlp.py', ['torch', ...mlpArgs(sce, 'ce')])], 20, mlpFlops(sce), peak);
-      figures.push(...res.figures.map((f) => ({ ...f, unit: f.unit.replace(/ · [^·]*hebb's best/, '') })));
-      notes.push(...res.notes, `SCE MLP: hebb's step is not on the kernel arena yet (tfjs; see the train-sce benchmark)`);
+      const sceBuilds = await sceStepContenders(sce, 256, k.ok && k.value.name === 'native' ? k.value : undefined);
+      const res = compare('SCE MLP', [...sceBuilds, peer('numpy', 1, 'mlp.py', ['numpy', ...mlpArgs(sce, 'ce')]), peer('torch', 1, 'mlp.py', ['torch', ...mlpArgs(sce, 'ce')]), peer('torch', 2, 'mlp.py', ['torch', ...mlpArgs(sce, 'ce')])], 20, mlpFlops(sce), peak);
+      figures.push(...res.figures);
+      notes.push(...res.notes);
       return { backend: k.ok ? (k.value.name === 'native' ? k.value.tag : 'wasm kernels') : 'wasm kernels', figures, notes: notes.join('\n  ') };
     },
   },

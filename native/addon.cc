@@ -1,5 +1,5 @@
 // N-API glue of the native kernels (plain node_api.h; no node-addon-api). `bind(buffer)` keeps
-// a reference to an ArrayBuffer (the wasm arena's memory) and returns an object of the 17 kernel
+// a reference to an ArrayBuffer (the wasm arena's memory) and returns an object of the 26 kernel
 // functions of src/ml/transformer/simd.ts's KernelExports, each taking the same byte offsets
 // into that buffer as the wasm kernels. Every call checks that the buffer is still attached and
 // that each operand lies inside it (a wrong offset is a bug: it throws a RangeError instead of
@@ -191,6 +191,70 @@ napi_value mseGrad(napi_env env, napi_callback_info info) {
   return r;
 }
 
+napi_value softmaxCeGrad(napi_env env, napi_callback_info info) {
+  double v[12];
+  uint8_t* base;
+  size_t len;
+  if (!args(env, info, 6, v, &base, &len)) return nullptr;
+  const double n = v[3] * v[4];
+  PTR(logits, 0, n) PTR(y, 1, n) PTR(delta, 2, n)
+  napi_value r;
+  CHECK(napi_create_double(env, hebb::softmaxCeGrad(logits, y, delta, (int)v[3], (int)v[4], (float)v[5]), &r));
+  return r;
+}
+
+napi_value argmaxHits(napi_env env, napi_callback_info info) {
+  double v[12];
+  uint8_t* base;
+  size_t len;
+  if (!args(env, info, 4, v, &base, &len)) return nullptr;
+  const double n = v[2] * v[3];
+  PTR(a, 0, n) PTR(b, 1, n)
+  napi_value r;
+  CHECK(napi_create_int32(env, hebb::argmaxHits(a, b, (int)v[2], (int)v[3]), &r));
+  return r;
+}
+
+KERNEL(batchNormForward, 12)
+  const int rows = v[3], cols = v[4];
+  const double n = (double)rows * cols;
+  PTR(z, 0, n) PTR(scale, 1, cols) PTR(shift, 2, cols) PTR(mean, 5, cols) PTR(var, 6, cols) PTR(inv, 7, cols) PTR(zhat, 8, n) PTR(u, 9, n)
+  hebb::batchNormForward(z, scale, shift, rows, cols, mean, var, inv, zhat, u, (float)v[10], (int)v[11]);
+END
+
+KERNEL(batchNormBackward, 9)
+  const int rows = v[4], cols = v[5];
+  const double n = (double)rows * cols;
+  PTR(du, 0, n) PTR(zhat, 1, n) PTR(inv, 2, cols) PTR(scale, 3, cols) PTR(dz, 6, n) PTR(gScale, 7, cols) PTR(gShift, 8, cols)
+  hebb::batchNormBackward(du, zhat, inv, scale, rows, cols, dz, gScale, gShift);
+END
+
+KERNEL(sigmoidForward, 3)
+  PTR(u, 0, v[2]) PTR(h, 1, v[2])
+  hebb::sigmoidForward(u, h, (int)v[2]);
+END
+
+KERNEL(sigmoidBackward, 3)
+  PTR(d, 0, v[2]) PTR(h, 1, v[2])
+  hebb::sigmoidBackward(d, h, (int)v[2]);
+END
+
+KERNEL(geluForward, 3)
+  PTR(u, 0, v[2]) PTR(h, 1, v[2])
+  hebb::geluForward(u, h, (int)v[2]);
+END
+
+KERNEL(geluBackward, 3)
+  PTR(d, 0, v[2]) PTR(u, 1, v[2])
+  hebb::geluBackward(d, u, (int)v[2]);
+END
+
+KERNEL(colSumSq, 5)
+  const int rows = v[1], cols = v[2];
+  PTR(a, 0, (double)rows * cols) PTR(out, 3, cols)
+  hebb::colSumSq(a, rows, cols, out, (float)v[4]);
+END
+
 void finalizeArena(napi_env env, void* data, void*) {
   Arena* a = static_cast<Arena*>(data);
   napi_delete_reference(env, a->ref);
@@ -218,6 +282,9 @@ napi_value bind(napi_env env, napi_callback_info info) {
       {"attentionScratchBytes", attentionScratchBytes}, {"attentionForward", attentionForward},
       {"attentionBackward", attentionBackward}, {"expNonPositiveInto", expNonPositiveInto},
       {"matmulNT", matmulNT}, {"tanhForward", tanhForward}, {"tanhBackward", tanhBackward}, {"mseGrad", mseGrad},
+      {"softmaxCeGrad", softmaxCeGrad}, {"argmaxHits", argmaxHits}, {"batchNormForward", batchNormForward},
+      {"batchNormBackward", batchNormBackward}, {"sigmoidForward", sigmoidForward}, {"sigmoidBackward", sigmoidBackward},
+      {"geluForward", geluForward}, {"geluBackward", geluBackward}, {"colSumSq", colSumSq},
   };
   for (const auto& f : fns) {
     napi_value fn;

@@ -1,5 +1,5 @@
 // The transformer step's kernels in C++ (the native build of src/ml/transformer/assembly/*.ts):
-// the same 17 functions over raw float buffers, every pointer already resolved from a byte offset
+// the same 26 functions over raw float buffers, every pointer already resolved from a byte offset
 // into the shared arena by addon.cc, every matrix row-major. Compiled with -O3 -march=native by
 // binding.gyp; portable GCC/Clang vector extensions stand in for intrinsics, so the vector width
 // follows the build machine (VW floats: 16 with AVX-512, 8 with AVX/AVX2, 4 otherwise).
@@ -91,5 +91,14 @@ void matmulNT(const float* a, const float* b, const float* dh, float* out, int M
 void tanhForward(const float* z, float* h, int n);
 void tanhBackward(float* d, const float* h, int n);
 double mseGrad(const float* out, const float* y, float* e, int n, float scale);
+double softmaxCeGrad(const float* logits, const float* y, float* delta, int rows, int C, float scale);
+int argmaxHits(const float* a, const float* b, int rows, int C);
+void batchNormForward(const float* z, const float* scale, const float* shift, int rows, int cols, float* mean, float* var, float* inv, float* zhat, float* u, float eps, int train);
+void batchNormBackward(const float* du, const float* zhat, const float* inv, const float* scale, int rows, int cols, float* dz, float* gScale, float* gShift);
+void sigmoidForward(const float* u, float* h, int n);
+void sigmoidBackward(float* d, const float* h, int n);
+void geluForward(const float* u, float* h, int n);
+void geluBackward(float* d, const float* u, int n);
+void colSumSq(const float* a, int rows, int cols, float* out, float scale);
 
 }  // namespace hebb

@@ -5,7 +5,8 @@
  * rules of Fig. 4. Reads the `cifar10` (or, as its stand-in, the `fashion-mnist`) stage's outputs
  * from the `data` dep, which must be the `dataset` param's; writes metrics.json
  * (src/metrics.ts, model 'sce') and sce.json (curves, accuracy, the Fig. 2 snapshot; see
- * docs/sce.md). Defaults are the paper's SCE.
+ * docs/sce.md). Defaults are the paper's SCE. The step runs on the training kernels the backend
+ * fact names (docs/kernels.md), as train-sre's does; the tfjs step stays as the tests' twin.
  */
 import { z } from 'zod';
 import { batchesPerEpoch, exactlyOneLength, lengthParams, loopConfig, perNeuronParams, phasesNeedPerNeuron, statusParams, trainingSteps, windowParams } from '../src/ml/cell-params.ts';
@@ -74,7 +75,9 @@ export default defineStage({
     const { writeFile } = await import('node:fs/promises');
     const { readImageDataset } = await import('../src/data/image-dataset.ts');
     const { initBackend } = await import('../src/ml/backend.ts');
-    const { backendNameFromFact } = await import('../src/ml/backend-fact.ts');
+    const { backendNameFromFact, kernelsFromFact } = await import('../src/ml/backend-fact.ts');
+    const { kernelsForFact } = await import('../src/ml/kernels-select.ts');
+    const { kernelSceSteppers } = await import('../src/ml/sce/stepper.ts');
     const { defaultWindow } = await import('../src/ml/alignment.ts');
     const { standardiseTable, headOf } = await import('../src/ml/sce/data.ts');
     const { trainSce } = await import('../src/ml/sce/train.ts');
@@ -92,11 +95,15 @@ export default defineStage({
     if (perEpoch < 1) throw new Error(`batch ${p.batch} is larger than the ${n} training images with drop_last`);
     const steps = trainingSteps(p, perEpoch);
     const { tf, info } = await initBackend(backendNameFromFact(ctx.env.backend));
+    // The step runs on the kernels the fact (and so the cache key) names, never another build.
+    const kernels = kernelsForFact(kernelsFromFact(ctx.env.backend));
+    if (!kernels.ok) throw new Error(kernels.error.message);
+    const steppers = await kernelSceSteppers(kernels.value);
     const classes = ds.classes.length;
     const trainSet = headOf({ images: train.images, labels: train.labels, n: train.count, dim }, n);
     const result = trainSce(
       tf,
-      info,
+      { ...info, steppers },
       {
         ...loopConfig(p, steps, 100),
         sizes: [dim, ...p.hidden, classes],
@@ -131,7 +138,7 @@ export default defineStage({
     ctx.log(
       `${m.rule} ${p.activation} [${p.hidden.join(',')}] γ=${p.gamma} λ1=${p.l1}${p.batch_norm ? ' BN' : ''} η=${p.lr} B=${p.batch} seed=${p.seed}: ${m.status}, ` +
         `${m.reportedLayer} alignment ${rep?.signal.toFixed(3)} (full ${rep?.full.toFixed(3)}), test acc ${m.loss.valAcc?.toFixed(3)}, ` +
-        `${m.steps} steps, ${result.msPerStep.toFixed(1)} ms/step on ${info.name}${ds.note ? ` — ${ds.note}` : ''}`,
+        `${m.steps} steps, ${result.msPerStep.toFixed(1)} ms/step on ${kernels.value.name === 'native' ? kernels.value.tag : 'wasm'} kernels${ds.note ? ` — ${ds.note}` : ''}`,
     );
   },
 });

@@ -1,6 +1,7 @@
 // Whole SCE cells on a synthetic CIFAR-10 archive (src/data/synthetic-cifar.ts) through the real
 // stages: cifar10 → train-sce. Determinism per seed, learning above chance, the files and fields
-// the figures read, the Hebbian-rule and batch-norm paths, divergence as a value.
+// the figures read, the Hebbian-rule and batch-norm paths, divergence as a value. The cells run on
+// the training kernels the backend fact names (native when built; HEBB_KERNELS=wasm forces wasm).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,6 +10,7 @@ import cifar, { cifar10Params } from '../stages/cifar10.ts';
 import trainSce, { trainSceParams } from '../stages/train-sce.ts';
 import type { CellMetrics } from '../src/metrics.ts';
 import type { SceExtras } from '../src/ml/sce/train.ts';
+import backendFact from '../src/ml/backend-fact.ts';
 
 const dirs: string[] = [];
 let dataDir: string;
@@ -32,7 +34,7 @@ async function cell(over: Record<string, unknown>): Promise<{ m: CellMetrics; x:
   await trainSce.run({
     params: trainSceParams.parse({ steps: 30, batch: 50, lr: 0.05, trajectory_every: 5, eval_n: 100, ...over }),
     inputs: { data: [{ cell: 'cifar10', stage: 'cifar10', matrix: {}, params: {}, path: dataDir }] },
-    outDir, cell: 'train-sce@t', profile: 'test', env: {}, log: (l) => log.push(l), progress: () => {},
+    outDir, cell: 'train-sce@t', profile: 'test', env: { backend: backendFact() }, log: (l) => log.push(l), progress: () => {},
   });
   return {
     m: JSON.parse(readFileSync(join(outDir, 'metrics.json'), 'utf8')) as CellMetrics,
@@ -63,6 +65,8 @@ describe('train-sce on a synthetic archive', () => {
     expect(x.synthetic).toBe(true);
     expect(x.note).toBe('synthetic data: code path only, not evidence');
     expect(log.join('\n')).toMatch(/synthetic data: code path only/);
+    // The step ran on the kernels the fact names, and the metrics say so.
+    expect(m.backendVersion).toBe(backendFact().split('@')[1]);
   });
 
   it('per_neuron_every samples the per-neuron sign phases of W2 over tenths of training (Section 5)', async () => {

@@ -46,6 +46,28 @@ export function simdOnArrays(mod: WebAssembly.Module, bind?: Bind) {
       call(mod, bind, [out, y], [e], 0, (A, p) => (r = A.k.mseGrad(p[0]!, p[1]!, p[2]!, n, scale)));
       return r;
     },
+    /** Returns Σ CE over rows (delta written). */
+    softmaxCeGrad: (logits: Arr, y: Arr, delta: Arr, rows: number, C: number, scale: number): number => {
+      let r = NaN;
+      call(mod, bind, [logits, y], [delta], 0, (A, p) => (r = A.k.softmaxCeGrad(p[0]!, p[1]!, p[2]!, rows, C, scale)));
+      return r;
+    },
+    argmaxHits: (a: Arr, b: Arr, rows: number, C: number): number => {
+      let r = NaN;
+      call(mod, bind, [a, b], [], 0, (A, p) => (r = A.k.argmaxHits(p[0]!, p[1]!, rows, C)));
+      return r;
+    },
+    /** mean and variance are read (train = 0) or written (train = 1). */
+    batchNormForward: (z: Arr, scale: Arr, shift: Arr, rows: number, cols: number, mean: Arr, variance: Arr, inv: Arr, zhat: Arr, u: Arr, eps: number, train: boolean): void =>
+      call(mod, bind, [z, scale, shift], [mean, variance, inv, zhat, u], 0, (A, p) =>
+        A.k.batchNormForward(p[0]!, p[1]!, p[2]!, rows, cols, p[3]!, p[4]!, p[5]!, p[6]!, p[7]!, eps, train ? 1 : 0)),
+    batchNormBackward: (du: Arr, zhat: Arr, inv: Arr, scale: Arr, rows: number, cols: number, dz: Arr, gScale: Arr, gShift: Arr): void =>
+      call(mod, bind, [du, zhat, inv, scale], [dz, gScale, gShift], 0, (A, p) => A.k.batchNormBackward(p[0]!, p[1]!, p[2]!, p[3]!, rows, cols, p[4]!, p[5]!, p[6]!)),
+    sigmoidForward: (u: Arr, h: Arr, n: number): void => call(mod, bind, [u], [h], 0, (A, p) => A.k.sigmoidForward(p[0]!, p[1]!, n)),
+    sigmoidBackward: (d: Arr, h: Arr, n: number): void => call(mod, bind, [h], [d], 0, (A, p) => A.k.sigmoidBackward(p[1]!, p[0]!, n)),
+    geluForward: (u: Arr, h: Arr, n: number): void => call(mod, bind, [u], [h], 0, (A, p) => A.k.geluForward(p[0]!, p[1]!, n)),
+    geluBackward: (d: Arr, u: Arr, n: number): void => call(mod, bind, [u], [d], 0, (A, p) => A.k.geluBackward(p[1]!, p[0]!, n)),
+    colSumSq: (a: Arr, rows: number, cols: number, out: Arr, scale: number): void => call(mod, bind, [a], [out], 0, (A, p) => A.k.colSumSq(p[0]!, rows, cols, p[1]!, scale)),
     addLayerNormForward: (x: Arr, a: Arr, g: Arr, beta: Arr, N: number, C: number, out: Arr, xhat: Arr, rstd: Arr): void =>
       call(mod, bind, [x, a, g, beta], [out, xhat, rstd], 0, (A, p) => A.k.addLayerNormForward(p[0]!, p[1]!, p[2]!, p[3]!, N, C, p[4]!, p[5]!, p[6]!, LN_EPS)),
     addLayerNormBackward: (dout: Arr, xhat: Arr, rstd: Arr, g: Arr, N: number, C: number, dr: Arr, dg: Arr, dbeta: Arr): void =>

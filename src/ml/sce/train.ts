@@ -2,12 +2,13 @@
  * Trains one SCE cell (CIFAR-10 MLP, softmax cross-entropy) and measures its Hebbian alignment
  * with the SRE cells' metrics (docs/definitions.md §Alignment): per layer cos(g, H) over the last K iterations, the full
  * update's alignment, stationarity, collapse. The loop: batch → step (G; H on measured
- * iterations) → measure → update (SGD, or a Hebbian rule) → record.
+ * iterations) → measure → update (SGD, or a Hebbian rule) → record. The step and the evaluation
+ * forward run on a `SceStepper` (stepper.ts: the tfjs twin, or the kernel arena the stage's backend
+ * fact names).
  */
-import type * as TF from '@tensorflow/tfjs';
 import type { CellMetrics, CellStatus } from '../../metrics.ts';
 import { alignments, cosine, mean } from '../alignment.ts';
-import { upload, type Tf } from '../backend.ts';
+import type { Tf } from '../backend.ts';
 import { epochBatches } from '../batches.ts';
 import { finishCell, layerName, RunTrace, type TrainHooks } from '../summary.ts';
 import { NeuronTrace, PHASE_SEGMENTS } from '../per-neuron.ts';
@@ -17,7 +18,8 @@ import { ceFromLogits, normalisedCrop, updateAlignment, windowCurve, type Window
 import type { SceExtras, SceSnapshot } from '../../metrics.ts';
 import { initSceModel, type SceModel } from './model.ts';
 import { initStd, normalizedHebbianUpdate, ojaUpdate, sgdDecayUpdate } from './rules.ts';
-import { sceBuffers, sceLogits, sceStep, type SceNet } from './step.ts';
+import { sceBuffers, type SceNet } from './step.ts';
+import { TFJS_SCE_STEPPERS, type SceStepper, type SceStepperSource } from './stepper.ts';
 
 /** The data a cell trains and evaluates on. */
 export interface SceData {
@@ -39,10 +41,18 @@ export interface SceResult {
   readonly msPerStep: number;
 }
 
-/** Cross-entropy and accuracy of the model over the first `n` rows of `set`, in chunks. */
-export function evaluate(tf: Tf, net: SceNet, m: SceModel, set: ImageSet, n: number, lut: Float32Array, classes: number, chunk = 500): { loss: number; acc: number } {
+/** Rows per evaluation chunk (a stepper is made for at least this many). */
+export const EVAL_CHUNK = 500;
+
+/**
+ * Cross-entropy and accuracy of the model over the first `n` rows of `set`, in chunks of `chunk`
+ * rows (at most the stepper's size): the stepper's evaluation-mode logits, then measure.ts
+ * `ceFromLogits` in float64.
+ */
+export function evaluate(stepper: SceStepper, m: SceModel, set: ImageSet, n: number, lut: Float32Array, classes: number, chunk = EVAL_CHUNK): { loss: number; acc: number } {
   const D = set.dim;
   const x = new Float32Array(Math.min(chunk, n) * D);
+  const logits = new Float32Array(Math.min(chunk, n) * classes);
   const idx = new Int32Array(Math.min(chunk, n));
   let ce = 0;
   let correct = 0;
@@ -50,9 +60,7 @@ export function evaluate(tf: Tf, net: SceNet, m: SceModel, set: ImageSet, n: num
     const k = Math.min(chunk, n - s);
     for (let r = 0; r < k; r++) idx[r] = s + r;
     assembleBatch(set, idx.subarray(0, k), lut, x, null, classes);
-    const xt = upload(tf, x.subarray(0, k * D), [k, D]) as TF.Tensor2D;
-    const logits = sceLogits(tf, net, m, xt);
-    xt.dispose();
+    stepper.logits(m, x, k, logits);
     const r = ceFromLogits(logits, set.labels.subarray(s, s + k), k, classes);
     ce += r.ceSum;
     correct += r.correct;
@@ -60,8 +68,12 @@ export function evaluate(tf: Tf, net: SceNet, m: SceModel, set: ImageSet, n: num
   return { loss: ce / n, acc: correct / n };
 }
 
-/** Trains one cell. Never throws on divergence (status 'diverged'). */
-export function trainSce(tf: Tf, backend: { name: string; version: string }, cfg: SceConfig, data: SceData, hooks: TrainHooks = {}): SceResult {
+/**
+ * Trains one cell. `backend` is recorded in the metrics (its version with the steppers' suffix);
+ * `backend.steppers` runs the step and the evaluation (stepper.ts; default the tfjs twin, the
+ * stage passes the kernels its backend fact names). Never throws on divergence (status 'diverged').
+ */
+export function trainSce(tf: Tf, backend: { name: string; version: string; steppers?: SceStepperSource }, cfg: SceConfig, data: SceData, hooks: TrainHooks = {}): SceResult {
   const t0 = performance.now();
   const sizes = cfg.sizes;
   const L = sizes.length - 1;
@@ -78,6 +90,8 @@ export function trainSce(tf: Tf, backend: { name: string; version: string }, cfg
   const ruleLayer = (l: number) => hebbRule !== null && (cfg.hebbLayers === 'all' || l < L - 1);
   if (hebbRule && cfg.hebbLayers === 'all') throw new Error("hebb_layers 'all' is not implemented: the readout's R and q are not computed");
   const bufs = sceBuffers(sizes);
+  const steppers = backend.steppers ?? TFJS_SCE_STEPPERS;
+  const stepper = steppers.create(tf, net, sizes, Math.max(cfg.batch, EVAL_CHUNK));
   const snapIdx = cfg.snapshot ? Number(cfg.snapshot.layer.slice(1)) - 1 : -1;
   if (cfg.snapshot && !(snapIdx >= 0 && snapIdx < L)) throw new Error(`snapshot layer '${cfg.snapshot.layer}' is not one of W1..W${L}`);
 
@@ -122,10 +136,7 @@ export function trainSce(tf: Tf, backend: { name: string; version: string }, cfg
     const measure = inWindow || onTraj || (t + 1) % Math.max(1, cfg.measureEvery) === 0 || t + 1 === firstEpochStep || (neurons?.isPhaseStep(t + 1) ?? false);
     const idx = nextBatch();
     const B = assembleBatch(data.train, idx, data.lut, bx, by, C);
-    const xb = upload(tf, bx.subarray(0, B * D), [B, D]) as TF.Tensor2D;
-    const yb = upload(tf, by.subarray(0, B * C), [B, C]) as TF.Tensor2D;
-    const r = sceStep(tf, net, m, xb, yb, { hebb: measure, rule: hebbRule ? cfg.hebbSignal : null, loss: onTraj }, bufs);
-    tf.dispose([xb, yb]);
+    const r = stepper.step(m, bx, by, B, { hebb: measure, rule: hebbRule ? cfg.hebbSignal : null, loss: onTraj }, bufs);
 
     // Measure (W here is the W the update starts from).
     if (measure) {
@@ -193,7 +204,7 @@ export function trainSce(tf: Tf, backend: { name: string; version: string }, cfg
 
     // Record.
     if (onTraj) {
-      const ev = evaluate(tf, net, m, data.test, evalN, data.lut, C);
+      const ev = evaluate(stepper, m, data.test, evalN, data.lut, C);
       trace.point(t + 1, r.loss, ev.loss);
       acc.step.push(t + 1);
       acc.testLoss.push(ev.loss);
@@ -206,8 +217,9 @@ export function trainSce(tf: Tf, backend: { name: string; version: string }, cfg
 
   // End of run.
   const diverged = status === 'diverged';
-  const testEv = diverged ? { loss: NaN, acc: NaN } : evaluate(tf, net, m, data.test, data.test.n, data.lut, C);
-  const trainEv = diverged ? { loss: NaN, acc: NaN } : evaluate(tf, net, m, data.train, Math.min(cfg.trainEvalN, data.train.n), data.lut, C);
+  const testEv = diverged ? { loss: NaN, acc: NaN } : evaluate(stepper, m, data.test, data.test.n, data.lut, C);
+  const trainEv = diverged ? { loss: NaN, acc: NaN } : evaluate(stepper, m, data.train, Math.min(cfg.trainEvalN, data.train.n), data.lut, C);
+  stepper.dispose();
   const refLoss = Math.log(C);
   const signalCurves: Record<string, WindowCurve> = {};
   const fullCurves: Record<string, WindowCurve> = {};
@@ -226,7 +238,7 @@ export function trainSce(tf: Tf, backend: { name: string; version: string }, cfg
     model: 'sce', rule: ruleLabel(cfg), sigma: 0, cfg, steps: done, windowK: K, every, weights: m.mlp.W, status,
     // targetVar: for classification, the reference loss ln(classes) the collapse rule compares against.
     loss: { trainFinal: trainEv.loss, valFinal: testEv.loss, targetVar: refLoss, trainAcc: trainEv.acc, valAcc: testEv.acc },
-    backend,
+    backend: { name: backend.name, version: `${backend.version}${steppers.suffix}` },
   });
   const extras: SceExtras = {
     schema: 1,

@@ -57,6 +57,24 @@ export interface KernelExports {
   tanhBackward(d: number, h: number, n: number): void;
   /** e = (out − y) · scale over n values; returns Σ (out − y)² (accumulated in float64). */
   mseGrad(out: number, y: number, e: number, n: number, scale: number): number;
+  /** delta = (softmax(logits) − y) · scale per row of C; returns Σ_rows Σ_c y (lse − logits) (the CE summed over rows, float64). */
+  softmaxCeGrad(logits: number, y: number, delta: number, rows: number, C: number, scale: number): number;
+  /** The number of rows whose first argmax in a equals the first argmax in b (both [rows, C]). */
+  argmaxHits(a: number, b: number, rows: number, C: number): number;
+  /** Batch norm per column of z [rows, cols]: batch mean / biased var when train ≠ 0 (written), else read; writes inv, zhat, u = zhat·scale + shift. */
+  batchNormForward(z: number, scale: number, shift: number, rows: number, cols: number, mean: number, variance: number, inv: number, zhat: number, u: number, eps: number, train: number): void;
+  /** From du = ∂L/∂u: gShift, gScale (column sums) and dz = ∂L/∂z (training mode; dz may alias du). */
+  batchNormBackward(du: number, zhat: number, inv: number, scale: number, rows: number, cols: number, dz: number, gScale: number, gShift: number): void;
+  /** h = σ(u) over n values. */
+  sigmoidForward(u: number, h: number, n: number): void;
+  /** d ← d ⊙ h(1 − h) over n values. */
+  sigmoidBackward(d: number, h: number, n: number): void;
+  /** h = u Φ(u) (exact, erf-based GELU) over n values. */
+  geluForward(u: number, h: number, n: number): void;
+  /** d ← d ⊙ (Φ(u) + u φ(u)) over n values (u the GELU's input). */
+  geluBackward(d: number, u: number, n: number): void;
+  /** out[c] = scale · Σ_r a[r, c]² for a [rows, cols]. */
+  colSumSq(a: number, rows: number, cols: number, out: number, scale: number): void;
 }
 
 let compiled: Promise<WebAssembly.Module> | undefined;
