@@ -114,6 +114,22 @@ describe("this project's report params", () => {
     expect(await reportProblems('paper')).toEqual([]);
   });
 
+  it("name, per profile, every classification family whose absence the report must explain (paper: CIFAR-10 and the stand-in; smoke: its subset)", () => {
+    const loaded = loadPipeline(join(dir, 'pipeline.yaml'));
+    if (!loaded.ok) throw new Error('pipeline does not load');
+    const absent = (profile: string) => {
+      const cells = expandPipeline(loaded.value, profile);
+      if (!cells.ok) throw new Error(`profile ${profile} does not expand`);
+      return cells.value.find((c) => c.stage === 'report')!.params.absent_figures as Record<string, { what: string; why: string }>;
+    };
+    const paper = absent('paper');
+    expect(Object.keys(paper)).toEqual(['sce', 'sce_standin']);
+    expect(paper.sce_standin!.why).toMatch(/apt-get install dataset-fashion-mnist/);
+    expect(paper.sce!.what).toMatch(/CIFAR-10/);
+    expect(Object.keys(absent('smoke'))).toEqual(['sce']);
+    expect(absent('smoke').sce!.what).toMatch(/Fashion-MNIST subset/);
+  });
+
   it('refuse the old camelCase names at their place, naming the snake_case ones', async () => {
     const file = join(dir, 'pipeline.d', '50-report.yaml');
     const original = readFileSync(file, 'utf8');
