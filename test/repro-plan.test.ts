@@ -42,6 +42,12 @@ describe('the estimate', () => {
     expect(fm.ms).toBeLessThan(sce.ms);
     expect(estimateCell({ ...cell('s@a', 'stages/train-sce.ts'), params: { epochs: 50, batch: 256, dataset: 'fashion-mnist' } }, 'paper', none).ms).toBe(sce.startupMs + 50 * 235 * fm.ms);
     expect(estimateCell({ ...cell('s@a', 'stages/train-sce.ts'), params: { epochs: 50, batch: 256, dataset: 'cifar10' } }, 'paper', none).ms).toBe(sce.startupMs + 50 * 196 * sce.ms);
+    // A rule with its own cost (the transformer's RandomNN runs no backward pass).
+    const tr = DEFAULT_MS_PER_STEP['stages/train-transformer.ts']!;
+    const rnn = tr.byRule!.randomnn!;
+    expect(rnn.ms).toBeLessThan(tr.ms / 5);
+    expect(estimateCell({ ...cell('x@a', 'stages/train-transformer.ts'), params: { steps: 3950, rule: 'randomnn' } }, 'paper', none).ms).toBe(tr.startupMs + 3950 * rnn.ms);
+    expect(estimateCell({ ...cell('x@a', 'stages/train-transformer.ts'), params: { steps: 3950, rule: 'sgd' } }, 'paper', none).ms).toBe(tr.startupMs + 3950 * tr.ms);
     expect(stepsOf({ epochs: 2, batch: 64 }, 1000)).toBe(32);
     expect(stepsOf({ lr: 1 }, 1000)).toBeUndefined();
   });

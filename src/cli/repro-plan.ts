@@ -42,17 +42,24 @@ export const DEFAULT_SECONDS: Readonly<Record<string, { readonly paper: number; 
 };
 /**
  * The training stages' cost per step at batch 256 (ms; scaled linearly with the batch), plus a
- * fixed start-up per cell, from the README's benchmarks (2 cores, wasm): SRE MLP 2.5 ms, SCE 28 ms
- * (with alignment), transformer 45 ms (with H of every matrix). Used instead of DEFAULT_SECONDS
- * when a cell's params give its number of steps (`steps`, or `epochs` × the batches per epoch).
+ * fixed start-up per cell, measured on this 2-core machine:
+ *  - SRE MLP, on the native kernels: one paper-scale cell (3,950 steps) took 9.1 s of CPU with its
+ *    teacher and two process start-ups, so ≈ 1.5 ms a step (the kernel step alone is 0.82 ms:
+ *    README "Benchmarks"); smoke's 200-step cells took 1.0–1.3 s each at -j 2.
+ *  - transformer: the median of the paper run's 135 backprop cells (3,950 steps, -j 2, the host
+ *    shared with other work) is 80 ms a step; RandomNN, which runs no backward pass, 8 ms.
+ *  - SCE: 28 ms (CIFAR-10, with alignment) from the tfjs step; the kernel step awaits a quiet-host
+ *    measurement (docs/kernels.md), so this stays an upper bound.
+ * Used instead of DEFAULT_SECONDS when a cell's params give its number of steps (`steps`, or
+ * `epochs` × the batches per epoch); `byDataset`, then `byRule`, override the stage's cost.
  */
-export const DEFAULT_MS_PER_STEP: Readonly<Record<string, StepCost & { readonly startupMs: number; readonly byDataset?: Readonly<Record<string, StepCost>> }>> = {
-  'stages/train-sre.ts': { ms: 2.5, startupMs: 2000, nTrain: 20000 },
+export const DEFAULT_MS_PER_STEP: Readonly<Record<string, StepCost & { readonly startupMs: number; readonly byDataset?: Readonly<Record<string, StepCost>>; readonly byRule?: Readonly<Record<string, StepCost>> }>> = {
+  'stages/train-sre.ts': { ms: 1.5, startupMs: 1000, nTrain: 20000 },
   // Fashion-MNIST (the cell's `dataset` param): 784 inputs instead of 3,072; a step took 0.36× the
   // CIFAR step's time, measured side by side (both shapes interleaved, batch 256, wasm, this 2-core
   // machine under load), so 28 × 0.36 ≈ 10 ms; 60,000 training images.
   'stages/train-sce.ts': { ms: 28, startupMs: 3000, nTrain: 50000, byDataset: { 'fashion-mnist': { ms: 10, nTrain: 60000 } } },
-  'stages/train-transformer.ts': { ms: 45, startupMs: 3000, nTrain: 20000 },
+  'stages/train-transformer.ts': { ms: 80, startupMs: 3000, nTrain: 20000, byRule: { randomnn: { ms: 8, nTrain: 20000 } } },
 };
 
 /** What a training step costs (ms at batch 256) and the training set size an epoch runs over when `n_train` is not given. */
@@ -158,7 +165,8 @@ export function estimateCell(cell: Pick<Cell, 'name' | 'stage' | 'module'> & { r
   const module = cell.module.replace(/^\.\//, '');
   const perStep = DEFAULT_MS_PER_STEP[module];
   const dataset = cell.params?.dataset;
-  const cost: StepCost | undefined = perStep && ((typeof dataset === 'string' && perStep.byDataset?.[dataset]) || perStep);
+  const rule = cell.params?.rule;
+  const cost: StepCost | undefined = perStep && ((typeof dataset === 'string' && perStep.byDataset?.[dataset]) || (typeof rule === 'string' && perStep.byRule?.[rule]) || perStep);
   const steps = cost && cell.params ? stepsOf(cell.params, cost.nTrain) : undefined;
   if (perStep && cost && steps) {
     const batch = typeof cell.params?.batch === 'number' ? cell.params.batch : 256;
