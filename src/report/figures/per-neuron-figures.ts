@@ -67,6 +67,7 @@ function phaseFigures(p: NeuronPhasesSummary, section: string): FigureToDraw[] {
     $schema: SCHEMA,
     data: { values },
     facet: { column: { field: 'model', type: 'nominal', title: null } },
+    resolve: { scale: { x: 'independent', y: 'independent' } }, // the models' η ranges differ by a decade
     spec: {
       width: 240, height: 200, mark: { type: 'line', point: true },
       encoding: { x: { field: 'lr', type: 'quantitative', scale: { type: 'log' }, title: 'η' }, y, color: { field: 'init', type: 'nominal', title: 'init scale' }, ...extra },
