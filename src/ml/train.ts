@@ -24,6 +24,7 @@ import { finishCell, layerName, type TrainHooks } from './summary.ts';
 
 /** The learning rules of Table 1 (the registry's names, src/ml/rules/registry.ts). */
 export const RULES = RULE_NAMES;
+/** Where the noise goes (loop.ts) and a rule's name (the registry's), re-exported for the MLP's callers. */
 export type { NoiseMode, RuleName };
 
 /** Everything that defines one training cell. */
