@@ -6,11 +6,13 @@
  */
 import { z } from 'zod';
 import { batchesPerEpoch, exactlyOneLength, lengthParams, loopConfig, ruleParams, statusParams, trainingSteps, windowParams } from '../src/ml/cell-params.ts';
+import { RULE_NAMES } from '../src/ml/rules/registry.ts';
 import { defineStage, single } from '../src/stage-api.ts';
 
 const params = z
   .object({
-    rule: z.enum(['sgd', 'adam', 'dfa', 'randomnn']),
+    /** The learning rule: a name of the rule registry (src/ml/rules/registry.ts: sgd | adam | dfa | randomnn). */
+    rule: z.enum(RULE_NAMES),
     /** Weight decay γ (coupled L2, every parameter). */
     gamma: z.number().nonnegative(),
     /** Persistent noise σ added to every parameter at the start of every iteration. */

@@ -1,0 +1,85 @@
+/**
+ * The one interface every learning rule of the SRE trainers implements (docs/ml.md §Adding a
+ * learning rule). A rule says which backward pass it needs, sets up its per-run state, turns the
+ * step's G into its learning signal (in place, recording pre-clip norms through `StepInfo.clip`),
+ * and applies its parameter update. The math lives in src/ml/rules.ts; the modules next to this
+ * one wire it to the loop (src/ml/loop.ts), and registry.ts lists them.
+ *
+ * Convention (src/ml/rules.ts): G is the descent direction, the learning signal is g = −G.
+ */
+import type { ClipSummary } from '../../metrics.ts';
+import type { MlpParams } from '../mlp.ts';
+import type { Readings } from '../readings.ts';
+import type { AdamConfig, RandomNNConfig } from '../rules.ts';
+
+/** The backward pass a rule needs from the model's step: backprop, DFA's fixed feedback, or none (G is the rule's own). */
+export type Backward = 'bp' | 'dfa' | 'none';
+
+/** The rule hyper-parameters of a cell (the stage params' ruleParams, src/ml/cell-params.ts) and the loop settings rules read. */
+export interface RuleSettings {
+  readonly lr: number;
+  /** Coupled L2 weight decay γ. */
+  readonly gamma: number;
+  readonly seed: number;
+  readonly adam: AdamConfig;
+  readonly dfa: { readonly feedbackScale: number; readonly clip: number };
+  readonly randomnn: RandomNNConfig & {
+    readonly hidden: readonly number[];
+    readonly outputs: number;
+    /** Drive biases with their own W* (absent: true); false: biases get g = 0 (decay only). */
+    readonly driveBiases?: boolean;
+  };
+  /** The cell's readings of the open conventions (src/ml/readings.ts). */
+  readonly readings: Readings;
+}
+
+/** A fixed network evaluated on the model's current batch (RandomNN's random MLP). */
+export interface BatchProbe {
+  /** The network's output averaged over the current batch's rows: [outputs]. */
+  mean(): Float32Array;
+  dispose(): void;
+}
+
+/** What a rule sees of the model it trains. */
+export interface RuleModel {
+  /** Every parameter, in update order. */
+  readonly params: readonly Float32Array[];
+  /** G per parameter (same order): written by the step, turned into the learning signal by the rule. */
+  readonly grads: readonly Float32Array[];
+  /** The same G buffers in the order a global norm sums over them (the summation order is part of the bytes). */
+  readonly normOrder: readonly Float32Array[];
+  /** Per parameter, whether it is a bias. */
+  readonly biases: readonly boolean[];
+  /** The width of the input a fixed probe network reads (the MLP's d_in; the transformer's token histogram, V). */
+  readonly probeWidth: number;
+  /** Loads a fixed MLP of input width `probeWidth` to evaluate on every step's batch. */
+  probe(net: MlpParams): BatchProbe;
+}
+
+/** The loop's view of one iteration, for a rule. */
+export interface StepInfo {
+  /** 1-based step count (Adam's bias correction). */
+  readonly step: number;
+  /** Records a norm measured before a clip with threshold `limit` into the run's clip summary. */
+  clip(scope: ClipSummary['scope'], limit: number, norm: number): void;
+}
+
+/** One run of a rule: its state and what it does each iteration. */
+export interface RuleRun {
+  /** After the step (θ possibly noisy), before measurement: turn every G into this rule's learning signal, in place. */
+  signal?(info: StepInfo): void;
+  /** Before the updates of an iteration (e.g. a clip over all parameters at once). */
+  beforeUpdate?(info: StepInfo): void;
+  /** Updates parameter i from its G; returns ‖θ_i‖² after the update. */
+  update(i: number, info: StepInfo): number;
+  /** Frees what the run holds (a probe network). */
+  dispose?(): void;
+}
+
+/** A learning rule: one module, one registry line (src/ml/rules/registry.ts). */
+export interface LearningRule {
+  /** The backward pass the step runs for this rule. */
+  readonly backward: Backward;
+  /** Starts a run: the per-run state (moments, fixed projections) for `model`'s parameters. */
+  start(model: RuleModel, s: RuleSettings): RuleRun;
+}
