@@ -6,15 +6,14 @@
  * file is the transformer's `ModelAdapter` and `trainTransformer`. Metrics follow src/metrics.ts
  * with model 'transformer'; matrices are named 'emb', 'pos', 'enc1.qkv', ..., 'W1', 'W2', 'W3'.
  */
-import type * as TF from '@tensorflow/tfjs';
 import type { CellMetrics } from '../../metrics.ts';
 import { targetVariance } from '../alignment.ts';
-import { upload, type Tf } from '../backend.ts';
+import type { Tf } from '../backend.ts';
 import { epochBatches } from '../batches.ts';
 import type { LoopConfig } from '../cell-params.ts';
 import { kernelsSuffix, selectKernels, type KernelsChoice } from '../kernels-select.ts';
 import { runLoop, type ModelAdapter } from '../loop.ts';
-import { fixedMlp, fixedMlpBatchMean } from '../mlp-tf.ts';
+import { kernelSteppers, type MlpStepperSource } from '../mlp-stepper.ts';
 import { DEFAULT_READINGS } from '../readings.ts';
 import { rngFor } from '../rng.ts';
 import type { AdamConfig, RandomNNConfig } from '../rules.ts';
@@ -90,7 +89,9 @@ export async function trainTransformer(
   const kernels = backend.kernels ?? unwrapKernels(selectKernels()); // the same choice as workspace()'s default
   const ws = workspace(c, cfg.batch, await simdModule(), kernels);
   const rule = learningRule(cfg.rule);
-  const model = transformerAdapter(tf, p, ws, cfg, rule.backward === 'dfa', train, val);
+  // RandomNN's fixed network runs on the same kernels as the step (no tfjs inside the loop).
+  const steppers = rule.backward === 'none' ? await kernelSteppers(kernels) : null;
+  const model = transformerAdapter(tf, p, ws, cfg, rule.backward === 'dfa', train, val, steppers);
   const r = runLoop(model, rule, { ...cfg, noiseMode: 'persistent', readings: DEFAULT_READINGS }, { hooks });
   const metrics = finishCell(r.trace, {
     model: 'transformer', rule: cfg.rule, sigma: cfg.sigma, cfg, steps: r.steps, windowK: r.windowK, every: r.every, weights: r.weights, status: r.status,
@@ -105,7 +106,7 @@ export async function trainTransformer(
  * measured), the step on the SIMD workspace, DFA's feedback (`dfaFeedback`) when `dfa`, batches
  * in JS from stream 'shuffle', and RandomNN's probe reading each sequence's token histogram.
  */
-function transformerAdapter(tf: Tf, p: TransformerParams, ws: Workspace, cfg: TransformerTrainConfig, dfa: boolean, train: TokenDataset, val: TokenDataset): ModelAdapter {
+function transformerAdapter(tf: Tf, p: TransformerParams, ws: Workspace, cfg: TransformerTrainConfig, dfa: boolean, train: TokenDataset, val: TokenDataset, steppers: MlpStepperSource | null): ModelAdapter {
   const c = cfg.model;
   const T = c.seqLen;
   const dOut = c.head[c.head.length - 1]!;
@@ -126,18 +127,16 @@ function transformerAdapter(tf: Tf, p: TransformerParams, ws: Workspace, cfg: Tr
     biases: specs.map((s) => s.kind === 'bias'),
     probeWidth: c.vocab,
     probe: (net) => {
-      const f = fixedMlp(tf, net);
+      if (!steppers) throw new Error('the probe network needs the kernel steppers (a rule with no backward pass)');
+      const stepper = steppers.create(tf, net.sizes, cfg.batch);
+      const f = stepper.fixed(net);
       const hist = new Float32Array(cfg.batch * c.vocab);
       return {
-        mean: () => {
-          const x = upload(tf, tokenHistogram(bTok.subarray(0, B * T), B, T, c.vocab, hist).subarray(0, B * c.vocab), [B, c.vocab]) as TF.Tensor2D;
-          try {
-            return fixedMlpBatchMean(tf, f, x);
-          } finally {
-            x.dispose();
-          }
+        mean: () => f.mean(tokenHistogram(bTok.subarray(0, B * T), B, T, c.vocab, hist), B),
+        dispose: () => {
+          f.dispose();
+          stepper.dispose();
         },
-        dispose: () => f.dispose(),
       };
     },
     matrices,
