@@ -48,17 +48,18 @@ export const DEFAULT_SECONDS: Readonly<Record<string, { readonly paper: number; 
  *    README "Benchmarks"); smoke's 200-step cells took 1.0–1.3 s each at -j 2.
  *  - transformer: the median of the paper run's 135 backprop cells (3,950 steps, -j 2, the host
  *    shared with other work) is 80 ms a step; RandomNN, which runs no backward pass, 8 ms.
- *  - SCE: 28 ms (CIFAR-10, with alignment) from the tfjs step; the kernel step awaits a quiet-host
- *    measurement (docs/kernels.md), so this stays an upper bound.
+ *  - SCE (CIFAR-10): 31 ms a step all in (step, H on measured steps, evaluation, updates, batch
+ *    assembly) in a 400-step run on the native kernels, quiet host (`npm run bench -- --only
+ *    train-sce`): a paper cell ≈ 5 min.
  * Used instead of DEFAULT_SECONDS when a cell's params give its number of steps (`steps`, or
  * `epochs` × the batches per epoch); `byDataset`, then `byRule`, override the stage's cost.
  */
 export const DEFAULT_MS_PER_STEP: Readonly<Record<string, StepCost & { readonly startupMs: number; readonly byDataset?: Readonly<Record<string, StepCost>>; readonly byRule?: Readonly<Record<string, StepCost>> }>> = {
   'stages/train-sre.ts': { ms: 1.5, startupMs: 1000, nTrain: 20000 },
   // Fashion-MNIST (the cell's `dataset` param): 784 inputs instead of 3,072; a step took 0.36× the
-  // CIFAR step's time, measured side by side (both shapes interleaved, batch 256, wasm, this 2-core
-  // machine under load), so 28 × 0.36 ≈ 10 ms; 60,000 training images.
-  'stages/train-sce.ts': { ms: 28, startupMs: 3000, nTrain: 50000, byDataset: { 'fashion-mnist': { ms: 10, nTrain: 60000 } } },
+  // CIFAR step's time, measured side by side (both shapes interleaved, batch 256, this 2-core
+  // machine under load), so 31 × 0.36 ≈ 11 ms; 60,000 training images.
+  'stages/train-sce.ts': { ms: 31, startupMs: 3000, nTrain: 50000, byDataset: { 'fashion-mnist': { ms: 11, nTrain: 60000 } } },
   'stages/train-transformer.ts': { ms: 80, startupMs: 3000, nTrain: 20000, byRule: { randomnn: { ms: 8, nTrain: 20000 } } },
 };
 
