@@ -3,6 +3,7 @@
 // scalar loops. Shapes in the transformer step are skinny (K, I, J ≤ 128, M, R = B·T), so the
 // operands that are reused stay in L1 and no packing is needed.
 #include <algorithm>
+#include <vector>
 
 #include "kernels.h"
 
@@ -55,6 +56,9 @@ inline void mmRows(const float* a, const float* b, const float* bias, float* out
   }
 }
 
+/** From this many columns of a on, matmulTN transposes a and runs matmul (measured: docs/kernels.md). */
+constexpr int kWideTN = 1024;
+
 /** Rows of a and b per matmulTN pass: both chunks (rows × (I + J) floats) fit in ~24 KiB of L1. */
 inline int tnRows(int I, int J) { return std::max(8, 6144 / std::max(1, I + J)); }
 
@@ -106,6 +110,20 @@ void matmul(const float* a, const float* b, const float* bias, float* out, int M
 }
 
 void matmulTN(const float* a, const float* b, float* out, int R, int I, int J, float scale) {
+  if (I >= kWideTN) {
+    // A wide input (the SCE MLP's 3,072 pixels): every row of b's chunk would be re-read with a
+    // strided a for each 4-row block of out, at a third of numpy's speed. Transposing a (once, in
+    // 8 × 8 tiles) turns it into matmul's register-blocked form: out = aᵀ · b over R.
+    thread_local std::vector<float> at;
+    at.resize((size_t)I * R);
+    transpose(a, R, I, at.data());
+    matmul(at.data(), b, nullptr, out, I, R, J);
+    if (scale != 1.0f) {
+      const size_t n = (size_t)I * J;
+      for (size_t q = 0; q < n; q++) out[q] *= scale;
+    }
+    return;
+  }
   std::fill(out, out + (size_t)I * J, 0.0f);
   constexpr int TR = VW >= 16 ? 8 : 4;  // output rows per block (with 2 vectors: 8 or 16 accumulators)
   const int chunk = tnRows(I, J);
