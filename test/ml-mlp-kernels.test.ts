@@ -5,6 +5,7 @@
 // are skipped, with the reason in the suite's name, where the addon is not built (HEBB_KERNELS=wasm
 // does not matter here: both builds are named explicitly).
 import { beforeAll, describe, expect, it } from 'vitest';
+import { worst, relErr } from './error-measures.ts';
 import { initBackend, type Tf } from '../src/ml/backend.ts';
 import type { KernelsChoice } from '../src/ml/kernels-select.ts';
 import { initMlp, type MlpParams } from '../src/ml/mlp.ts';
@@ -22,26 +23,6 @@ if (loaded.ok) builds.push({ name: nativeTag(loaded.value.info), k: simdOnArrays
 const skipped = loaded.ok ? '' : ` (native skipped: ${loaded.error})`;
 
 const rand = (n: number, seed: number, sd = 1): Float32Array => rngFor(seed, 'mlp-kernels').fillNormal(new Float32Array(n), 0, sd);
-
-/** ‖a − b‖ / ‖b‖. */
-function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let d = 0;
-  let n = 0;
-  for (let i = 0; i < a.length; i++) {
-    d += (a[i]! - b[i]!) ** 2;
-    n += b[i]! ** 2;
-  }
-  return Math.sqrt(d / Math.max(n, 1e-300));
-}
-
-/** max |a − b| / max(1, |b|). */
-function worst(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let w = 0;
-  for (let i = 0; i < a.length; i++) w = Math.max(w, Math.abs(a[i]! - b[i]!) / Math.max(1, Math.abs(b[i]!)));
-  return w;
-}
 
 describe.each(builds)(`MLP kernels, $name build${skipped}`, ({ k }) => {
   it('matmulNT = a·bᵀ (⊙ (1 − dh²)) against float64, shapes hitting every block tail', () => {

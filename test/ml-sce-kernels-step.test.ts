@@ -4,6 +4,7 @@
 // small shapes hitting the kernels' tails; the evaluation-mode logits likewise. The native build's
 // cases are skipped, with the reason in the suite's name, where the addon is not built.
 import { beforeAll, describe, expect, it } from 'vitest';
+import { relErr } from './error-measures.ts';
 import { initBackend, type Tf } from '../src/ml/backend.ts';
 import type { KernelsChoice } from '../src/ml/kernels-select.ts';
 import { rngFor } from '../src/ml/rng.ts';
@@ -22,18 +23,6 @@ let tf: Tf;
 beforeAll(async () => {
   ({ tf } = await initBackend());
 });
-
-/** ‖a − b‖ / ‖b‖. */
-function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let d = 0;
-  let n = 0;
-  for (let i = 0; i < a.length; i++) {
-    d += (a[i]! - b[i]!) ** 2;
-    n += b[i]! ** 2;
-  }
-  return Math.sqrt(d / Math.max(n, 1e-300));
-}
 
 /** A random model (non-trivial biases, BN scale/shift and running statistics) and a batch with one-hot labels. */
 function problem(sizes: readonly number[], rows: number, bn: boolean, seed: number): { m: SceModel; x: Float32Array; y: Float32Array } {

@@ -4,6 +4,7 @@
 // hitting every vector tail. The native build's cases are skipped, with the reason in the suite's
 // name, where the addon is not built (both builds are named explicitly: HEBB_KERNELS does not matter).
 import { describe, expect, it } from 'vitest';
+import { worst, relErr } from './error-measures.ts';
 import { rngFor } from '../src/ml/rng.ts';
 import { erf } from '../src/ml/sce/activations.ts';
 import { bindNative, loadNativeAddon, nativeTag } from '../src/ml/transformer/native.ts';
@@ -17,26 +18,6 @@ if (loaded.ok) builds.push({ name: nativeTag(loaded.value.info), k: simdOnArrays
 const skipped = loaded.ok ? '' : ` (native skipped: ${loaded.error})`;
 
 const rand = (n: number, seed: number, mean = 0, sd = 1): Float32Array => rngFor(seed, 'sce-kernels').fillNormal(new Float32Array(n), mean, sd);
-
-/** max |a − b| / max(1, |b|). */
-function worst(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let w = 0;
-  for (let i = 0; i < a.length; i++) w = Math.max(w, Math.abs(a[i]! - b[i]!) / Math.max(1, Math.abs(b[i]!)));
-  return w;
-}
-
-/** ‖a − b‖ / ‖b‖. */
-function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let d = 0;
-  let n = 0;
-  for (let i = 0; i < a.length; i++) {
-    d += (a[i]! - b[i]!) ** 2;
-    n += b[i]! ** 2;
-  }
-  return Math.sqrt(d / Math.max(n, 1e-300));
-}
 
 /** erfc(x), x ≥ 0, in float64 without cancellation: 1 − erf(x) below 3, the continued fraction (as activations.ts `erf`) above. */
 function erfcPos(x: number): number {

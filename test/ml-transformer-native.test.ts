@@ -4,6 +4,7 @@
 // against the wasm one (close) and against itself (bitwise), and the kernel selection. Skipped,
 // with the reason in the suite's name, where the addon is not built; under CI it must be.
 import { describe, expect, it } from 'vitest';
+import { worst, relErr } from './error-measures.ts';
 import { initBackend } from '../src/ml/backend.ts';
 import { kernelsForFact, kernelsFromFact, kernelsSuffix, selectKernels, type KernelsChoice } from '../src/ml/kernels-select.ts';
 import { rngFor } from '../src/ml/rng.ts';
@@ -26,26 +27,6 @@ const natK = loaded.ok ? simdOnArrays(mod, (m) => bindNative(loaded.value, m)) :
 const native: KernelsChoice | undefined = loaded.ok ? { name: 'native', tag: nativeTag(loaded.value.info), addon: loaded.value } : undefined;
 
 const rand = (n: number, seed: number, sd = 1): Float32Array => rngFor(seed, 'native').fillNormal(new Float32Array(n), 0, sd);
-
-/** max |a − b| / max(1, |b|). */
-function worst(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let w = 0;
-  for (let i = 0; i < a.length; i++) w = Math.max(w, Math.abs(a[i]! - b[i]!) / Math.max(1, Math.abs(b[i]!)));
-  return w;
-}
-
-/** ‖a − b‖ / ‖b‖. */
-function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let d = 0;
-  let n = 0;
-  for (let i = 0; i < a.length; i++) {
-    d += (a[i]! - b[i]!) ** 2;
-    n += b[i]! ** 2;
-  }
-  return Math.sqrt(d / n);
-}
 
 it.runIf(Boolean(process.env.CI))('CI builds the native kernels, and they load', () => {
   expect(why).toBe('');

@@ -4,6 +4,7 @@
 // kernels, the arena's guard, and the compiled-binary cache.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { worst } from './error-measures.ts';
 import { rngFor } from '../src/ml/rng.ts';
 import { kernelCachePath, loadSimdModuleUncached, SimdArena, simdModule } from '../src/ml/transformer/simd.ts';
 import { simdOnArrays } from './simd-harness.ts';
@@ -16,14 +17,6 @@ beforeAll(async () => {
 });
 
 const rand = (n: number, seed: number): Float32Array => rngFor(seed, 'simd').fillNormal(new Float32Array(n));
-
-/** max |a − b| / max(1, |b|) over all entries. */
-function worst(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let w = 0;
-  for (let i = 0; i < a.length; i++) w = Math.max(w, Math.abs(a[i]! - b[i]!) / Math.max(1, Math.abs(b[i]!)));
-  return w;
-}
 
 // [M, K, N]: SIMD blocks only, row tail, column tail, both, and a vector-sized product.
 const SHAPES = [

@@ -2,6 +2,7 @@
 // float64 (ref64.ts), the plain tfjs formulation with autograd (twin.ts), and plain loops for
 // LayerNorm, the mean pool and H. Small instances: the whole file runs in seconds.
 import { beforeAll, describe, expect, it } from 'vitest';
+import { relErr } from './error-measures.ts';
 import type * as TF from '@tensorflow/tfjs';
 import { initBackend, type Tf } from '../src/ml/backend.ts';
 import { rngFor } from '../src/ml/rng.ts';
@@ -23,18 +24,6 @@ beforeAll(async () => {
   mod = await simdModule();
   k = simdOnArrays(mod);
 });
-
-/** ‖a − b‖ / ‖b‖. */
-function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let d = 0;
-  let n = 0;
-  for (let i = 0; i < a.length; i++) {
-    d += (a[i]! - b[i]!) ** 2;
-    n += b[i]! ** 2;
-  }
-  return Math.sqrt(d / n);
-}
 
 function batchFor(c: TransformerConfig, B: number, seed: number): { tokens: Int32Array; y: Float32Array } {
   const r = rngFor(seed, 'batch');
