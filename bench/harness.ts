@@ -45,3 +45,13 @@ export function machine(): { cpus: number; cpuModel: string; memGiB: number; nod
 export function peakRssMiB(): number {
   return process.resourceUsage().maxRSS / 1024;
 }
+
+/** Runs `step` once to warm up, then `reps` times, timing each: the milliseconds of every timed call. */
+export function timedReps(step: () => unknown, reps: number): number[] {
+  step();
+  return Array.from({ length: reps }, () => {
+    const t0 = performance.now();
+    step();
+    return performance.now() - t0;
+  });
+}

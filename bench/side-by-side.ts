@@ -8,7 +8,7 @@
  */
 import type { KernelsChoice } from '../src/ml/kernels-select.ts';
 import type { MlpStepperSource } from '../src/ml/mlp-stepper.ts';
-import { type Benchmark, type Figure } from './harness.ts';
+import { timedReps, type Benchmark, type Figure } from './harness.ts';
 import { runPeer } from './peers.ts';
 import { sceStepContenders } from './train-sce.ts';
 
@@ -80,14 +80,7 @@ export const benchmarks: Benchmark[] = [
       const mod = await simdModule();
       const hebb = (name: string, ws: ReturnType<typeof workspace>): Contender => ({
         name,
-        run: (reps) => {
-          transformerStep(p, batch, { mode: 'bp', hebb: false }, g, ws); // warm
-          return Array.from({ length: reps }, () => {
-            const t0 = performance.now();
-            transformerStep(p, batch, { mode: 'bp', hebb: false }, g, ws);
-            return performance.now() - t0;
-          });
-        },
+        run: (reps) => timedReps(() => transformerStep(p, batch, { mode: 'bp', hebb: false }, g, ws), reps),
       });
       const k = selectKernels({ env: {} });
       const builds = [hebb('hebb wasm', workspace(c, B, mod))];
@@ -140,14 +133,7 @@ async function sreMlpContenders(sizes: readonly number[], B: number, native: Ker
     const once = (): number => s.step(p, x, y, B, { mode: 'bp', hebb: false, loss: false }, bufs);
     return {
       name,
-      run: (reps) => {
-        once(); // warm
-        return Array.from({ length: reps }, () => {
-          const t0 = performance.now();
-          once();
-          return performance.now() - t0;
-        });
-      },
+      run: (reps) => timedReps(once, reps),
     };
   });
 }

@@ -12,7 +12,7 @@
  * Reference (issue 6): ~28 ms/step on tfjs wasm with the hand-written gradient; numpy ~6-7x faster per core.
  */
 import type { KernelsChoice } from '../src/ml/kernels-select.ts';
-import { peakRssMiB, type Benchmark, type Figure } from './harness.ts';
+import { peakRssMiB, timedReps, type Benchmark, type Figure } from './harness.ts';
 import { runPeer } from './peers.ts';
 
 const ROUNDS = 3;
@@ -55,14 +55,7 @@ export async function sceStepContenders(sizes: readonly number[], B: number, nat
     const once = (): void => void s.step(m, x, y, B, { hebb: measured, rule: null, loss: false }, bufs);
     return {
       name,
-      run: (reps) => {
-        once(); // warm
-        return Array.from({ length: reps }, () => {
-          const t0 = performance.now();
-          once();
-          return performance.now() - t0;
-        });
-      },
+      run: (reps) => timedReps(once, reps),
     };
   });
 }
