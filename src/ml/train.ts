@@ -17,9 +17,8 @@ import { TFJS_STEPPERS, type MlpStepper, type MlpStepperSource } from './mlp-ste
 import { DEFAULT_READINGS, gradScale, inconsistentReadings, type Readings } from './readings.ts';
 import { NeuronTrace, PHASE_SEGMENTS } from './per-neuron.ts';
 import { rngFor } from './rng.ts';
-import type { RandomNNConfig, AdamConfig } from './rules.ts';
 import { learningRule, RULE_NAMES, type RuleName } from './rules/registry.ts';
-import type { Backward } from './rules/rule.ts';
+import type { Backward, RuleSettings } from './rules/rule.ts';
 import { finishCell, layerName, type TrainHooks } from './summary.ts';
 
 /** The learning rules of Table 1 (the registry's names, src/ml/rules/registry.ts). */
@@ -36,14 +35,11 @@ export interface TrainConfig extends LoopConfig {
   readonly noiseMode: NoiseMode;
   /** Multiplies the PyTorch init bound (1 = PyTorch). */
   readonly initScale: number;
-  readonly adam: AdamConfig;
-  readonly dfa: { readonly feedbackScale: number; readonly clip: number };
-  readonly randomnn: RandomNNConfig & {
-    readonly hidden: readonly number[];
-    readonly outputs: number;
-    /** Drive biases with their own W* too (docs/definitions.md §Learning rules: every parameter); false: biases get g = 0 (decay only). */
-    readonly driveBiases: boolean;
-  };
+  /** The rule hyper-parameters (rules/rule.ts RuleSettings). */
+  readonly adam: RuleSettings['adam'];
+  readonly dfa: RuleSettings['dfa'];
+  /** RandomNN's, with driveBiases required here (docs/definitions.md §Learning rules: every parameter; false: biases only decay). */
+  readonly randomnn: RuleSettings['randomnn'] & { readonly driveBiases: boolean };
   /** The weight matrix Table 1 reports ('W2'; 'W1' for DFA). */
   readonly reportedLayer: string;
   /** Alternative readings of the conventions the paper leaves open (src/ml/readings.ts); absent: the defaults. */

@@ -22,8 +22,11 @@ import type { SceModel } from './model.ts';
 import type { SceBuffers, SceNet, SceStepOptions, SceStepResult } from './step.ts';
 import { checkCall, type SceStepper } from './stepper.ts';
 
-/** The arena's views for one SCE MLP (widths `sizes`, up to R rows per call). Hidden-layer arrays are indexed k = 0..L−2. */
-interface SceArena {
+/**
+ * The arena's views for one SCE MLP (widths `sizes`, up to R rows per call). Hidden-layer arrays are
+ * indexed k = 0..L−2. The step's outputs have the shapes of step.ts `SceBuffers` (copied out into them).
+ */
+interface SceArena extends Pick<SceBuffers, 'gW' | 'gb' | 'gScale' | 'gShift' | 'H' | 'R' | 'q'> {
   readonly arena: SimdArena;
   readonly W: Float32Array[];
   readonly b: Float32Array[];
@@ -46,13 +49,6 @@ interface SceArena {
   /** ∂L/∂logits [R, C], and two δ buffers [R, widest hidden] used alternately. */
   readonly e: Float32Array;
   readonly d: [Float32Array, Float32Array];
-  readonly gW: Float32Array[];
-  readonly gb: Float32Array[];
-  readonly gScale: Float32Array[];
-  readonly gShift: Float32Array[];
-  readonly H: Float32Array[];
-  readonly R: Float32Array[];
-  readonly q: Float32Array[];
 }
 
 function layout(sizes: readonly number[], rows: number, bn: boolean, f32: (n: number) => Float32Array, arena: SimdArena): SceArena {
