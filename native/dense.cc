@@ -32,7 +32,7 @@ inline void mmBlock(const float* a, int K, const float* b, int N, const float* b
     for (int r = 0; r < R; r++) {
       const vf s = splat(a[(size_t)r * K + k]);
 #pragma GCC unroll 4
-      for (int v = 0; v < NV; v++) c[r][v] += s * bv[v];
+      for (int v = 0; v < NV; v++) c[r][v] = vmadd(s, bv[v], c[r][v]);
     }
   }
 #pragma GCC unroll 8
@@ -50,14 +50,17 @@ inline void mmRows(const float* a, const float* b, const float* bias, float* out
   for (; j < N; j++) {
     for (int r = 0; r < R; r++) {
       float s = bias ? bias[j] : 0.0f;
-      for (int k = 0; k < K; k++) s += a[(size_t)r * K + k] * b[(size_t)k * N + j];
+      for (int k = 0; k < K; k++) s = madd(a[(size_t)r * K + k], b[(size_t)k * N + j], s);
       out[(size_t)r * N + j] = s;
     }
   }
 }
 
-/** From this many columns of a on, matmulTN transposes a and runs matmul (measured: docs/kernels.md). */
+/** From this many columns of a on, matmulTN runs the packed product (measured: docs/kernels.md). */
 constexpr int kWideTN = 1024;
+
+/** From this inner dimension on, matmul runs the packed product (gemm.cc; measured: docs/kernels.md). */
+constexpr int kLongK = 1024;
 
 /** Rows of a and b per matmulTN pass: both chunks (rows × (I + J) floats) fit in ~24 KiB of L1. */
 inline int tnRows(int I, int J) { return std::max(8, 6144 / std::max(1, I + J)); }
@@ -78,7 +81,7 @@ inline void tnBlock(const float* a, int I, const float* b, int J, int rows, floa
     for (int m = 0; m < R; m++) {
       const vf s = splat(a[(size_t)r * I + m]);
 #pragma GCC unroll 4
-      for (int v = 0; v < NV; v++) c[m][v] += s * bv[v];
+      for (int v = 0; v < NV; v++) c[m][v] = vmadd(s, bv[v], c[m][v]);
     }
   }
 #pragma GCC unroll 8
@@ -95,7 +98,7 @@ inline void tnRowsOf(const float* a, int I, const float* b, int J, int rows, flo
   for (; j < J; j++) {
     for (int m = 0; m < R; m++) {
       float s = out[(size_t)m * J + j];
-      for (int r = 0; r < rows; r++) s += a[(size_t)r * I + m] * b[(size_t)r * J + j];
+      for (int r = 0; r < rows; r++) s = madd(a[(size_t)r * I + m], b[(size_t)r * J + j], s);
       out[(size_t)m * J + j] = s;
     }
   }
@@ -104,6 +107,7 @@ inline void tnRowsOf(const float* a, int I, const float* b, int J, int rows, flo
 }  // namespace
 
 void matmul(const float* a, const float* b, const float* bias, float* out, int M, int K, int N) {
+  if (K >= kLongK) return matmulPacked(a, false, b, bias, out, M, K, N);
   int i = 0;
   for (; i + MR <= M; i += MR) mmRows<MR>(a + (size_t)i * K, b, bias, out + (size_t)i * N, K, N);
   for (; i < M; i++) mmRows<1>(a + (size_t)i * K, b, bias, out + (size_t)i * N, K, N);
@@ -112,12 +116,9 @@ void matmul(const float* a, const float* b, const float* bias, float* out, int M
 void matmulTN(const float* a, const float* b, float* out, int R, int I, int J, float scale) {
   if (I >= kWideTN) {
     // A wide input (the SCE MLP's 3,072 pixels): every row of b's chunk would be re-read with a
-    // strided a for each 4-row block of out, at a third of numpy's speed. Transposing a (once, in
-    // 8 × 8 tiles) turns it into matmul's register-blocked form: out = aᵀ · b over R.
-    thread_local std::vector<float> at;
-    at.resize((size_t)I * R);
-    transpose(a, R, I, at.data());
-    matmul(at.data(), b, nullptr, out, I, R, J);
+    // strided a for each block of out, at a third of numpy's speed. The packed product reads aᵀ's
+    // micro-panels straight from a's rows: out = aᵀ · b over R.
+    matmulPacked(a, true, b, nullptr, out, I, R, J);
     if (scale != 1.0f) {
       const size_t n = (size_t)I * J;
       for (size_t q = 0; q < n; q++) out[q] *= scale;
@@ -125,7 +126,7 @@ void matmulTN(const float* a, const float* b, float* out, int R, int I, int J, f
     return;
   }
   std::fill(out, out + (size_t)I * J, 0.0f);
-  constexpr int TR = VW >= 16 ? 8 : 4;  // output rows per block (with 2 vectors: 8 or 16 accumulators)
+  constexpr int TR = VW >= 16 ? 8 : 6;  // output rows per block (with 2 vectors: 12 or 16 accumulators)
   const int chunk = tnRows(I, J);
   for (int r0 = 0; r0 < R; r0 += chunk) {
     const int rows = std::min(chunk, R - r0);

@@ -1,7 +1,7 @@
 // Micro-benchmark of the native dense products (native/dense.cc) on the shapes the models use,
 // best of 15 calls each; compare with numpy on one thread (OPENBLAS_NUM_THREADS=1). Not part of
 // `npm run bench` (it needs a compiler run by hand):
-//   g++ -std=gnu++17 -O3 -march=native -fno-math-errno -Inative bench/native/dense-bench.cc native/dense.cc -o /tmp/dense-bench && /tmp/dense-bench
+//   g++ -std=gnu++17 -O3 -march=native -fno-math-errno -Inative bench/native/dense-bench.cc native/dense.cc native/gemm.cc -o /tmp/dense-bench && /tmp/dense-bench
 #include <chrono>
 #include <cstdio>
 #include <vector>

@@ -19,6 +19,7 @@ import type { KernelExports } from './simd.ts';
 export const NATIVE_SOURCES = [
   new URL('../../../native/kernels.h', import.meta.url),
   new URL('../../../native/dense.cc', import.meta.url),
+  new URL('../../../native/gemm.cc', import.meta.url),
   new URL('../../../native/elementwise.cc', import.meta.url),
   new URL('../../../native/attention.cc', import.meta.url),
   new URL('../../../native/mlp.cc', import.meta.url),
