@@ -52,7 +52,12 @@ export async function sceStepContenders(sizes: readonly number[], B: number, nat
   if (native?.name === 'native') sources.push([`hebb ${native.tag}`, await kernelSceSteppers(native)]);
   return sources.map(([name, src]) => {
     const s = src.create(tf, net, sizes, B);
-    const once = (): void => void s.step(m, x, y, B, { hebb: measured, rule: null, loss: false }, bufs);
+    // As the trainer runs it: in the stepper's own memory where it offers it (the kernel arena).
+    const sh = s.shared?.(m);
+    sh?.x.set(x);
+    sh?.y.set(y);
+    const [sm, sx, sy, sb] = sh ? [sh.model, sh.x, sh.y, sh.bufs] : [m, x, y, bufs];
+    const once = (): void => void s.step(sm, sx, sy, B, { hebb: measured, rule: null, loss: false }, sb);
     return {
       name,
       run: (reps) => timedReps(once, reps),

@@ -20,6 +20,9 @@ if (loaded.ok) builds.push({ name: nativeTag(loaded.value.info), choice: { name:
 const skipped = loaded.ok ? '' : ` (native skipped: ${loaded.error})`;
 
 const DIM = 3 * 8 * 8;
+
+/** The bytes of a view (not of its whole buffer: the shared model's arrays are views into the kernel arena). */
+const viewBytes = (v: Float32Array): Buffer => Buffer.from(v.buffer, v.byteOffset, v.byteLength);
 const C = 10;
 
 /** n images of 3 × 8 × 8 pixels: a class pattern (one per label) plus uniform noise, so a net learns above chance. */
@@ -100,8 +103,26 @@ describe.each(builds)(`SCE training cells on the $name kernels${skipped}`, ({ ch
       expect(JSON.stringify(a.extras)).toBe(JSON.stringify(b.extras));
       const bytes = (m: typeof a.model) => [...m.mlp.W, ...m.mlp.b, ...(m.bn ? [...m.bn.scale, ...m.bn.shift, ...m.bn.runMean, ...m.bn.runVar] : [])];
       const [pa, pb] = [bytes(a.model), bytes(b.model)];
-      pa.forEach((v, i) => expect(Buffer.from(v.buffer).equals(Buffer.from(pb[i]!.buffer))).toBe(true));
+      pa.forEach((v, i) => expect(viewBytes(v).equals(viewBytes(pb[i]!))).toBe(true));
       expect(a.metrics.backendVersion).toBe(`${info.version}${kernelsSuffix(choice)}`);
+    }
+  });
+
+  it('training in the arena the stepper shares (train.ts) gives the bytes of a stepper that copies in and out', () => {
+    const copying: SceStepperSource = {
+      suffix: kern.suffix,
+      create: (...args) => {
+        const s = kern.create(...args);
+        return { name: s.name, step: s.step.bind(s), logits: s.logits.bind(s), dispose: s.dispose.bind(s) }; // no `shared`
+      },
+    };
+    expect(kern.create(tf, { activation: 'tanh', bnEps: 1e-5 }, [DIM, 32, 16, C], 32).shared).toBeDefined();
+    for (const over of [{ activation: 'gelu', batchNorm: true }, { rule: 'oja', hebbSignal: 'post', lr: 1e-3 }, {}] as const) {
+      const a = trainSce(tf, { ...info, steppers: kern }, cfg(over), data);
+      const b = trainSce(tf, { ...info, steppers: copying }, cfg(over), data);
+      expect(JSON.stringify(a.metrics)).toBe(JSON.stringify(b.metrics));
+      expect(JSON.stringify(a.extras)).toBe(JSON.stringify(b.extras));
+      a.model.mlp.W.forEach((w, l) => expect(viewBytes(w).equals(viewBytes(b.model.mlp.W[l]!))).toBe(true));
     }
   });
 });

@@ -27,6 +27,21 @@ export interface SceStepper {
   logits(m: SceModel, x: Float32Array, rows: number, out: Float32Array): void;
   /** Frees what the stepper holds. */
   dispose(): void;
+  /**
+   * Optional: the stepper's own memory for the model, the batch and the step's outputs, for a
+   * caller that updates the model, assembles batches and reads results in place. `model` holds a
+   * copy of m's values; a step given these arrays copies nothing in or out (any other arrays are
+   * still copied, so mixing is safe). They stay readable after dispose.
+   */
+  shared?(m: SceModel): SceShared;
+}
+
+/** The memory a stepper shares with its caller (see `SceStepper.shared`): x and y for up to maxRows rows. */
+export interface SceShared {
+  readonly model: SceModel;
+  readonly x: Float32Array;
+  readonly y: Float32Array;
+  readonly bufs: SceBuffers;
 }
 
 /** Makes the steppers of a run: which implementation, and the suffix its cells' backend version carries. */

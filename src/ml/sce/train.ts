@@ -81,7 +81,7 @@ export function trainSce(tf: Tf, backend: { name: string; version: string; stepp
   const D = data.train.dim;
   if (data.test.dim !== D) throw new Error(`training images have ${D} pixels, test images ${data.test.dim}`);
   if (sizes[0] !== D || sizes[L] !== C) throw new Error(`sizes must run from ${D} to ${C}, got [${sizes.join(', ')}]`);
-  const m = initSceModel(sizes, cfg.seed, cfg.initScale, cfg.batchNorm);
+  const m0 = initSceModel(sizes, cfg.seed, cfg.initScale, cfg.batchNorm);
   const net: SceNet = { activation: cfg.activation, bnEps: cfg.bnEps };
   const T = cfg.steps;
   const K = Math.min(cfg.windowK, T);
@@ -89,16 +89,20 @@ export function trainSce(tf: Tf, backend: { name: string; version: string; stepp
   const hebbRule = cfg.rule === 'sgd' ? null : cfg.rule;
   const ruleLayer = (l: number) => hebbRule !== null && (cfg.hebbLayers === 'all' || l < L - 1);
   if (hebbRule && cfg.hebbLayers === 'all') throw new Error("hebb_layers 'all' is not implemented: the readout's R and q are not computed");
-  const bufs = sceBuffers(sizes);
   const steppers = backend.steppers ?? TFJS_SCE_STEPPERS;
   const stepper = steppers.create(tf, net, sizes, Math.max(cfg.batch, EVAL_CHUNK));
+  // Where the stepper offers its own memory (the kernel arena), the model, the batch and the
+  // step's outputs live there: same values, no copies per step.
+  const shared = stepper.shared?.(m0);
+  const m = shared?.model ?? m0;
+  const bufs = shared?.bufs ?? sceBuffers(sizes);
   const snapIdx = cfg.snapshot ? Number(cfg.snapshot.layer.slice(1)) - 1 : -1;
   if (cfg.snapshot && !(snapIdx >= 0 && snapIdx < L)) throw new Error(`snapshot layer '${cfg.snapshot.layer}' is not one of W1..W${L}`);
 
   // Batches: a fresh permutation of the training set per epoch (stream 'shuffle').
   const nextBatch = epochBatches(cfg.seed, data.train.n, cfg.batch, cfg.dropLast);
-  const bx = new Float32Array(cfg.batch * D);
-  const by = new Float32Array(cfg.batch * C);
+  const bx = shared?.x ?? new Float32Array(cfg.batch * D);
+  const by = shared?.y ?? new Float32Array(cfg.batch * C);
 
   // Measurements.
   const trace = new RunTrace(m.mlp.W.map((_, l) => layerName(l)), m.mlp.W);
