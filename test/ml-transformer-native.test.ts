@@ -18,6 +18,7 @@ import { makeTransformerTeacher } from '../src/ml/transformer/teacher.ts';
 import { trainTransformer } from '../src/ml/transformer/train.ts';
 import { ok, err } from '../src/util/result.ts';
 import { simdOnArrays } from './simd-harness.ts';
+import { checkPackedMatmul, checkPackedTN, PACKED_MATMUL, PACKED_TN } from './packed-checks.ts';
 
 const loaded = loadNativeAddon();
 const why = loaded.ok ? '' : loaded.error;
@@ -74,57 +75,9 @@ describe.skipIf(!loaded.ok)(`native kernels${loaded.ok ? ` (${nativeTag(loaded.v
     expect(worst(out, wout)).toBeLessThan(tol);
   });
 
-  // The packed products (native/gemm.cc) run from K ≥ 1,024 in matmul and I ≥ 1,024 in matmulTN:
-  // K-slices with a tail (1,100 = 4 × 256 + 76), row and column edge tiles. Their sums run in the
-  // unpacked kernels' order, so each equals the other kernel's unpacked path bit for bit.
-  const transposeOf = (a: Float32Array, rows: number, cols: number): Float32Array => {
-    const t = new Float32Array(a.length);
-    for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) t[c * rows + r] = a[r * cols + c]!;
-    return t;
-  };
-  it.each([[13, 1100, 37], [50, 1300, 128], [7, 3072, 10]] as const)('packed matmul [%i, %i] × [%i] (+ bias): float64 product, wasm, and bitwise the unpacked matmulTN', (M, K, N) => {
-    const a = rand(M * K, 11);
-    const b = rand(K * N, 12);
-    const bias = rand(N, 13);
-    const out = new Float32Array(M * N).fill(NaN);
-    natK.matmul(a, b, bias, out, M, K, N);
-    const wout = new Float32Array(M * N);
-    wasmK.matmul(a, b, bias, wout, M, K, N);
-    const ref = new Float64Array(M * N);
-    for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) {
-      let s = bias[j]!;
-      for (let q = 0; q < K; q++) s += a[i * K + q]! * b[q * N + j]!;
-      ref[i * N + j] = s;
-    }
-    const tol = 1e-5 * Math.sqrt(K) / 4;
-    expect(worst(out, ref)).toBeLessThan(tol);
-    expect(worst(out, wout)).toBeLessThan(tol);
-    const noBias = new Float32Array(M * N);
-    natK.matmul(a, b, null, noBias, M, K, N);
-    const viaTN = new Float32Array(M * N);
-    natK.matmulTN(transposeOf(a, M, K), b, viaTN, K, M, N, 1);  // I = M < 1,024: the unpacked path
-    expect(Buffer.from(noBias.buffer).equals(Buffer.from(viaTN.buffer))).toBe(true);
-  });
-
-  it.each([[256, 3072, 128], [70, 1030, 13]] as const)('packed matmulTN over %i rows, [%i] × [%i]: float64 product, wasm, and bitwise the unpacked matmul', (R, I, J) => {
-    const a = rand(R * I, 14);
-    const b = rand(R * J, 15);
-    const out = new Float32Array(I * J).fill(NaN);
-    natK.matmulTN(a, b, out, R, I, J, 1);
-    const wout = new Float32Array(I * J);
-    wasmK.matmulTN(a, b, wout, R, I, J, 1);
-    const ref = new Float64Array(I * J);
-    for (let r = 0; r < R; r++) for (let i = 0; i < I; i++) {
-      const x = a[r * I + i]!;
-      for (let j = 0; j < J; j++) ref[i * J + j] = ref[i * J + j]! + x * b[r * J + j]!;
-    }
-    const tol = 1e-5 * Math.max(1, Math.sqrt(R) / 4);
-    expect(worst(out, ref)).toBeLessThan(tol);
-    expect(worst(out, wout)).toBeLessThan(tol);
-    const viaMatmul = new Float32Array(I * J);
-    natK.matmul(transposeOf(a, R, I), b, null, viaMatmul, I, R, J);  // K = R < 1,024: the unpacked path
-    expect(Buffer.from(out.buffer).equals(Buffer.from(viaMatmul.buffer))).toBe(true);
-  });
+  // The packed products (native/gemm.cc) run from K ≥ 1,024 in matmul and I ≥ 1,024 in matmulTN.
+  it.each(PACKED_MATMUL)('packed matmul [%i, %i] × [%i] (+ bias): float64 product, wasm, and bitwise the unpacked matmulTN', (M, K, N) => checkPackedMatmul(natK, M, K, N, wasmK));
+  it.each(PACKED_TN)('packed matmulTN over %i rows, [%i] × [%i]: float64 product, wasm, and bitwise the unpacked matmul', (R, I, J) => checkPackedTN(natK, R, I, J, wasmK));
 
   it('transpose, ReLU forward and backward, in-place add, column sums and exp, with tails', () => {
     const t = new Float32Array(15);

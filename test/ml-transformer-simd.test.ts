@@ -8,6 +8,7 @@ import { worst } from './error-measures.ts';
 import { rngFor } from '../src/ml/rng.ts';
 import { kernelCachePath, loadSimdModuleUncached, SimdArena, simdModule } from '../src/ml/transformer/simd.ts';
 import { simdOnArrays } from './simd-harness.ts';
+import { checkPackedMatmul, checkPackedTN, PACKED_MATMUL, PACKED_TN } from './packed-checks.ts';
 
 let mod: WebAssembly.Module;
 let k: ReturnType<typeof simdOnArrays>;
@@ -58,6 +59,10 @@ describe('dense products', () => {
     }
     expect(worst(out, ref)).toBeLessThan(1e-5);
   });
+
+  // The packed products (assembly/packed.ts) run from K ≥ 1,024 in matmul and I ≥ 1,024 in matmulTN.
+  it.each(PACKED_MATMUL)('packed matmul [%i, %i] × [%i] (+ bias): float64 product, and bitwise the unpacked matmulTN', (M, K, N) => checkPackedMatmul(k, M, K, N));
+  it.each(PACKED_TN)('packed matmulTN over %i rows, [%i] × [%i]: float64 product, and bitwise the unpacked matmul', (R, I, J) => checkPackedTN(k, R, I, J));
 
   it('transpose', () => {
     const a = Float32Array.from({ length: 15 }, (_, i) => i);

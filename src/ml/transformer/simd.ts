@@ -26,11 +26,11 @@ function kernelSources(): Record<string, string> {
   return Object.fromEntries(names.map((f) => [f, readFileSync(join(dir, f), 'utf8')]));
 }
 
-/** asc flags: -O3, SIMD, no runtime (the kernels allocate nothing), no assertions. */
-const ASC_FLAGS = ['--optimizeLevel', '3', '--shrinkLevel', '0', '--runtime', 'stub', '--enable', 'simd', '--noAssert', '--initialMemory', '1'];
+/** asc flags: -O3, SIMD, no runtime (the kernels allocate nothing), no assertions; 4 pages (256 KiB) hold the static panel buffer. */
+const ASC_FLAGS = ['--optimizeLevel', '3', '--shrinkLevel', '0', '--runtime', 'stub', '--enable', 'simd', '--noAssert', '--initialMemory', '4'];
 
-/** Bytes reserved at the bottom of memory for the module's own data and stack. */
-const RESERVED = 64 * 1024;
+/** Bytes reserved at the bottom of memory for the module's own data (packed.ts' 128 KiB panel buffer) and stack. */
+const RESERVED = 256 * 1024;
 const PAGE = 64 * 1024;
 
 /** The raw exports of assembly/kernels.ts (pointers are byte offsets into `memory`). */
@@ -151,7 +151,9 @@ export class SimdArena {
    */
   constructor(mod: WebAssembly.Module, bytes: number, bind?: (memory: WebAssembly.Memory) => KernelExports) {
     const inst = new WebAssembly.Instance(mod, {}); // the kernels import nothing (no runtime, no assertions)
-    const wasm = inst.exports as unknown as KernelExports;
+    const wasm = inst.exports as unknown as KernelExports & { dataEnd(): number };
+    // The module's static data (packed.ts' panel buffer) must end below the arena.
+    if (wasm.dataEnd() > RESERVED) throw new Error(`${KERNEL_SOURCE}: the kernels' static data ends at byte ${wasm.dataEnd()}, above the ${RESERVED} bytes simd.ts reserves for it; raise RESERVED`);
     const need = RESERVED + bytes + 16;
     const have = wasm.memory.buffer.byteLength;
     if (need > have) wasm.memory.grow(Math.ceil((need - have) / PAGE));

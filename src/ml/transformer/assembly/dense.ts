@@ -1,4 +1,8 @@
 // AssemblyScript: the dense products of the transformer step (see kernels.ts).
+import { matmulPacked } from './packed';
+
+/** From this inner dimension (matmul) or output height (matmulTN) on, the packed products run (packed.ts). */
+const LONG = 1024;
 
 // ---------------------------------------------------------------------------------------------
 // Dense products
@@ -8,6 +12,10 @@
  * in 8 SIMD accumulators; left-over rows and columns take the scalar path.
  */
 export function matmul(a: usize, b: usize, bias: usize, out: usize, M: i32, K: i32, N: i32): void {
+  if (K >= LONG) {
+    matmulPacked(a, false, b, bias, out, M, K, N);
+    return;
+  }
   const rowA = (<usize>K) << 2;
   const rowB = (<usize>N) << 2;
   const N8 = N & ~7;
@@ -83,6 +91,23 @@ const TN_ROWS = 64;
  * blocks of 4 × 8 outputs accumulate in SIMD registers and are added into `out`.
  */
 export function matmulTN(a: usize, b: usize, out: usize, R: i32, I: i32, J: i32, scale: f32): void {
+  if (I >= LONG) matmulPacked(a, true, b, 0, out, I, R, J);
+  else matmulTNChunks(a, b, out, R, I, J);
+  const n = I * J;
+  const sv = f32x4.splat(scale);
+  const n4 = n & ~3;
+  for (let q = 0; q < n4; q += 4) {
+    const o = out + ((<usize>q) << 2);
+    v128.store(o, f32x4.mul(v128.load(o), sv));
+  }
+  for (let q = n4; q < n; q++) {
+    const o = out + ((<usize>q) << 2);
+    store<f32>(o, load<f32>(o) * scale);
+  }
+}
+
+/** matmulTN before scaling, in chunks of TN_ROWS rows. */
+function matmulTNChunks(a: usize, b: usize, out: usize, R: i32, I: i32, J: i32): void {
   const rowA = (<usize>I) << 2;
   const rowB = (<usize>J) << 2;
   const J8 = J & ~7;
@@ -136,17 +161,6 @@ export function matmulTN(a: usize, b: usize, out: usize, R: i32, I: i32, J: i32,
   }
   if (J8 < J) matmulTNScalar(a, b, out, R, I, J, 0, I4, J8);
   if (I4 < I) matmulTNScalar(a, b, out, R, I, J, I4, I, 0);
-  const n = I * J;
-  const sv = f32x4.splat(scale);
-  const n4 = n & ~3;
-  for (let q = 0; q < n4; q += 4) {
-    const o = out + ((<usize>q) << 2);
-    v128.store(o, f32x4.mul(v128.load(o), sv));
-  }
-  for (let q = n4; q < n; q++) {
-    const o = out + ((<usize>q) << 2);
-    store<f32>(o, load<f32>(o) * scale);
-  }
 }
 
 /** Outputs [i0, i1) × [j0, J) of `matmulTN` before scaling, one at a time. */

@@ -12,3 +12,4 @@ export * from './elementwise';
 export * from './attention';
 export * from './mlp';
 export * from './sce';
+export { dataEnd } from './packed';
