@@ -1,5 +1,5 @@
 // N-API glue of the native kernels (plain node_api.h; no node-addon-api). `bind(buffer)` keeps
-// a reference to an ArrayBuffer (the wasm arena's memory) and returns an object of the 26 kernel
+// a reference to an ArrayBuffer (the wasm arena's memory) and returns an object of the 30 kernel
 // functions of src/ml/transformer/simd.ts's KernelExports, each taking the same byte offsets
 // into that buffer as the wasm kernels. Every call checks that the buffer is still attached and
 // that each operand lies inside it (a wrong offset is a bug: it throws a RangeError instead of
@@ -255,6 +255,34 @@ KERNEL(colSumSq, 5)
   hebb::colSumSq(a, rows, cols, out, (float)v[4]);
 END
 
+KERNEL(embedForward, 8)
+  const int N = v[3], T = v[4], C = v[5], V = v[6];
+  PTR(tok, 0, N) PTR(E, 1, (double)V * C) PTR(P, 2, (double)T * C) PTR(x0, 7, (double)N * C)
+  napi_value r;
+  CHECK(napi_create_int32(env, hebb::embedForward(reinterpret_cast<const int32_t*>(tok), E, P, N, T, C, V, x0), &r));
+  return r;
+}
+
+KERNEL(embedBackward, 8)
+  const int N = v[2], T = v[3], C = v[4], V = v[5];
+  PTR(tok, 0, N) PTR(dx0, 1, (double)N * C) PTR(dE, 6, (double)V * C) PTR(dP, 7, (double)T * C)
+  napi_value r;
+  CHECK(napi_create_int32(env, hebb::embedBackward(reinterpret_cast<const int32_t*>(tok), dx0, N, T, C, V, dE, dP), &r));
+  return r;
+}
+
+KERNEL(meanPoolForward, 5)
+  const int B = v[1], T = v[2], C = v[3];
+  PTR(x, 0, (double)B * T * C) PTR(p, 4, (double)B * C)
+  hebb::meanPoolForward(x, B, T, C, p);
+END
+
+KERNEL(meanPoolBackward, 5)
+  const int B = v[1], T = v[2], C = v[3];
+  PTR(dp, 0, (double)B * C) PTR(dx, 4, (double)B * T * C)
+  hebb::meanPoolBackward(dp, B, T, C, dx);
+END
+
 void finalizeArena(napi_env env, void* data, void*) {
   Arena* a = static_cast<Arena*>(data);
   napi_delete_reference(env, a->ref);
@@ -285,6 +313,8 @@ napi_value bind(napi_env env, napi_callback_info info) {
       {"softmaxCeGrad", softmaxCeGrad}, {"argmaxHits", argmaxHits}, {"batchNormForward", batchNormForward},
       {"batchNormBackward", batchNormBackward}, {"sigmoidForward", sigmoidForward}, {"sigmoidBackward", sigmoidBackward},
       {"geluForward", geluForward}, {"geluBackward", geluBackward}, {"colSumSq", colSumSq},
+      {"embedForward", embedForward}, {"embedBackward", embedBackward}, {"meanPoolForward", meanPoolForward},
+      {"meanPoolBackward", meanPoolBackward},
   };
   for (const auto& f : fns) {
     napi_value fn;

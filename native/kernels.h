@@ -1,5 +1,5 @@
 // The transformer step's kernels in C++ (the native build of src/ml/transformer/assembly/*.ts):
-// the same 26 functions over raw float buffers, every pointer already resolved from a byte offset
+// the same 30 functions over raw float buffers, every pointer already resolved from a byte offset
 // into the shared arena by addon.cc, every matrix row-major. Compiled with -O3 -march=native by
 // binding.gyp; portable GCC/Clang vector extensions stand in for intrinsics, so the vector width
 // follows the build machine (VW floats: 16 with AVX-512, 8 with AVX/AVX2, 4 otherwise).
@@ -143,5 +143,11 @@ void sigmoidBackward(float* d, const float* h, int n);
 void geluForward(const float* u, float* h, int n);
 void geluBackward(float* d, const float* u, int n);
 void colSumSq(const float* a, int rows, int cols, float* out, float scale);
+/** x0[n] = E[tok[n]] + P[n mod T]; returns the tokens outside [0, V) (their rows zeroed). */
+int embedForward(const int32_t* tok, const float* E, const float* P, int N, int T, int C, int V, float* x0);
+/** dE, dP (overwritten) = the embedding gradients of dx0; returns the tokens outside [0, V) (skipped). */
+int embedBackward(const int32_t* tok, const float* dx0, int N, int T, int C, int V, float* dE, float* dP);
+void meanPoolForward(const float* x, int B, int T, int C, float* p);
+void meanPoolBackward(const float* dp, int B, int T, int C, float* dx);
 
 }  // namespace hebb

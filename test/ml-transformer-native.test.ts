@@ -79,6 +79,27 @@ describe.skipIf(!loaded.ok)(`native kernels${loaded.ok ? ` (${nativeTag(loaded.v
   it.each(PACKED_MATMUL)('packed matmul [%i, %i] × [%i] (+ bias): float64 product, wasm, and bitwise the unpacked matmulTN', (M, K, N) => checkPackedMatmul(natK, M, K, N, wasmK));
   it.each(PACKED_TN)('packed matmulTN over %i rows, [%i] × [%i]: float64 product, wasm, and bitwise the unpacked matmul', (R, I, J) => checkPackedTN(natK, R, I, J, wasmK));
 
+  it('embedding (bitwise the wasm kernels: the same f32 sums) and mean pool (within 1e-6), and bad tokens counted', () => {
+    const [B, T, C, V] = [3, 32, 32, 16];
+    const N = B * T;
+    const r = rngFor(5, 'native-embed');
+    const tok = Int32Array.from({ length: N }, (_, n) => (n === 7 ? V : r.int(V))); // one token out of range
+    const [E, P, dx0, dp] = [rand(V * C, 31), rand(T * C, 32), rand(N * C, 33), rand(B * C, 34)];
+    const run = (k: typeof natK) => {
+      const out = { x0: new Float32Array(N * C).fill(NaN), dE: new Float32Array(V * C), dP: new Float32Array(T * C), p: new Float32Array(B * C), dx: new Float32Array(N * C) };
+      const bad = [k.embedForward(tok, E, P, N, T, C, V, out.x0), k.embedBackward(tok, dx0, N, T, C, V, out.dE, out.dP)];
+      k.meanPoolForward(dx0, B, T, C, out.p);
+      k.meanPoolBackward(dp, B, T, C, out.dx);
+      return { ...out, bad };
+    };
+    const [n, w] = [run(natK), run(wasmK)];
+    expect(n.bad).toEqual([1, 1]);
+    expect(w.bad).toEqual([1, 1]);
+    for (const key of ['x0', 'dE', 'dP'] as const) expect(Buffer.from(n[key].buffer).equals(Buffer.from(w[key].buffer)), key).toBe(true);
+    expect(worst(n.p, w.p)).toBeLessThan(1e-6);
+    expect(worst(n.dx, w.dx)).toBeLessThan(1e-7);
+  });
+
   it('transpose, ReLU forward and backward, in-place add, column sums and exp, with tails', () => {
     const t = new Float32Array(15);
     natK.transpose(Float32Array.from({ length: 15 }, (_, i) => i), 3, 5, t);

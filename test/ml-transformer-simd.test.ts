@@ -72,6 +72,64 @@ describe('dense products', () => {
   });
 });
 
+describe('embedding and mean pool', () => {
+  // The JS loops these kernels replaced in step.ts (their arithmetic is the contract: f32 sums in
+  // token order; the pool's terms x·(1/T) formed and added in f64, then rounded): the wasm kernels
+  // must give their bytes, so that moving them changed no recorded digest.
+  const embedJs = (tok: Int32Array, E: Float32Array, P: Float32Array, N: number, T: number, C: number, x0: Float32Array): void => {
+    for (let n = 0; n < N; n++) for (let c = 0; c < C; c++) x0[n * C + c] = E[tok[n]! * C + c]! + P[(n % T) * C + c]!;
+  };
+  const embedBackJs = (tok: Int32Array, dx0: Float32Array, N: number, T: number, C: number, dE: Float32Array, dP: Float32Array): void => {
+    dE.fill(0);
+    dP.fill(0);
+    for (let n = 0; n < N; n++) for (let c = 0; c < C; c++) {
+      dE[tok[n]! * C + c] = dE[tok[n]! * C + c]! + dx0[n * C + c]!;
+      dP[(n % T) * C + c] = dP[(n % T) * C + c]! + dx0[n * C + c]!;
+    }
+  };
+  const poolJs = (x: Float32Array, B: number, T: number, C: number, p: Float32Array): void => {
+    p.fill(0);
+    for (let b = 0; b < B; b++) for (let t = 0; t < T; t++) for (let c = 0; c < C; c++) p[b * C + c] = p[b * C + c]! + x[(b * T + t) * C + c]! * (1 / T);
+  };
+  const same = (x: Float32Array, y: Float32Array): boolean => Buffer.from(x.buffer, x.byteOffset, x.byteLength).equals(Buffer.from(y.buffer, y.byteOffset, y.byteLength));
+
+  it.each([[4, 32, 32, 16], [3, 7, 6, 5]] as const)('B=%i, T=%i, C=%i, V=%i: the JS loops\' bytes, forward and backward', (B, T, C, V) => {
+    const N = B * T;
+    const r = rngFor(9, 'embed');
+    const tok = Int32Array.from({ length: N }, () => r.int(V));
+    const E = rand(V * C, 21);
+    const P = rand(T * C, 22);
+    const [x0, x0Js] = [new Float32Array(N * C), new Float32Array(N * C)];
+    expect(k.embedForward(tok, E, P, N, T, C, V, x0)).toBe(0);
+    embedJs(tok, E, P, N, T, C, x0Js);
+    expect(same(x0, x0Js)).toBe(true);
+    const dx0 = rand(N * C, 23);
+    const [dE, dP, dEJs, dPJs] = [new Float32Array(V * C).fill(NaN), new Float32Array(T * C).fill(NaN), new Float32Array(V * C), new Float32Array(T * C)];
+    expect(k.embedBackward(tok, dx0, N, T, C, V, dE, dP)).toBe(0);
+    embedBackJs(tok, dx0, N, T, C, dEJs, dPJs);
+    expect(same(dE, dEJs) && same(dP, dPJs)).toBe(true);
+    const [p, pJs] = [new Float32Array(B * C).fill(NaN), new Float32Array(B * C)];
+    k.meanPoolForward(dx0, B, T, C, p);
+    poolJs(dx0, B, T, C, pJs);
+    expect(same(p, pJs)).toBe(true);
+    const dp = rand(B * C, 24);
+    const dx = new Float32Array(N * C).fill(NaN);
+    k.meanPoolBackward(dp, B, T, C, dx);
+    expect(same(dx, Float32Array.from({ length: N * C }, (_, i) => dp[Math.floor(i / (T * C)) * C + (i % C)]! * (1 / T)))).toBe(true);
+  });
+
+  it('counts tokens outside the vocabulary and writes nothing through them', () => {
+    const [T, C, V] = [4, 4, 3];
+    const tok = Int32Array.from([0, 3, -1, 2]);
+    const x0 = new Float32Array(T * C).fill(NaN);
+    expect(k.embedForward(tok, rand(V * C, 1), rand(T * C, 2), T, T, C, V, x0)).toBe(2);
+    expect([...x0.subarray(C, 3 * C)].every((v) => v === 0)).toBe(true); // the bad rows are zeroed
+    const [dE, dP] = [new Float32Array(V * C), new Float32Array(T * C)];
+    expect(k.embedBackward(tok, new Float32Array(T * C).fill(1), T, T, C, V, dE, dP)).toBe(2);
+    expect(dE.reduce((s, v) => s + v, 0)).toBe(2 * C); // tokens 0 and 2 only
+  });
+});
+
 describe('element-wise kernels', () => {
   it('ReLU forward and backward, column sums and in-place add, with tails', () => {
     const n = 11;

@@ -7,7 +7,6 @@ import type * as TF from '@tensorflow/tfjs';
 import { initBackend, type Tf } from '../src/ml/backend.ts';
 import { rngFor } from '../src/ml/rng.ts';
 import { hebbianRef } from '../src/ml/alignment.ts';
-import { meanPoolBackward, meanPoolForward } from '../src/ml/transformer/kernels.ts';
 import { simdOnArrays } from './simd-harness.ts';
 import { initTransformer, matrixNames, numel, paramSpecs, SRE_TRANSFORMER, transformerFromJson, transformerToJson, type TransformerConfig } from '../src/ml/transformer/model.ts';
 import { attention64, forward64 } from '../src/ml/transformer/ref64.ts';
@@ -147,12 +146,12 @@ describe('residual + LayerNorm and mean pool, as docs/definitions.md §Setups sa
     const [B, T, C] = [3, 5, 4];
     const x = Float32Array.from({ length: B * T * C }, (_, i) => i);
     const p = new Float32Array(B * C);
-    meanPoolForward(x, B, T, C, p);
+    k.meanPoolForward(x, B, T, C, p);
     for (let b = 0; b < B; b++) for (let c = 0; c < C; c++) expect(p[b * C + c]).toBeCloseTo(((b * T + 2) * C + c), 5); // mean of t = 0..4 is t = 2
     const pt = meanPoolTf(tf, tf.tensor2d(x, [B * T, C]), B, T, C);
     expect(relErr(p, pt.dataSync())).toBeLessThan(1e-7);
     const dx = new Float32Array(B * T * C);
-    meanPoolBackward(Float32Array.from({ length: B * C }, (_, i) => i + 1), B, T, C, dx);
+    k.meanPoolBackward(Float32Array.from({ length: B * C }, (_, i) => i + 1), B, T, C, dx);
     expect(dx[(1 * T + 3) * C + 2]).toBeCloseTo((1 * C + 2 + 1) / T, 6);
     pt.dispose();
   });

@@ -72,6 +72,19 @@ export function simdOnArrays(mod: WebAssembly.Module, bind?: Bind) {
       call(mod, bind, [x, a, g, beta], [out, xhat, rstd], 0, (A, p) => A.k.addLayerNormForward(p[0]!, p[1]!, p[2]!, p[3]!, N, C, p[4]!, p[5]!, p[6]!, LN_EPS)),
     addLayerNormBackward: (dout: Arr, xhat: Arr, rstd: Arr, g: Arr, N: number, C: number, dr: Arr, dg: Arr, dbeta: Arr): void =>
       call(mod, bind, [dout, xhat, rstd, g], [dr, dg, dbeta], 0, (A, p) => A.k.addLayerNormBackward(p[0]!, p[1]!, p[2]!, p[3]!, N, C, p[4]!, p[5]!, p[6]!)),
+    /** tok as int32 (carried through the arena in a Float32Array's bytes); returns the tokens outside [0, V). */
+    embedForward: (tok: Int32Array, E: Arr, P: Arr, N: number, T: number, C: number, V: number, x0: Arr): number => {
+      let r = NaN;
+      call(mod, bind, [new Float32Array(tok.buffer, tok.byteOffset, tok.length), E, P], [x0], 0, (A, p) => (r = A.k.embedForward(p[0]!, p[1]!, p[2]!, N, T, C, V, p[3]!)));
+      return r;
+    },
+    embedBackward: (tok: Int32Array, dx0: Arr, N: number, T: number, C: number, V: number, dE: Arr, dP: Arr): number => {
+      let r = NaN;
+      call(mod, bind, [new Float32Array(tok.buffer, tok.byteOffset, tok.length), dx0], [dE, dP], 0, (A, p) => (r = A.k.embedBackward(p[0]!, p[1]!, N, T, C, V, p[2]!, p[3]!)));
+      return r;
+    },
+    meanPoolForward: (x: Arr, B: number, T: number, C: number, p: Arr): void => call(mod, bind, [x], [p], 0, (A, q) => A.k.meanPoolForward(q[0]!, B, T, C, q[1]!)),
+    meanPoolBackward: (dp: Arr, B: number, T: number, C: number, dx: Arr): void => call(mod, bind, [dp], [dx], 0, (A, q) => A.k.meanPoolBackward(q[0]!, B, T, C, q[1]!)),
     attentionForward: (qkv: Arr, B: number, T: number, C: number, H: number, y: Arr, P: Arr): void =>
       call(mod, bind, [qkv], [y, P], scratchFor(T, C / H), (A, p, s) => A.k.attentionForward(p[0]!, B, T, C, H, p[1]!, p[2]!, s)),
     attentionBackward: (qkv: Arr, P: Arr, dy: Arr, B: number, T: number, C: number, H: number, dqkv: Arr): void =>

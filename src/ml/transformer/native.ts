@@ -1,6 +1,6 @@
 /**
  * The native build of the transformer step's kernels: an N-API addon (native/*.cc, compiled at
- * install by scripts/build-native.mjs with -O3 -march=native) exposing the same 26 kernels as the
+ * install by scripts/build-native.mjs with -O3 -march=native) exposing the same 30 kernels as the
  * WebAssembly module (simd.ts `KernelExports`). It works on the very same arena: `nativeKernels`
  * hands it the wasm instance's memory buffer once, and every call takes the same byte offsets,
  * so the workspace, the JS loops of step.ts and the tests are shared by both builds.
@@ -24,6 +24,7 @@ export const NATIVE_SOURCES = [
   new URL('../../../native/attention.cc', import.meta.url),
   new URL('../../../native/mlp.cc', import.meta.url),
   new URL('../../../native/sce.cc', import.meta.url),
+  new URL('../../../native/embed.cc', import.meta.url),
   new URL('../../../native/addon.cc', import.meta.url),
   new URL('../../../native/binding.gyp', import.meta.url),
 ].map((u) => fileURLToPath(u));
@@ -33,6 +34,7 @@ const KERNEL_NAMES = [
   'matmul', 'matmulTN', 'transpose', 'reluForward', 'reluBackward', 'addInto', 'colSum', 'addLayerNormForward', 'addLayerNormBackward',
   'attentionScratchBytes', 'attentionForward', 'attentionBackward', 'expNonPositiveInto', 'matmulNT', 'tanhForward', 'tanhBackward', 'mseGrad',
   'softmaxCeGrad', 'argmaxHits', 'batchNormForward', 'batchNormBackward', 'sigmoidForward', 'sigmoidBackward', 'geluForward', 'geluBackward', 'colSumSq',
+  'embedForward', 'embedBackward', 'meanPoolForward', 'meanPoolBackward',
 ] as const satisfies readonly (keyof KernelExports)[];
 
 /** Where node-gyp leaves the addon. */

@@ -75,6 +75,14 @@ export interface KernelExports {
   geluBackward(d: number, u: number, n: number): void;
   /** out[c] = scale · Σ_r a[r, c]² for a [rows, cols]. */
   colSumSq(a: number, rows: number, cols: number, out: number, scale: number): void;
+  /** x0[n] = E[tok[n]] + P[n mod T] (tok: N int32); returns the tokens outside [0, V) (their rows zeroed). */
+  embedForward(tok: number, E: number, P: number, N: number, T: number, C: number, V: number, x0: number): number;
+  /** dE [V, C], dP [T, C] (overwritten) from dx0 [N, C]; returns the tokens outside [0, V) (skipped). */
+  embedBackward(tok: number, dx0: number, N: number, T: number, C: number, V: number, dE: number, dP: number): number;
+  /** p[b] = mean over t of x[b·T + t] (x [B·T, C], p [B, C]). */
+  meanPoolForward(x: number, B: number, T: number, C: number, p: number): void;
+  /** dx[b·T + t] = dp[b] / T. */
+  meanPoolBackward(dp: number, B: number, T: number, C: number, dx: number): void;
 }
 
 let compiled: Promise<WebAssembly.Module> | undefined;
@@ -173,7 +181,7 @@ export class SimdArena {
   }
 
   /** The byte offset of a view of this arena (throws for any other array). */
-  ptr(a: Float32Array): number {
+  ptr(a: Float32Array | Int32Array): number {
     if (a.buffer !== this.k.memory.buffer) throw new Error('SimdArena.ptr: the array does not live in this arena');
     return a.byteOffset;
   }

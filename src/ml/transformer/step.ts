@@ -8,7 +8,7 @@
  * of every weight matrix. twin.ts is the same model in plain tfjs with autograd; the tests
  * compare them. No tfjs here: the step computes the same on every tfjs backend.
  */
-import { embedBackward, embedForward, LN_EPS, meanPoolBackward, meanPoolForward, tanhBackward, tanhForward } from './kernels.ts';
+import { LN_EPS, tanhBackward, tanhForward } from './kernels.ts';
 import { numel, type TransformerConfig, type TransformerParams } from './model.ts';
 import type { Workspace } from './workspace.ts';
 
@@ -91,7 +91,9 @@ function forwardLoaded(c: TransformerConfig, tokens: Int32Array, B: number, ws: 
   const A = ws.arena;
   const k = A.k;
   const w = (n: string): Float32Array => ws.params[n]!;
-  embedForward(tokens, w('emb'), w('pos'), N, T, C, ws.x0); // [N, C]
+  ws.tok.set(tokens.subarray(0, N));
+  const bad = k.embedForward(A.ptr(ws.tok), A.ptr(w('emb')), A.ptr(w('pos')), N, T, C, c.vocab, A.ptr(ws.x0)); // [N, C]
+  if (bad) throw new Error(`${bad} of the batch's ${N} tokens are outside the vocabulary [0, ${c.vocab})`);
   let x = ws.x0;
   for (let l = 0; l < c.layers; l++) {
     const L = ws.layers[l]!;
@@ -106,7 +108,7 @@ function forwardLoaded(c: TransformerConfig, tokens: Int32Array, B: number, ws: 
     k.addLayerNormForward(A.ptr(L.h1), A.ptr(L.v), A.ptr(w(`${e}.ln2.g`)), A.ptr(w(`${e}.ln2.b`)), N, C, A.ptr(L.out), A.ptr(L.xhat2), A.ptr(L.rstd2), LN_EPS);
     x = L.out;
   }
-  meanPoolForward(x, B, T, C, ws.pool); // [B, C]
+  k.meanPoolForward(A.ptr(x), B, T, C, A.ptr(ws.pool)); // [B, C]
   let hIn = ws.pool;
   const K = c.head.length - 1;
   for (let j = 0; j < K; j++) {
@@ -185,7 +187,7 @@ function backwardLoaded(c: TransformerConfig, tokens: Int32Array, B: number, ws:
   // Encoder, last layer first.
   let dx = s.dx;
   let dxIn = s.dxIn;
-  meanPoolBackward(dp, B, T, C, dx); // [N, C]
+  k.meanPoolBackward(A.ptr(dp), B, T, C, A.ptr(dx)); // [N, C]
   for (let l = c.layers - 1; l >= 0; l--) {
     const L = ws.layers[l]!;
     const e = `enc${l + 1}`;
@@ -212,7 +214,8 @@ function backwardLoaded(c: TransformerConfig, tokens: Int32Array, B: number, ws:
     k.addInto(A.ptr(dxIn), A.ptr(s.dr), N * C); // the residual path
     [dx, dxIn] = [dxIn, dx];
   }
-  embedBackward(tokens, dx, N, T, C, g('emb'), g('pos'));
+  // ws.tok holds this batch's tokens (forwardLoaded put them there and checked them).
+  k.embedBackward(A.ptr(ws.tok), A.ptr(dx), N, T, C, c.vocab, A.ptr(g('emb')), A.ptr(g('pos')));
 }
 
 /**

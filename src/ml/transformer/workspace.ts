@@ -32,6 +32,7 @@ export interface LayerCache {
 export interface Workspace {
   readonly maxB: number;
   readonly arena: SimdArena;
+  readonly tok: Int32Array; // [N] the batch's tokens (the embedding kernels read them here)
   readonly x0: Float32Array; // [N, C]
   readonly layers: LayerCache[];
   readonly pool: Float32Array; // [B, C]
@@ -74,6 +75,11 @@ function defaultKernels(): KernelsChoice {
   const k = selectKernels();
   if (!k.ok) throw new Error(k.error.message);
   return k.value;
+}
+
+/** An arena slot of n floats seen as n int32 (the counting pass hands out empty arrays). */
+function int32View(a: Float32Array): Int32Array {
+  return new Int32Array(a.buffer, a.byteOffset, a.length);
 }
 
 function layoutWorkspace(
@@ -119,6 +125,7 @@ function layoutWorkspace(
   return {
     maxB,
     arena,
+    tok: int32View(f32(N)),
     x0: f32(N * C),
     layers,
     pool: f32(maxB * C),

@@ -12,4 +12,5 @@ export * from './elementwise';
 export * from './attention';
 export * from './mlp';
 export * from './sce';
+export * from './embed';
 export { dataEnd } from './packed';
