@@ -83,7 +83,7 @@ export const benchmarks: Benchmark[] = [
         run: (reps) => timedReps(() => transformerStep(p, batch, { mode: 'bp', hebb: false }, g, ws), reps),
       });
       const k = selectKernels({ env: {} });
-      const builds = [hebb('hebb wasm', workspace(c, B, mod))];
+      const builds = [hebb('hebb wasm', workspace(c, B, mod, { name: 'wasm' }))]; // explicitly: the default is the selected build (native when built)
       if (k.ok && k.value.name === 'native') builds.push(hebb(`hebb ${k.value.tag}`, workspace(c, B, mod, k.value)));
       else notes.push(`transformer: hebb native absent (${k.ok && k.value.name === 'wasm' ? k.value.why ?? 'not selected' : 'selection failed'})`);
       const tArgs = [[c.vocab, c.seqLen, c.dModel, c.heads, c.dFF, c.layers].join(','), c.head.join(','), String(B)];

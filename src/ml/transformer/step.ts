@@ -8,7 +8,7 @@
  * of every weight matrix. twin.ts is the same model in plain tfjs with autograd; the tests
  * compare them. No tfjs here: the step computes the same on every tfjs backend.
  */
-import { LN_EPS, tanhBackward, tanhForward } from './kernels.ts';
+import { LN_EPS } from './kernels.ts';
 import { numel, type TransformerConfig, type TransformerParams } from './model.ts';
 import type { Workspace } from './workspace.ts';
 
@@ -116,7 +116,7 @@ function forwardLoaded(c: TransformerConfig, tokens: Int32Array, B: number, ws: 
     const nOut = c.head[j + 1]!;
     matMul(ws, hIn, B, nIn, w(`W${j + 1}`), nOut, ws.z[j]!, w(`b${j + 1}`)); // [B, nOut]
     if (j < K - 1) {
-      tanhForward(ws.z[j]!, ws.h[j]!, B * nOut);
+      k.tanhForward(A.ptr(ws.z[j]!), A.ptr(ws.h[j]!), B * nOut);
       hIn = ws.h[j]!;
     }
   }
@@ -170,14 +170,14 @@ function backwardLoaded(c: TransformerConfig, tokens: Int32Array, B: number, ws:
     const nOut = c.head[j + 1]!;
     if (mode === 'dfa' && j < K - 1) {
       delta = matMul(ws, ws.e, B, dOut, ws.fbHidden[j]!, nOut, spare); // [B, nOut]
-      tanhBackward(delta, ws.h[j]!, B * nOut);
+      k.tanhBackward(A.ptr(delta), A.ptr(ws.h[j]!), B * nOut);
       spare = spare === s.dHead ? s.dHead2 : s.dHead;
     }
     const hIn = j === 0 ? ws.pool : ws.h[j - 1]!;
     linearGrads(ws, hIn, delta, B, nIn, nOut, g(`W${j + 1}`), g(`b${j + 1}`));
     if (mode === 'bp') {
       backInput(ws, delta, B, w(`W${j + 1}`), nIn, nOut, spare); // [B, nIn]
-      if (j > 0) tanhBackward(spare, ws.h[j - 1]!, B * nIn);
+      if (j > 0) k.tanhBackward(A.ptr(spare), A.ptr(ws.h[j - 1]!), B * nIn);
       delta = spare;
       spare = spare === s.dHead ? s.dHead2 : s.dHead;
     }
