@@ -76,6 +76,27 @@ describe('caching and invalidation (real CLI on a toy project)', () => {
     expect(rig.runs()).toEqual(['sum']);
   });
 
+  it('a source edit while the run goes on: no result is stored under the old key, the error names the file, the next run uses the new code', async () => {
+    // gen@a-s0 edits the helper every gen cell imports (once, while a marker file exists), as a user saving a file mid-run would.
+    rig.edit(
+      'stages/gen.ts',
+      "if (ctx.params.delay_ms > 0)",
+      "const marker = join(process.cwd(), 'edit-helper');\n    const fs = await import('node:fs');\n    if (ctx.cell === 'gen@a-s0' && fs.existsSync(marker)) {\n      fs.rmSync(marker);\n      const h = join(process.cwd(), 'stages', 'lib', 'helper.ts');\n      fs.writeFileSync(h, fs.readFileSync(h, 'utf8').replace(\"mode === 'a' ? 1 : 2\", \"mode === 'a' ? 1 : 3\"));\n    }\n    if (ctx.params.delay_ms > 0)",
+    );
+    rig.write('edit-helper', '');
+    const first = await rig.hebb(['repro', '-j', '1']);
+    expect(first.code).toBe(1);
+    expect(first.stderr).toMatch(/stages\/lib\/helper\.ts changed while the run was going/);
+    expect(rig.read('stages/lib/helper.ts')).toContain("mode === 'a' ? 1 : 3");
+    const status = JSON.parse((await rig.hebb(['status', '--json'])).stdout).cells as { cell: string; state: string }[];
+    expect(status.filter((e) => e.state === 'cached').map((e) => e.cell)).toEqual([]); // nothing stored under the old sources
+    rig.clearRuns();
+    const second = await rig.hebb(['repro', '-j', '2']);
+    expect(second.code, second.stderr).toBe(0);
+    expect(rig.runs().sort()).toEqual([...GEN, 'sum'].sort());
+    expect(JSON.parse(rig.read('reports/full/sum.json')).total).toBe(60 + 3 * 60); // mode b now × 3
+  });
+
   it('early cut-off: an upstream change that gives identical outputs does not re-run downstream', async () => {
     await rig.hebb(['repro', '-j', '2']);
     rig.clearRuns();

@@ -75,6 +75,19 @@ export class CodeIdentityResolver {
     return { files: sortKeys(files), packages: sortKeys(packages) };
   }
 
+  /**
+   * The files of `files` (project-relative path → digest, a CodeIdentity's) whose digest is not
+   * the one given any more, or which are gone: what changed since that identity was taken.
+   */
+  changedSince(files: Readonly<Record<string, string>>): string[] {
+    const changed: string[] = [];
+    for (const [rel, digest] of Object.entries(files)) {
+      const abs = resolve(this.root, rel);
+      if (!existsSync(abs) || this.file(abs, rel).hash !== digest) changed.push(rel);
+    }
+    return changed;
+  }
+
   /** The locked version of a package, else the installed one, else 'unknown'. */
   private versionOf(pkg: string): string {
     const locked = this.lock[`node_modules/${pkg}`]?.version;

@@ -100,6 +100,15 @@ export class Planner {
     return { kind: 'stale', key, spec, reasons: [...reasons, ...notes] };
   }
 
+  /**
+   * Takes every module's code identity now, so that all cells of one run are keyed by the sources
+   * as they were when it started (a cell planned later in the run reuses this snapshot; run-cell.ts
+   * then refuses to store a result if one of those files changed before the cell finished).
+   */
+  snapshotCode(modules: Iterable<string>): void {
+    for (const m of modules) this.codeOf(m);
+  }
+
   /** Persists caches (code identities, verified objects); a read-only store's planner writes nothing. */
   save(): void {
     if (this.store.readOnly) return;

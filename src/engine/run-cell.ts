@@ -24,6 +24,7 @@ import { describeWait, type LockWait } from '../store/lock.ts';
 import { droppedWarning, dropUndeclared } from './outputs.ts';
 import { formatIoFailure, ioFailure } from '../util/io-error.ts';
 import { inputsChanged, snapshotInputs, type GivenInput } from './input-guard.ts';
+import { CodeIdentityResolver, type CodeIdentity } from './code-identity.ts';
 import { cellSpecSchema, isHex64, parseStoreJson } from '../store/schemas.ts';
 import { canonicalJson, sha256 } from '../util/hash.ts';
 
@@ -181,7 +182,7 @@ async function runLocked(store: Store, spec: CellSpec, hooks: RunCellHooks): Pro
       const io = ioFailure(e);
       return err({ reason: 'stage-error', message: io ? `the stage ${formatIoFailure(io, 'cannot write', outDir)}` : e instanceof Error ? e.message : String(e) });
     }
-    const tampered = await inputsChanged(store, snapshot);
+    const tampered = (await inputsChanged(store, snapshot)) ?? codeDrift(store, spec);
     if (tampered !== undefined) {
       log(`# FAILED: ${tampered}`);
       keepLog(store, spec.key, logFile);
@@ -225,6 +226,28 @@ async function runLocked(store: Store, spec: CellSpec, hooks: RunCellHooks): Pro
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
+}
+
+/** Per project root, a code resolver over the store's per-file cache (read, never written here). */
+const codeCheckers = new Map<string, CodeIdentityResolver>();
+
+/**
+ * Why the result must not be stored when a source file of the cell's code identity changed after
+ * the run took it (an edit while the run goes on: the cell may have loaded either version, and its
+ * key names the old one); undefined when none did. One stat per file, a hash only for a changed one.
+ */
+function codeDrift(store: Store, spec: CellSpec): string | undefined {
+  const files = (spec.fingerprint.code as CodeIdentity | undefined)?.files;
+  if (!files) return undefined;
+  let checker = codeCheckers.get(spec.root);
+  if (!checker) {
+    checker = new CodeIdentityResolver(spec.root, join(store.dir, '.state', 'code-cache.json'));
+    codeCheckers.set(spec.root, checker);
+  }
+  const changed = checker.changedSince(files);
+  if (changed.length === 0) return undefined;
+  const list = changed.length <= 3 ? changed.join(', ') : `${changed.slice(0, 3).join(', ')} and ${changed.length - 3} more`;
+  return `${list} changed while the run was going (the cell's key names the sources as the run found them at its start): its result is not stored; run 'hebb repro' again for the new code`;
 }
 
 /** Keeps a failed cell's log at logs/<key>.log for the user (no record is written). */

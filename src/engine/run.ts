@@ -51,6 +51,10 @@ export async function runCells(cells: readonly Cell[], planner: Planner, store: 
   let stop = false;
   let stopped = 0;
   const left = leftOutClosure(cells, opts.leftOut);
+  // One code snapshot for the whole run, saved before any cell starts (the cells' check against it
+  // then only stats each file: code-identity.ts' per-file cache).
+  planner.snapshotCode(new Set(cells.filter((c) => !left.has(c.name)).map((c) => c.module)));
+  planner.save();
   emit({ type: 'plan', total: cells.length - left.size });
 
   const pending = new Set(cells.map((c) => c.name).filter((n) => !left.has(n)));
