@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Cell } from '../src/pipeline/expand.ts';
 import type { StatusEntry } from '../src/engine/run.ts';
-import { CONFIRM_ABOVE_MS, DEFAULT_MS_PER_STEP, DEFAULT_SECONDS, describePlan, estimateCell, FALLBACK_SECONDS, fmtDuration, listSchedule, planRepro, shouldConfirm, stepsOf, type RunHistory } from '../src/cli/repro-plan.ts';
+import { CONFIRM_ABOVE_MS, DEFAULT_MS_PER_STEP, DEFAULT_SECONDS, describePlan, estimateCell, FALLBACK_SECONDS, fmtDuration, listSchedule, planRepro, shouldConfirm, stepMs, stepsOf, type RunHistory } from '../src/cli/repro-plan.ts';
 import { Rig } from './rig.ts';
 
 const cell = (name: string, module: string, deps: string[] = []): Cell => ({
@@ -42,6 +42,11 @@ describe('the estimate', () => {
     expect(fm.ms).toBeLessThan(sce.ms);
     expect(estimateCell({ ...cell('s@a', 'stages/train-sce.ts'), params: { epochs: 50, batch: 256, dataset: 'fashion-mnist' } }, 'paper', none).ms).toBe(sce.startupMs + 50 * 235 * fm.ms);
     expect(estimateCell({ ...cell('s@a', 'stages/train-sce.ts'), params: { epochs: 50, batch: 256, dataset: 'cifar10' } }, 'paper', none).ms).toBe(sce.startupMs + 50 * 196 * sce.ms);
+    // At batch 32 only the batch-dependent part of a step shrinks 8×: 93,750 steps of the stand-in.
+    expect(fm.fixedMs).toBeGreaterThan(0);
+    expect(estimateCell({ ...cell('s@a', 'stages/train-sce.ts'), params: { epochs: 50, batch: 32, dataset: 'fashion-mnist' } }, 'paper', none).ms).toBeCloseTo(sce.startupMs + 50 * 1875 * (fm.fixedMs! + (fm.ms - fm.fixedMs!) / 8), 6);
+    expect(stepMs({ ms: 8, fixedMs: 2, nTrain: 1 }, 64)).toBe(2 + 6 / 4);
+    expect(stepMs({ ms: 8, nTrain: 1 }, 64)).toBe(2);
     // A rule with its own cost (the transformer's RandomNN runs no backward pass).
     const tr = DEFAULT_MS_PER_STEP['stages/train-transformer.ts']!;
     const rnn = tr.byRule!.randomnn!;

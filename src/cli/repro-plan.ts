@@ -20,17 +20,17 @@ import type { StatusEntry } from '../engine/run.ts';
 
 /**
  * Seconds per cell for a stage module that has no run record in this store yet, by profile
- * (`paper` is used for any profile but `smoke`). Measured on a 2-core machine, wasm backend:
- * an SRE MLP cell is 9.9 s at paper scale (3,950 steps) and 2–4 s in smoke; a transformer cell
- * ~3 min at paper scale (3,950 steps at ~45 ms) and ~5 s in smoke; an SCE (CIFAR-10) cell ~5 min
- * at paper scale. The aggregation stages take seconds.
+ * (`paper` is used for any profile but `smoke`), where the cell's params do not give its steps
+ * (DEFAULT_MS_PER_STEP below, measured, is used when they do). The training stages' figures are
+ * a paper cell's at the measured costs per step; the transformer teacher (20,000 + 5,000
+ * sequences through the float64 reference forward) took 51–66 s; the aggregation stages take seconds.
  */
 export const DEFAULT_SECONDS: Readonly<Record<string, { readonly paper: number; readonly smoke: number }>> = {
-  'stages/train-sre.ts': { paper: 10, smoke: 3 },
+  'stages/train-sre.ts': { paper: 5, smoke: 2 },
   'stages/teacher-sre.ts': { paper: 2, smoke: 1 },
-  'stages/train-transformer.ts': { paper: 180, smoke: 5 },
-  'stages/teacher-transformer.ts': { paper: 5, smoke: 2 },
-  'stages/train-sce.ts': { paper: 300, smoke: 5 },
+  'stages/train-transformer.ts': { paper: 90, smoke: 5 },
+  'stages/teacher-transformer.ts': { paper: 60, smoke: 2 },
+  'stages/train-sce.ts': { paper: 190, smoke: 5 },
   'stages/cifar10.ts': { paper: 60, smoke: 5 },
   'stages/sce-figures.ts': { paper: 10, smoke: 5 },
   'stages/table1.ts': { paper: 5, smoke: 2 },
@@ -41,32 +41,42 @@ export const DEFAULT_SECONDS: Readonly<Record<string, { readonly paper: number; 
   'stages/report.ts': { paper: 5, smoke: 3 },
 };
 /**
- * The training stages' cost per step at batch 256 (ms; scaled linearly with the batch), plus a
- * fixed start-up per cell, measured on this 2-core machine:
- *  - SRE MLP, on the native kernels: one paper-scale cell (3,950 steps) took 9.1 s of CPU with its
- *    teacher and two process start-ups, so ≈ 1.5 ms a step (the kernel step alone is 0.82 ms:
- *    README "Benchmarks"); smoke's 200-step cells took 1.0–1.3 s each at -j 2.
- *  - transformer: the median of the paper run's 135 backprop cells (3,950 steps, -j 2, the host
- *    shared with other work) is 80 ms a step; RandomNN, which runs no backward pass, 8 ms.
- *  - SCE (CIFAR-10): 31 ms a step all in (step, H on measured steps, evaluation, updates, batch
- *    assembly) in a 400-step run on the native kernels, quiet host (`npm run bench -- --only
- *    train-sce`): a paper cell ≈ 5 min.
+ * The training stages' cost per step (ms at batch 256), plus a fixed start-up per cell. Of a step,
+ * `fixedMs` (when given) does not scale with the batch and the rest scales linearly. Measured on
+ * this 2-core machine (native kernels, avx2, gcc 12.2), one cell at a time (`-j 1`), from the cells'
+ * run records (paper profile; targeted runs at `c5d9241` and `62d4627` in a scratch store):
+ *  - SRE MLP: a Table 1 cell (3,950 steps, batch 256) took 3.9–4.4 s with its process start-up,
+ *    so ≈ 0.9 ms a step (the kernel step alone is ~0.55 ms: README "Benchmarks").
+ *  - transformer: a backprop cell (3,950 steps) took 92 s, ≈ 22.5 ms a step all in; RandomNN, which
+ *    runs no backward pass, 14.9 s, ≈ 3 ms a step.
+ *  - SCE on the Fashion-MNIST stand-in (784 inputs, 60,000 images, 50 epochs): batch 256 took
+ *    64.7 s for 11,750 steps (5.25 ms a step), batch 32 3 min 31 s for 93,750 (2.22 ms): 1.8 ms of
+ *    a step does not scale with the batch (the measurements every 5th step and the updates, which
+ *    scale with the weights).
+ *  - SCE on CIFAR-10 (3,072 inputs): 19 ms a step all in, a 400-step run on CIFAR-shaped images
+ *    (`npm run bench -- --only train-sce`; CIFAR-10 itself cannot be downloaded here): a paper
+ *    cell ≈ 3 min. Its batch-independent part is taken as the stand-in's share (1.8 / 5.25 of a
+ *    batch-256 step, ≈ 6.5 ms): assumed, not measured.
  * Used instead of DEFAULT_SECONDS when a cell's params give its number of steps (`steps`, or
  * `epochs` × the batches per epoch); `byDataset`, then `byRule`, override the stage's cost.
  */
 export const DEFAULT_MS_PER_STEP: Readonly<Record<string, StepCost & { readonly startupMs: number; readonly byDataset?: Readonly<Record<string, StepCost>>; readonly byRule?: Readonly<Record<string, StepCost>> }>> = {
-  'stages/train-sre.ts': { ms: 1.5, startupMs: 1000, nTrain: 20000 },
-  // Fashion-MNIST (the cell's `dataset` param): 784 inputs instead of 3,072; a step took 0.36× the
-  // CIFAR step's time, measured side by side (both shapes interleaved, batch 256, this 2-core
-  // machine under load), so 31 × 0.36 ≈ 11 ms; 60,000 training images.
-  'stages/train-sce.ts': { ms: 31, startupMs: 3000, nTrain: 50000, byDataset: { 'fashion-mnist': { ms: 11, nTrain: 60000 } } },
-  'stages/train-transformer.ts': { ms: 80, startupMs: 3000, nTrain: 20000, byRule: { randomnn: { ms: 8, nTrain: 20000 } } },
+  'stages/train-sre.ts': { ms: 0.9, startupMs: 1000, nTrain: 20000 },
+  'stages/train-sce.ts': { ms: 19, fixedMs: 6.5, startupMs: 3000, nTrain: 50000, byDataset: { 'fashion-mnist': { ms: 5.25, fixedMs: 1.8, nTrain: 60000 } } },
+  'stages/train-transformer.ts': { ms: 22.5, startupMs: 3000, nTrain: 20000, byRule: { randomnn: { ms: 3, nTrain: 20000 } } },
 };
 
-/** What a training step costs (ms at batch 256) and the training set size an epoch runs over when `n_train` is not given. */
+/** What a training step costs (ms at batch 256; `fixedMs` of it independent of the batch) and the training set size an epoch runs over when `n_train` is not given. */
 export interface StepCost {
   readonly ms: number;
+  readonly fixedMs?: number;
   readonly nTrain: number;
+}
+
+/** The cost of one step of `cost` at `batch` rows: the fixed part plus the rest scaled from batch 256. */
+export function stepMs(cost: StepCost, batch: number): number {
+  const fixed = cost.fixedMs ?? 0;
+  return fixed + (cost.ms - fixed) * (batch / 256);
 }
 
 /** A training cell's steps from its params (`steps`, else `epochs` × ⌈n_train / batch⌉), or undefined. */
@@ -171,7 +181,7 @@ export function estimateCell(cell: Pick<Cell, 'name' | 'stage' | 'module'> & { r
   const steps = cost && cell.params ? stepsOf(cell.params, cost.nTrain) : undefined;
   if (perStep && cost && steps) {
     const batch = typeof cell.params?.batch === 'number' ? cell.params.batch : 256;
-    return { ms: perStep.startupMs + steps * cost.ms * (batch / 256), source: 'default' };
+    return { ms: perStep.startupMs + steps * stepMs(cost, batch), source: 'default' };
   }
   const d = DEFAULT_SECONDS[module];
   if (d) return { ms: 1000 * (profile === 'smoke' ? d.smoke : d.paper), source: 'default' };
