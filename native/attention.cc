@@ -231,7 +231,7 @@ void backwardT(const float* qkv, const float* P, const float* dy, int B, int T, 
 
 }  // namespace
 
-int attentionScratchBytes(int T, int d) { return (4 * d * T + 2 * T) * 4; }  // what the wasm kernels need; the native ones use their own
+int attentionScratchBytes(int T, int d) { return (4 * d * T + 2 * T + T * T) * 4; }  // what the wasm kernels need; the native ones use their own
 
 /** Runs F<D, TT> for the head width (4, 8, 16, 32, else any) and, where registerRows holds, T = 32. */
 #define HEBB_ATTENTION_DISPATCH(F, ...)                                        \

@@ -32,7 +32,7 @@ function dot8(p: usize, Tb: usize, a0: v128, a1: v128, a2: v128, a3: v128, a4: v
 
 /** Bytes of scratch `attentionForward` / `attentionBackward` need for T tokens of head width d. */
 export function attentionScratchBytes(T: i32, d: i32): i32 {
-  return (4 * d * T + 2 * T) << 2;
+  return (4 * d * T + 2 * T + T * T) << 2; // the SIMD backward keeps Vᵀ and all of dS [T, T]
 }
 
 /**
@@ -90,19 +90,51 @@ export function attentionForward(qkv: usize, B: i32, T: i32, C: i32, H: i32, y: 
           const jo = (<usize>j) << 2;
           v128.store(pr + jo, f32x4.mul(v128.load(S + jo), inv));
         }
-        let y0 = f32x4.splat(0);
-        let y1 = y0;
-        for (let j = 0; j < T; j++) {
-          const p = v128.load32_splat(pr + ((<usize>j) << 2));
-          const vp = base + <usize>j * row3 + vOff;
-          y0 = f32x4.add(y0, f32x4.mul(p, v128.load(vp)));
-          y1 = f32x4.add(y1, f32x4.mul(p, v128.load(vp, 16)));
-        }
-        const yp = y + <usize>(b * T + i) * rowY + hc;
-        v128.store(yp, y0);
-        v128.store(yp, y1, 16);
       }
+      // Y = P V, 4 rows at a time: 8 independent add chains instead of 2 (each row's sum in j order, as before).
+      rowsTimesV(pBase, Tb, 4, base + vOff, row3, T, y + <usize>(b * T) * rowY + hc, rowY);
     }
+  }
+}
+
+/**
+ * out[i, 0..8) = Σ_j W(i, j) X[j, 0..8) for the T rows of out (stride ldo bytes), W [T, T] with
+ * W(i, j) at w + i·wi + j·wj bytes, X's rows of 8 floats ldx bytes apart: 4 rows at a time
+ * (8 accumulators), each sum from zero in j order, a multiply then an add per term. T % 4 == 0.
+ */
+function rowsTimesV(w: usize, wi: usize, wj: usize, X: usize, ldx: usize, T: i32, out: usize, ldo: usize): void {
+  for (let i = 0; i < T; i += 4) {
+    let c00 = f32x4.splat(0);
+    let c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+    let wp = w + <usize>i * wi;
+    let xp = X;
+    for (let j = 0; j < T; j++) {
+      const x0 = v128.load(xp);
+      const x1 = v128.load(xp, 16);
+      const s0 = v128.load32_splat(wp);
+      const s1 = v128.load32_splat(wp + wi);
+      const s2 = v128.load32_splat(wp + 2 * wi);
+      const s3 = v128.load32_splat(wp + 3 * wi);
+      c00 = f32x4.add(c00, f32x4.mul(s0, x0));
+      c01 = f32x4.add(c01, f32x4.mul(s0, x1));
+      c10 = f32x4.add(c10, f32x4.mul(s1, x0));
+      c11 = f32x4.add(c11, f32x4.mul(s1, x1));
+      c20 = f32x4.add(c20, f32x4.mul(s2, x0));
+      c21 = f32x4.add(c21, f32x4.mul(s2, x1));
+      c30 = f32x4.add(c30, f32x4.mul(s3, x0));
+      c31 = f32x4.add(c31, f32x4.mul(s3, x1));
+      wp += wj;
+      xp += ldx;
+    }
+    const o = out + <usize>i * ldo;
+    v128.store(o, c00);
+    v128.store(o, c01, 16);
+    v128.store(o + ldo, c10);
+    v128.store(o + ldo, c11, 16);
+    v128.store(o + 2 * ldo, c20);
+    v128.store(o + 2 * ldo, c21, 16);
+    v128.store(o + 3 * ldo, c30);
+    v128.store(o + 3 * ldo, c31, 16);
   }
 }
 
@@ -121,9 +153,7 @@ export function attentionBackward(qkv: usize, P: usize, dy: usize, B: i32, T: i3
   const Tb = (<usize>T) << 2;
   const scale = f32x4.splat(1 / Mathf.sqrt(8));
   const Vt = scratch; // [8, T]
-  const dK = scratch + 8 * Tb; // [T, 8]
-  const dV = dK + 8 * Tb; // [T, 8]
-  const dS = dV + 8 * Tb; // [T]
+  const dS = scratch + 8 * Tb; // [T, T]
   for (let b = 0; b < B; b++) {
     const base = qkv + <usize>(b * T) * row3;
     const dbase = dqkv + <usize>(b * T) * row3;
@@ -132,10 +162,10 @@ export function attentionBackward(qkv: usize, P: usize, dy: usize, B: i32, T: i3
       const kOff = hc + rowY;
       const vOff = hc + 2 * rowY;
       transpose8(base + vOff, row3, T, Vt);
-      memory.fill(dK, 0, 16 * Tb);
       const pBase = P + <usize>((b * H + h) * T) * Tb;
       for (let i = 0; i < T; i++) {
         const pr = pBase + <usize>i * Tb;
+        const ds = dS + <usize>i * Tb;
         const gp = dy + <usize>(b * T + i) * rowY + hc;
         const g0 = v128.load32_splat(gp);
         const g1 = v128.load32_splat(gp + 4);
@@ -148,49 +178,22 @@ export function attentionBackward(qkv: usize, P: usize, dy: usize, B: i32, T: i3
         // dP[i, j] = dY[i] · V[j], kept in dS; dot = Σ_j P[i, j] dP[i, j]
         let dotv = f32x4.splat(0);
         for (let j = 0; j < T; j += 4) {
-          const s = dot8(Vt + ((<usize>j) << 2), Tb, g0, g1, g2, g3, g4, g5, g6, g7);
-          v128.store(dS + ((<usize>j) << 2), s);
-          dotv = f32x4.add(dotv, f32x4.mul(v128.load(pr + ((<usize>j) << 2)), s));
+          const sv = dot8(Vt + ((<usize>j) << 2), Tb, g0, g1, g2, g3, g4, g5, g6, g7);
+          v128.store(ds + ((<usize>j) << 2), sv);
+          dotv = f32x4.add(dotv, f32x4.mul(v128.load(pr + ((<usize>j) << 2)), sv));
         }
         const dot = f32x4.splat(hsum(dotv));
         for (let j = 0; j < T; j += 4) {
           const jo = (<usize>j) << 2;
-          v128.store(dS + jo, f32x4.mul(f32x4.mul(v128.load(pr + jo), f32x4.sub(v128.load(dS + jo), dot)), scale));
+          v128.store(ds + jo, f32x4.mul(f32x4.mul(v128.load(pr + jo), f32x4.sub(v128.load(ds + jo), dot)), scale));
         }
-        // dQ[i] = Σ_j dS[i, j] K[j];  dK[j] += dS[i, j] Q[i];  dV[j] += P[i, j] dY[i]
-        const qp = base + <usize>i * row3 + hc;
-        const qv0 = v128.load(qp);
-        const qv1 = v128.load(qp, 16);
-        const gv0 = v128.load(gp);
-        const gv1 = v128.load(gp, 16);
-        let a0 = f32x4.splat(0);
-        let a1 = a0;
-        for (let j = 0; j < T; j++) {
-          const jo = (<usize>j) << 2;
-          const s = v128.load32_splat(dS + jo);
-          const p = v128.load32_splat(pr + jo);
-          const kp = base + <usize>j * row3 + kOff;
-          a0 = f32x4.add(a0, f32x4.mul(s, v128.load(kp)));
-          a1 = f32x4.add(a1, f32x4.mul(s, v128.load(kp, 16)));
-          const dkp = dK + (jo << 3);
-          v128.store(dkp, f32x4.add(v128.load(dkp), f32x4.mul(s, qv0)));
-          v128.store(dkp, f32x4.add(v128.load(dkp, 16), f32x4.mul(s, qv1)), 16);
-          const dvp = dV + (jo << 3);
-          v128.store(dvp, f32x4.add(v128.load(dvp), f32x4.mul(p, gv0)));
-          v128.store(dvp, f32x4.add(v128.load(dvp, 16), f32x4.mul(p, gv1)), 16);
-        }
-        const dq = dbase + <usize>i * row3 + hc;
-        v128.store(dq, a0);
-        v128.store(dq, a1, 16);
       }
-      for (let j = 0; j < T; j++) {
-        const jo = (<usize>j) << 5;
-        const dst = dbase + <usize>j * row3 + hc;
-        v128.store(dst + rowY, v128.load(dK + jo));
-        v128.store(dst + rowY, v128.load(dK + jo, 16), 16);
-        v128.store(dst + 2 * rowY, v128.load(dV + jo));
-        v128.store(dst + 2 * rowY, v128.load(dV + jo, 16), 16);
-      }
+      // dQ = dS K, dK = dSᵀ Q, dV = Pᵀ dY: each output row's sum from zero in order of the other
+      // index (j for dQ, i for dK and dV), a multiply then an add per term, as the single pass
+      // that accumulated dK and dV in scratch rows did; 4 output rows at a time.
+      rowsTimesV(dS, Tb, 4, base + kOff, row3, T, dbase + hc, row3);
+      rowsTimesV(dS, 4, Tb, base + hc, row3, T, dbase + kOff, row3);
+      rowsTimesV(pBase, 4, Tb, dy + <usize>(b * T) * rowY + hc, rowY, T, dbase + vOff, row3);
     }
   }
 }
