@@ -1,6 +1,6 @@
 // AssemblyScript: the attention core and its exp (see kernels.ts).
 
-import { expNonPositive4, f, hmax, hsum, st } from './common';
+import { expNonPositive4, f, hmax, hsum, kernel4x8, st } from './common';
 
 // ---------------------------------------------------------------------------------------------
 // Attention core
@@ -104,37 +104,8 @@ export function attentionForward(qkv: usize, B: i32, T: i32, C: i32, H: i32, y: 
  */
 function rowsTimesV(w: usize, wi: usize, wj: usize, X: usize, ldx: usize, T: i32, out: usize, ldo: usize): void {
   for (let i = 0; i < T; i += 4) {
-    let c00 = f32x4.splat(0);
-    let c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
-    let wp = w + <usize>i * wi;
-    let xp = X;
-    for (let j = 0; j < T; j++) {
-      const x0 = v128.load(xp);
-      const x1 = v128.load(xp, 16);
-      const s0 = v128.load32_splat(wp);
-      const s1 = v128.load32_splat(wp + wi);
-      const s2 = v128.load32_splat(wp + 2 * wi);
-      const s3 = v128.load32_splat(wp + 3 * wi);
-      c00 = f32x4.add(c00, f32x4.mul(s0, x0));
-      c01 = f32x4.add(c01, f32x4.mul(s0, x1));
-      c10 = f32x4.add(c10, f32x4.mul(s1, x0));
-      c11 = f32x4.add(c11, f32x4.mul(s1, x1));
-      c20 = f32x4.add(c20, f32x4.mul(s2, x0));
-      c21 = f32x4.add(c21, f32x4.mul(s2, x1));
-      c30 = f32x4.add(c30, f32x4.mul(s3, x0));
-      c31 = f32x4.add(c31, f32x4.mul(s3, x1));
-      wp += wj;
-      xp += ldx;
-    }
-    const o = out + <usize>i * ldo;
-    v128.store(o, c00);
-    v128.store(o, c01, 16);
-    v128.store(o + ldo, c10);
-    v128.store(o + ldo, c11, 16);
-    v128.store(o + 2 * ldo, c20);
-    v128.store(o + 2 * ldo, c21, 16);
-    v128.store(o + 3 * ldo, c30);
-    v128.store(o + 3 * ldo, c31, 16);
+    const wp = w + <usize>i * wi;
+    kernel4x8(wp, wp + wi, wp + 2 * wi, wp + 3 * wi, wj, X, ldx, T, out + <usize>i * ldo, ldo, 1, 0);
   }
 }
 

@@ -1,4 +1,5 @@
 // AssemblyScript: the dense products of the transformer step (see kernels.ts).
+import { kernel4x8 } from './common';
 import { matmulPacked } from './packed';
 
 /** From this inner dimension (matmul) or output height (matmulTN) on, the packed products run (packed.ts). */
@@ -26,45 +27,9 @@ export function matmul(a: usize, b: usize, bias: usize, out: usize, M: i32, K: i
     const a2 = a1 + rowA;
     const a3 = a2 + rowA;
     const o0 = out + <usize>i * rowB;
-    const o1 = o0 + rowB;
-    const o2 = o1 + rowB;
-    const o3 = o2 + rowB;
     for (let j = 0; j < N8; j += 8) {
       const jo = (<usize>j) << 2;
-      let c00 = f32x4.splat(0);
-      let c01 = c00;
-      if (bias) {
-        c00 = v128.load(bias + jo);
-        c01 = v128.load(bias + jo, 16);
-      }
-      let c10 = c00, c11 = c01, c20 = c00, c21 = c01, c30 = c00, c31 = c01;
-      let bp = b + jo;
-      for (let k = 0; k < K; k++) {
-        const ko = (<usize>k) << 2;
-        const b0 = v128.load(bp);
-        const b1 = v128.load(bp, 16);
-        const s0 = v128.load32_splat(a0 + ko);
-        const s1 = v128.load32_splat(a1 + ko);
-        const s2 = v128.load32_splat(a2 + ko);
-        const s3 = v128.load32_splat(a3 + ko);
-        c00 = f32x4.add(c00, f32x4.mul(s0, b0));
-        c01 = f32x4.add(c01, f32x4.mul(s0, b1));
-        c10 = f32x4.add(c10, f32x4.mul(s1, b0));
-        c11 = f32x4.add(c11, f32x4.mul(s1, b1));
-        c20 = f32x4.add(c20, f32x4.mul(s2, b0));
-        c21 = f32x4.add(c21, f32x4.mul(s2, b1));
-        c30 = f32x4.add(c30, f32x4.mul(s3, b0));
-        c31 = f32x4.add(c31, f32x4.mul(s3, b1));
-        bp += rowB;
-      }
-      v128.store(o0 + jo, c00);
-      v128.store(o0 + jo, c01, 16);
-      v128.store(o1 + jo, c10);
-      v128.store(o1 + jo, c11, 16);
-      v128.store(o2 + jo, c20);
-      v128.store(o2 + jo, c21, 16);
-      v128.store(o3 + jo, c30);
-      v128.store(o3 + jo, c31, 16);
+      kernel4x8(a0, a1, a2, a3, 4, b + jo, rowB, K, o0 + jo, rowB, bias ? 2 : 1, bias + jo);
     }
     if (N8 < N) matmulScalar(a, b, bias, out, i, i + 4, N8, K, N);
   }
@@ -119,43 +84,8 @@ function matmulTNChunks(a: usize, b: usize, out: usize, R: i32, I: i32, J: i32):
       const io = (<usize>i) << 2;
       for (let j = 0; j < J8; j += 8) {
         const jo = (<usize>j) << 2;
-        const o0 = out + <usize>i * rowB + jo;
-        let c00 = v128.load(o0);
-        let c01 = v128.load(o0, 16);
-        let c10 = v128.load(o0 + rowB);
-        let c11 = v128.load(o0 + rowB, 16);
-        let c20 = v128.load(o0 + 2 * rowB);
-        let c21 = v128.load(o0 + 2 * rowB, 16);
-        let c30 = v128.load(o0 + 3 * rowB);
-        let c31 = v128.load(o0 + 3 * rowB, 16);
-        let ap = a + <usize>r0 * rowA + io;
-        let bp = b + <usize>r0 * rowB + jo;
-        for (let r = r0; r < r1; r++) {
-          const b0 = v128.load(bp);
-          const b1 = v128.load(bp, 16);
-          const s0 = v128.load32_splat(ap);
-          const s1 = v128.load32_splat(ap + 4);
-          const s2 = v128.load32_splat(ap + 8);
-          const s3 = v128.load32_splat(ap + 12);
-          c00 = f32x4.add(c00, f32x4.mul(s0, b0));
-          c01 = f32x4.add(c01, f32x4.mul(s0, b1));
-          c10 = f32x4.add(c10, f32x4.mul(s1, b0));
-          c11 = f32x4.add(c11, f32x4.mul(s1, b1));
-          c20 = f32x4.add(c20, f32x4.mul(s2, b0));
-          c21 = f32x4.add(c21, f32x4.mul(s2, b1));
-          c30 = f32x4.add(c30, f32x4.mul(s3, b0));
-          c31 = f32x4.add(c31, f32x4.mul(s3, b1));
-          ap += rowA;
-          bp += rowB;
-        }
-        v128.store(o0, c00);
-        v128.store(o0, c01, 16);
-        v128.store(o0 + rowB, c10);
-        v128.store(o0 + rowB, c11, 16);
-        v128.store(o0 + 2 * rowB, c20);
-        v128.store(o0 + 2 * rowB, c21, 16);
-        v128.store(o0 + 3 * rowB, c30);
-        v128.store(o0 + 3 * rowB, c31, 16);
+        const ap = a + <usize>r0 * rowA + io;
+        kernel4x8(ap, ap + 4, ap + 8, ap + 12, rowA, b + <usize>r0 * rowB + jo, rowB, r1 - r0, out + <usize>i * rowB + jo, rowB, 0, 0);
       }
     }
   }

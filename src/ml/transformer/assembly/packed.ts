@@ -6,7 +6,8 @@
 // A transposed A (matmulTN's aᵀ) is packed too, 64 rows at a time; a plain A is read in place.
 // The sums run in the unpacked kernels' order (from the bias or zero, k ascending, a multiply then
 // an add per term; a slice's partial sums pass through `out` as exact floats), so the results are
-// bit-identical to theirs (test/ml-transformer-simd.test.ts checks it).
+// bit-identical to theirs (test/packed-checks.ts checks it).
+import { kernel4x8 } from './common';
 
 /** k per slice, and columns per packed block: PACK holds KC × NC floats (128 KiB). */
 const KC = 256;
@@ -66,62 +67,6 @@ function packAT(a: usize, M: i32, i0: i32, mc: i32, pc: i32, kc: i32): void {
 }
 
 /**
- * o[4, 8] (row stride ldo bytes) = init + Σ_k a_r[k] · panel[k] for the 4 rows a0..a3 (each
- * advancing aks bytes per k) and one packed panel. init 0: from o; 1: zero; 2: bias[0..8).
- */
-// @ts-ignore: decorator
-@inline
-function kernel4x8(a0: usize, a1: usize, a2: usize, a3: usize, aks: usize, bp: usize, kc: i32, o: usize, ldo: usize, init: i32, bias: usize): void {
-  let c00 = f32x4.splat(0);
-  let c01 = c00;
-  let c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
-  if (init == 0) {
-    c00 = v128.load(o);
-    c01 = v128.load(o, 16);
-    c10 = v128.load(o + ldo);
-    c11 = v128.load(o + ldo, 16);
-    c20 = v128.load(o + 2 * ldo);
-    c21 = v128.load(o + 2 * ldo, 16);
-    c30 = v128.load(o + 3 * ldo);
-    c31 = v128.load(o + 3 * ldo, 16);
-  } else if (init == 2) {
-    c00 = v128.load(bias);
-    c01 = v128.load(bias, 16);
-    c10 = c00; c20 = c00; c30 = c00;
-    c11 = c01; c21 = c01; c31 = c01;
-  }
-  for (let k = 0; k < kc; k++) {
-    const b0 = v128.load(bp);
-    const b1 = v128.load(bp, 16);
-    const s0 = v128.load32_splat(a0);
-    const s1 = v128.load32_splat(a1);
-    const s2 = v128.load32_splat(a2);
-    const s3 = v128.load32_splat(a3);
-    c00 = f32x4.add(c00, f32x4.mul(s0, b0));
-    c01 = f32x4.add(c01, f32x4.mul(s0, b1));
-    c10 = f32x4.add(c10, f32x4.mul(s1, b0));
-    c11 = f32x4.add(c11, f32x4.mul(s1, b1));
-    c20 = f32x4.add(c20, f32x4.mul(s2, b0));
-    c21 = f32x4.add(c21, f32x4.mul(s2, b1));
-    c30 = f32x4.add(c30, f32x4.mul(s3, b0));
-    c31 = f32x4.add(c31, f32x4.mul(s3, b1));
-    a0 += aks;
-    a1 += aks;
-    a2 += aks;
-    a3 += aks;
-    bp += 32;
-  }
-  v128.store(o, c00);
-  v128.store(o, c01, 16);
-  v128.store(o + ldo, c10);
-  v128.store(o + ldo, c11, 16);
-  v128.store(o + 2 * ldo, c20);
-  v128.store(o + 2 * ldo, c21, 16);
-  v128.store(o + 3 * ldo, c30);
-  v128.store(o + 3 * ldo, c31, 16);
-}
-
-/**
  * out[M, N] = A · b (+ bias) for A = a [M, K] or, when `transposed`, aᵀ of a stored [K, M]; b [K, N].
  * No scaling (matmulTN scales after).
  */
@@ -161,7 +106,7 @@ export function matmulPacked(a: usize, transposed: bool, b: usize, bias: usize, 
             const o = out + <usize>i * rowO + ((<usize>j) << 2);
             const bj = bias + ((<usize>j) << 2);
             if (rows == 4 && cols == 8) {
-              kernel4x8(a0, a1, a2, a3, aks, bp, kc, o, rowO, init, bj);
+              kernel4x8(a0, a1, a2, a3, aks, bp, 32, kc, o, rowO, init, bj);
               continue;
             }
             for (let r = 0; r < 4; r++) {
@@ -171,7 +116,7 @@ export function matmulPacked(a: usize, transposed: bool, b: usize, bias: usize, 
                 store<f32>(TILE + ((<usize>(r * 8 + c)) << 2), v);
               }
             }
-            kernel4x8(a0, a1, a2, a3, aks, bp, kc, TILE, 32, 0, 0);
+            kernel4x8(a0, a1, a2, a3, aks, bp, 32, kc, TILE, 32, 0, 0);
             for (let r = 0; r < rows; r++) {
               for (let c = 0; c < cols; c++) store<f32>(o + <usize>r * rowO + ((<usize>c) << 2), load<f32>(TILE + ((<usize>(r * 8 + c)) << 2)));
             }
