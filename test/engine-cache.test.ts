@@ -97,6 +97,24 @@ describe('caching and invalidation (real CLI on a toy project)', () => {
     expect(JSON.parse(rig.read('reports/full/sum.json')).total).toBe(60 + 3 * 60); // mode b now × 3
   });
 
+  it('two checkouts sharing one store: a cell left failed by one runs from the other checkout\'s code, not the first one\'s', async () => {
+    // The same stage in both checkouts (same key), failing only where a marker file sits beside the project's stages/.
+    const guard = "if ((await import('node:fs')).existsSync(join((await import('node:url')).fileURLToPath(import.meta.url), '..', '..', 'fail-here'))) throw new Error('marker');\n    if (ctx.params.delay_ms > 0)";
+    const other = Rig.create();
+    try {
+      for (const r of [rig, other]) r.edit('stages/gen.ts', 'if (ctx.params.delay_ms > 0)', guard);
+      rig.write('fail-here', '');
+      const store = rig.path('shared-store');
+      const first = await rig.hebb(['--artifacts', store, 'repro', '-j', '1', 'gen@a-s0']);
+      expect(first.code).toBe(1); // its spec (naming this checkout) stays in the store
+      const second = await other.hebb(['--artifacts', store, 'repro', '-j', '1', 'gen@a-s0']);
+      expect(second.code, second.stderr).toBe(0);
+      expect(other.runs()).toEqual(['gen@a-s0']);
+    } finally {
+      other.dispose();
+    }
+  });
+
   it('early cut-off: an upstream change that gives identical outputs does not re-run downstream', async () => {
     await rig.hebb(['repro', '-j', '2']);
     rig.clearRuns();

@@ -37,9 +37,22 @@ export interface RunCellHooks {
   echo?(line: string): void;
 }
 
-/** Writes a spec where run-cell will find it (replacing one that is not a valid spec of this key). */
+/**
+ * Writes a spec where run-cell will find it, replacing any other: an invalid one, or a valid spec
+ * of the same key written by another run, whose `root` may be another checkout of the project (a
+ * store shared by two working trees, or a run resumed from a frozen worktree): run-cell imports the
+ * stage from the spec's root, so a stale one would run that checkout's code, whatever it holds now.
+ */
 export function writeSpec(store: Store, spec: CellSpec): void {
-  if (!readSpec(store, spec.key)) writeFileAtomic(store.specPath(spec.key), JSON.stringify(spec, null, 1));
+  const text = JSON.stringify(spec, null, 1);
+  const path = store.specPath(spec.key);
+  let current: string | undefined;
+  try {
+    current = readFileSync(path, 'utf8');
+  } catch {
+    current = undefined;
+  }
+  if (current !== text) writeFileAtomic(path, text);
 }
 
 /** Reads a spec; undefined when absent or not valid (see inspectSpec). */
