@@ -75,7 +75,30 @@ inline vf vmadd(vf a, vf b, vf c) { return (vf)_mm256_fmadd_ps((__m256)a, (__m25
 #else
 inline vf vmadd(vf a, vf b, vf c) { return a * b + c; }
 #endif
+#if (defined(__clang__) || (defined(__GNUC__) && __GNUC__ >= 12)) && HEBB_VW >= 4
+/** Halves v until 4 lanes are left (each lane a sum of its counterparts), then folds pairwise: a tree of log2(VW) adds. */
+typedef float vf4 __attribute__((vector_size(16)));
+inline vf4 fold4(vf v) {
+#if HEBB_VW == 16
+  typedef float vf8 __attribute__((vector_size(32)));
+  const vf8 h = __builtin_shufflevector(v, v, 0, 1, 2, 3, 4, 5, 6, 7) + __builtin_shufflevector(v, v, 8, 9, 10, 11, 12, 13, 14, 15);
+  return __builtin_shufflevector(h, h, 0, 1, 2, 3) + __builtin_shufflevector(h, h, 4, 5, 6, 7);
+#elif HEBB_VW == 8
+  return __builtin_shufflevector(v, v, 0, 1, 2, 3) + __builtin_shufflevector(v, v, 4, 5, 6, 7);
+#else
+  return v;
+#endif
+}
+/** The sum of the lanes, as a tree (a fixed order: the same bytes on every run of one build). */
+inline float hsum(vf v) {
+  vf4 s = fold4(v);
+  s += __builtin_shufflevector(s, s, 2, 3, 0, 1);
+  s += __builtin_shufflevector(s, s, 1, 0, 3, 2);
+  return s[0];
+}
+#else
 inline float hsum(vf v) { float s = 0; for (int l = 0; l < VW; l++) s += v[l]; return s; }
+#endif
 inline float hmax(vf v) { float m = v[0]; for (int l = 1; l < VW; l++) m = v[l] > m ? v[l] : m; return m; }
 
 /** VW int32 lanes (bit patterns of vf). */
