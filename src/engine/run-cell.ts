@@ -52,7 +52,9 @@ export function writeSpec(store: Store, spec: CellSpec): void {
   } catch {
     current = undefined;
   }
-  if (current !== text) writeFileAtomic(path, text);
+  if (current === text) return;
+  if (current !== undefined) inspectSpec(store, spec.key); // an invalid one is set aside in quarantine/ for inspection
+  writeFileAtomic(path, text);
 }
 
 /** Reads a spec; undefined when absent or not valid (see inspectSpec). */
