@@ -24,3 +24,11 @@ export function epochBatches(seed: number, n: number, batch: number, dropLast: b
     return idx;
   };
 }
+
+/** Copies rows idx[r] of src (rows of `width` values) to rows r of dst, r < idx.length: a batch from its indices. */
+export function gatherRows<T extends Float32Array | Int32Array>(src: T, width: number, idx: ArrayLike<number>, dst: T): void {
+  for (let r = 0; r < idx.length; r++) {
+    const k = idx[r]!;
+    dst.set(src.subarray(k * width, (k + 1) * width), r * width);
+  }
+}

@@ -8,7 +8,7 @@
 import type { CellMetrics } from '../metrics.ts';
 import { targetVariance } from './alignment.ts';
 import type { Tf } from './backend.ts';
-import { epochBatches } from './batches.ts';
+import { epochBatches, gatherRows } from './batches.ts';
 import type { LoopConfig } from './cell-params.ts';
 import { runLoop, type ModelAdapter, type NoiseMode } from './loop.ts';
 import { initMlp, paramList, type MlpParams } from './mlp.ts';
@@ -134,11 +134,8 @@ function mlpAdapter(stepper: MlpStepper, p: MlpParams, cfg: TrainConfig, rd: Rea
     matrices: p.W.map((_, l) => ({ name: layerName(l), index: 2 * l })),
     nextBatch: () => {
       const idx = batches();
-      for (let r = 0; r < idx.length; r++) {
-        const k = idx[r]!;
-        bx.set(train.x.subarray(k * dIn, (k + 1) * dIn), r * dIn);
-        by.set(train.y.subarray(k * dOut, (k + 1) * dOut), r * dOut);
-      }
+      gatherRows(train.x, dIn, idx, bx);
+      gatherRows(train.y, dOut, idx, by);
       rows = idx.length;
     },
     step: (req) => {

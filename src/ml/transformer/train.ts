@@ -9,7 +9,7 @@
 import type { CellMetrics } from '../../metrics.ts';
 import { targetVariance } from '../alignment.ts';
 import type { Tf } from '../backend.ts';
-import { epochBatches } from '../batches.ts';
+import { epochBatches, gatherRows } from '../batches.ts';
 import type { LoopConfig } from '../cell-params.ts';
 import { kernelsSuffix, selectKernels, type KernelsChoice } from '../kernels-select.ts';
 import { runLoop, type ModelAdapter } from '../loop.ts';
@@ -142,11 +142,8 @@ function transformerAdapter(tf: Tf, p: TransformerParams, ws: Workspace, cfg: Tr
     matrices,
     nextBatch: () => {
       const idx = batchRows();
-      for (let r = 0; r < idx.length; r++) {
-        const k = idx[r]!;
-        bTok.set(train.tokens.subarray(k * T, (k + 1) * T), r * T);
-        bY.set(train.y.subarray(k * dOut, (k + 1) * dOut), r * dOut);
-      }
+      gatherRows(train.tokens, T, idx, bTok);
+      gatherRows(train.y, dOut, idx, bY);
       B = idx.length;
     },
     step: (req) => {
