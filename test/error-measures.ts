@@ -21,3 +21,8 @@ export function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
   }
   return Math.sqrt(d / Math.max(n, 1e-300));
 }
+
+/** Whether two arrays hold the same bytes (their views only, not their whole buffers: arena views share one). */
+export function sameBytes(a: Float32Array | Int32Array, b: Float32Array | Int32Array): boolean {
+  return Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+}

@@ -4,6 +4,7 @@
 // alignment, losses and accuracy; the same seed on the same kernels gives the same bytes; the
 // metrics' backend version names the kernels exactly as the backend fact does (kernelsSuffix).
 import { beforeAll, describe, expect, it } from 'vitest';
+import { sameBytes } from './error-measures.ts';
 import { initBackend, type Tf } from '../src/ml/backend.ts';
 import type { BackendInfo } from '../src/ml/backend-select.ts';
 import { kernelsSuffix, type KernelsChoice } from '../src/ml/kernels-select.ts';
@@ -21,8 +22,6 @@ const skipped = loaded.ok ? '' : ` (native skipped: ${loaded.error})`;
 
 const DIM = 3 * 8 * 8;
 
-/** The bytes of a view (not of its whole buffer: the shared model's arrays are views into the kernel arena). */
-const viewBytes = (v: Float32Array): Buffer => Buffer.from(v.buffer, v.byteOffset, v.byteLength);
 const C = 10;
 
 /** n images of 3 × 8 × 8 pixels: a class pattern (one per label) plus uniform noise, so a net learns above chance. */
@@ -103,7 +102,7 @@ describe.each(builds)(`SCE training cells on the $name kernels${skipped}`, ({ ch
       expect(JSON.stringify(a.extras)).toBe(JSON.stringify(b.extras));
       const bytes = (m: typeof a.model) => [...m.mlp.W, ...m.mlp.b, ...(m.bn ? [...m.bn.scale, ...m.bn.shift, ...m.bn.runMean, ...m.bn.runVar] : [])];
       const [pa, pb] = [bytes(a.model), bytes(b.model)];
-      pa.forEach((v, i) => expect(viewBytes(v).equals(viewBytes(pb[i]!))).toBe(true));
+      pa.forEach((v, i) => expect(sameBytes(v, pb[i]!)).toBe(true)); // views only: the shared model's arrays live in the kernel arena
       expect(a.metrics.backendVersion).toBe(`${info.version}${kernelsSuffix(choice)}`);
     }
   });
@@ -122,7 +121,7 @@ describe.each(builds)(`SCE training cells on the $name kernels${skipped}`, ({ ch
       const b = trainSce(tf, { ...info, steppers: copying }, cfg(over), data);
       expect(JSON.stringify(a.metrics)).toBe(JSON.stringify(b.metrics));
       expect(JSON.stringify(a.extras)).toBe(JSON.stringify(b.extras));
-      a.model.mlp.W.forEach((w, l) => expect(viewBytes(w).equals(viewBytes(b.model.mlp.W[l]!))).toBe(true));
+      a.model.mlp.W.forEach((w, l) => expect(sameBytes(w, b.model.mlp.W[l]!)).toBe(true));
     }
   });
 });

@@ -4,7 +4,7 @@
 // kernels, the arena's guard, and the compiled-binary cache.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { worst } from './error-measures.ts';
+import { sameBytes as same, worst } from './error-measures.ts';
 import { rngFor } from '../src/ml/rng.ts';
 import { kernelCachePath, loadSimdModuleUncached, SimdArena, simdModule } from '../src/ml/transformer/simd.ts';
 import { simdOnArrays } from './simd-harness.ts';
@@ -91,7 +91,6 @@ describe('embedding and mean pool', () => {
     p.fill(0);
     for (let b = 0; b < B; b++) for (let t = 0; t < T; t++) for (let c = 0; c < C; c++) p[b * C + c] = p[b * C + c]! + x[(b * T + t) * C + c]! * (1 / T);
   };
-  const same = (x: Float32Array, y: Float32Array): boolean => Buffer.from(x.buffer, x.byteOffset, x.byteLength).equals(Buffer.from(y.buffer, y.byteOffset, y.byteLength));
 
   it.each([[4, 32, 32, 16], [3, 7, 6, 5]] as const)('B=%i, T=%i, C=%i, V=%i: the JS loops\' bytes, forward and backward', (B, T, C, V) => {
     const N = B * T;

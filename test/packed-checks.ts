@@ -3,7 +3,7 @@
 // I ≥ 1,024 against float64 loops and, within tolerance, a twin build; and bit for bit against
 // the same build's unpacked path reached through the other kernel (their sums run in one order).
 import { expect } from 'vitest';
-import { worst } from './error-measures.ts';
+import { sameBytes as same, worst } from './error-measures.ts';
 import { rngFor } from '../src/ml/rng.ts';
 import type { simdOnArrays } from './simd-harness.ts';
 
@@ -15,7 +15,6 @@ export const PACKED_MATMUL = [[13, 1100, 37], [50, 1300, 128], [7, 3072, 10]] as
 export const PACKED_TN = [[256, 3072, 128], [70, 1030, 13]] as const;
 
 const rand = (n: number, seed: number): Float32Array => rngFor(seed, 'packed').fillNormal(new Float32Array(n));
-const same = (x: Float32Array, y: Float32Array): boolean => Buffer.from(x.buffer, x.byteOffset, x.byteLength).equals(Buffer.from(y.buffer, y.byteOffset, y.byteLength));
 
 function transposeOf(a: Float32Array, rows: number, cols: number): Float32Array {
   const t = new Float32Array(a.length);
