@@ -53,7 +53,7 @@ export const benchmarks: Benchmark[] = [
           model: c, rule: 'sgd', lr: 0.3, gamma: 5e-3, sigma: 0, seed: 0, steps: 500, batch: 64, dropLast: false, windowK: 100, trajectoryEvery: 25,
           init: { scale: 1, embedStd: 1 }, stationaryThreshold: 0.02, collapse: { normRatio: 0.2, lossRatio: 0.5 },
           adam: { beta1: 0.9, beta2: 0.999, eps: 1e-8 }, dfa: { feedbackScale: 1, clip: 5 },
-          randomnn: { targetNorm: 100, clip: 1, eps: 1e-8, hidden: [128, 128, 128], outputs: 4 }, reportedLayer: 'W2',
+          randomnn: { targetNorm: 100, clip: 1, eps: 1e-8, hidden: [128, 128, 128], outputs: 4, driveBiases: true }, reportedLayer: 'W2',
         },
         { tokens: data.trainTokens, y: data.trainY, n: 2048 },
         { tokens: data.valTokens, y: data.valY, n: 512 },

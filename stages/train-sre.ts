@@ -5,8 +5,8 @@
  * Every decision of docs/definitions.md is a param here, with its value as default.
  */
 import { z } from 'zod';
-import { batchesPerEpoch, exactlyOneLength, lengthParams, loopConfig, perNeuronParams, phasesNeedPerNeuron, ruleParams, statusParams, trainingSteps, windowParams } from '../src/ml/cell-params.ts';
-import { RULE_NAMES } from '../src/ml/rules/registry.ts';
+import { batchesPerEpoch, exactlyOneLength, lengthParams, loopConfig, perNeuronParams, phasesNeedPerNeuron, statusParams, trainingSteps, windowParams } from '../src/ml/cell-params.ts';
+import { RULE_NAMES, RULE_PARAMS, ruleOptions } from '../src/ml/rules/registry.ts';
 import { defineStage, single } from '../src/stage-api.ts';
 
 const params = z
@@ -31,9 +31,8 @@ const params = z
     ...windowParams,
     /** Collapsed when ‖W‖ < collapse_norm_ratio × initial and val MSE > collapse_loss_ratio × Var(y). */
     ...statusParams(0.5),
-    ...ruleParams,
-    /** Decision: RandomNN drives biases with their own W* (docs/definitions.md §Learning rules: "per parameter"); false: biases only decay. */
-    randomnn_drive_biases: z.boolean().default(true),
+    /** Every rule's hyper-parameters, declared by the rule's module (adam_*, dfa_*, randomnn_*; src/ml/rules/). */
+    ...RULE_PARAMS,
     /** The matrix Table 1 reports; default W1 for DFA, W2 otherwise. */
     reported_layer: z.string().regex(/^W[1-9][0-9]*$/).nullish(),
     // Readings of the conventions the paper leaves open (src/ml/readings.ts, docs/conventions.md); defaults are the paper's best-supported reading.
@@ -98,16 +97,7 @@ export default defineStage({
         sigma: p.sigma,
         noiseMode: p.noise_mode,
         initScale: p.init_scale,
-        adam: { beta1: p.adam_beta1, beta2: p.adam_beta2, eps: p.adam_eps },
-        dfa: { feedbackScale: p.dfa_feedback_scale, clip: p.dfa_clip },
-        randomnn: {
-          targetNorm: p.randomnn_target_norm,
-          clip: p.randomnn_clip,
-          eps: p.randomnn_eps,
-          hidden: p.randomnn_hidden,
-          outputs: p.randomnn_outputs,
-          driveBiases: p.randomnn_drive_biases,
-        },
+        ...ruleOptions(p),
         reportedLayer: p.reported_layer ?? (p.rule === 'dfa' ? 'W1' : 'W2'),
         readings: {
           hb: p.h_b, hBias: p.h_bias, lossScale: p.loss_scale, dfaFeedback: p.dfa_feedback, signal: p.alignment_signal, randomnnClip: p.randomnn_clip_mode,

@@ -5,8 +5,8 @@
  * and weights.json. Every decision is a param with docs/definitions.md's (or docs/transformer.md's) default.
  */
 import { z } from 'zod';
-import { batchesPerEpoch, exactlyOneLength, lengthParams, loopConfig, ruleParams, statusParams, trainingSteps, windowParams } from '../src/ml/cell-params.ts';
-import { RULE_NAMES } from '../src/ml/rules/registry.ts';
+import { batchesPerEpoch, exactlyOneLength, lengthParams, loopConfig, statusParams, trainingSteps, windowParams } from '../src/ml/cell-params.ts';
+import { RULE_NAMES, RULE_PARAMS, ruleOptions } from '../src/ml/rules/registry.ts';
 import { defineStage, single } from '../src/stage-api.ts';
 
 const params = z
@@ -29,8 +29,8 @@ const params = z
     /** window_k, trajectory_every (each point costs a validation pass; default ⌈T/20⌉). */
     ...windowParams,
     ...statusParams(0.5),
-    /** RandomNN's fixed network reads V (the token histogram). */
-    ...ruleParams,
+    /** Every rule's hyper-parameters, declared by the rule's module (adam_*, dfa_*, randomnn_*; src/ml/rules/). RandomNN's fixed network reads V (the token histogram). */
+    ...RULE_PARAMS,
     /** The matrix Table 1 reports; default W1 (the head's 1st) for DFA, else W2 (the head's 2nd). */
     reported_layer: z.string().min(1).nullish(),
   })
@@ -76,9 +76,7 @@ export default defineStage({
         rule: p.rule,
         sigma: p.sigma,
         init: { scale: p.init_scale, embedStd: p.embed_init_std, attention: p.attention_init },
-        adam: { beta1: p.adam_beta1, beta2: p.adam_beta2, eps: p.adam_eps },
-        dfa: { feedbackScale: p.dfa_feedback_scale, clip: p.dfa_clip },
-        randomnn: { targetNorm: p.randomnn_target_norm, clip: p.randomnn_clip, eps: p.randomnn_eps, hidden: p.randomnn_hidden, outputs: p.randomnn_outputs },
+        ...ruleOptions(p),
         reportedLayer: p.reported_layer ?? (p.rule === 'dfa' ? 'W1' : 'W2'),
       },
       { tokens: (tt!.data as Int32Array).subarray(0, n * T), y: (ty!.data as Float32Array).subarray(0, n * dOut), n },

@@ -66,7 +66,7 @@ const tCfg = (rule: TransformerTrainConfig['rule'], o: Partial<TransformerTrainC
   model: SMALL, rule, lr: rule === 'adam' ? 0.01 : rule === 'randomnn' ? 0.05 : 0.1, gamma: 5e-3, sigma: 0, seed: 1, steps: 5, batch: 4, dropLast: false,
   windowK: 2, trajectoryEvery: 2, init: { scale: 1, embedStd: 1 }, stationaryThreshold: 0.02, collapse: { normRatio: 0.2, lossRatio: 0.5 },
   adam: { beta1: 0.9, beta2: 0.999, eps: 1e-8 }, dfa: { feedbackScale: 1, clip: 0.5 },
-  randomnn: { targetNorm: 3, clip: 0.05, eps: 1e-8, hidden: [6], outputs: 2 }, reportedLayer: rule === 'dfa' ? 'W1' : 'W2', ...o,
+  randomnn: { targetNorm: 3, clip: 0.05, eps: 1e-8, hidden: [6], outputs: 2, driveBiases: true }, reportedLayer: rule === 'dfa' ? 'W1' : 'W2', ...o,
 });
 const T_CELLS: Record<string, [TransformerTrainConfig['rule'], Partial<TransformerTrainConfig>]> = {
   sgd: ['sgd', {}],

@@ -1,8 +1,11 @@
 // The rule registry (src/ml/rules/registry.ts): its names are the stages' `rule` enum, in the
 // order the enum had before the registry (cell cache keys include the params), each rule asks
-// for the backward pass docs/ml.md §The rules gives it, and an unknown name is refused.
+// for the backward pass docs/ml.md §The rules gives it, and an unknown name is refused. Each rule
+// owns its hyper-parameters: the stages' rule params are the union of the modules' schemas, and a
+// cell's options reach the rule through `boundRule`.
 import { describe, expect, it } from 'vitest';
-import { learningRule, LEARNING_RULES, RULE_NAMES } from '../src/ml/rules/registry.ts';
+import { boundRule, learningRule, LEARNING_RULES, RULE_NAMES, RULE_PARAMS, ruleOptions } from '../src/ml/rules/registry.ts';
+import type { RuleModel } from '../src/ml/rules/rule.ts';
 import sreStage from '../stages/train-sre.ts';
 import transformerStage from '../stages/train-transformer.ts';
 
@@ -22,5 +25,44 @@ describe('rule registry', () => {
   it('refuses a name it does not hold', () => {
     expect(() => learningRule('toString')).toThrow(/unknown learning rule 'toString'/);
     expect(learningRule('adam')).toBe(LEARNING_RULES.adam);
+  });
+
+  it("the stages' rule params are the modules' own, in registry order, and their options come back per rule", () => {
+    expect(Object.keys(RULE_PARAMS)).toEqual([
+      'adam_beta1', 'adam_beta2', 'adam_eps', 'dfa_feedback_scale', 'dfa_clip',
+      'randomnn_target_norm', 'randomnn_clip', 'randomnn_eps', 'randomnn_hidden', 'randomnn_outputs', 'randomnn_drive_biases',
+    ]);
+    for (const stage of [sreStage, transformerStage]) {
+      const parsed = stage.params.parse({ rule: 'adam', gamma: 0, seed: 0, lr: 0.1, steps: 1, adam_eps: 1e-6, randomnn_drive_biases: false });
+      expect(ruleOptions(parsed)).toEqual({
+        adam: { beta1: 0.9, beta2: 0.999, eps: 1e-6 },
+        dfa: { feedbackScale: 1, clip: 5 },
+        randomnn: { targetNorm: 100, clip: 1, eps: 1e-8, hidden: [128, 128, 128], outputs: 4, driveBiases: false },
+      });
+      // A value outside a rule's schema is refused by the stage, naming the key.
+      const bad = stage.params.safeParse({ rule: 'dfa', gamma: 0, seed: 0, lr: 0.1, steps: 1, dfa_clip: -1 });
+      expect(bad.success).toBe(false);
+      expect(JSON.stringify(bad.error?.issues)).toContain('dfa_clip');
+    }
+  });
+
+  it('a bound rule starts with its own options; DFA hands its feedback scale to the model', () => {
+    const scales: number[] = [];
+    const model: RuleModel = {
+      params: [new Float32Array([1, 2])], grads: [new Float32Array([3, 4])], normOrder: [], biases: [false], probeWidth: 1,
+      probe: () => { throw new Error('no probe'); },
+      useFeedback: (s) => { scales.push(s); },
+    };
+    const settings = { lr: 0.1, gamma: 0, seed: 0, readings: {} as never };
+    const opts = ruleOptions(sreStage.params.parse({ rule: 'dfa', gamma: 0, seed: 0, lr: 0.1, steps: 1, dfa_feedback_scale: 0.25 }));
+    boundRule('dfa', opts).start(model, settings);
+    expect(scales).toEqual([0.25]);
+    const { useFeedback: _, ...noFeedback } = model;
+    expect(() => boundRule('dfa', opts).start(noFeedback, settings)).toThrow(/feedback path/);
+    // Adam reads its own beta1: with beta1 = 0 the first step's m̂ is the gradient itself.
+    const theta = new Float32Array([1]);
+    const m1: RuleModel = { ...model, params: [theta], grads: [new Float32Array([2])] };
+    boundRule('adam', { ...opts, adam: { beta1: 0, beta2: 0.5, eps: 0 } }).start(m1, settings).update(0, { step: 1, clip: () => {} });
+    expect(theta[0]).toBeCloseTo(1 - 0.1 * 2 / Math.sqrt(4), 6);
   });
 });

@@ -238,7 +238,7 @@ describe.skipIf(!loaded.ok)(`native kernels${loaded.ok ? ` (${nativeTag(loaded.v
       model, rule: 'sgd' as const, lr: 0.1, gamma: 5e-4, sigma: 0, seed: 1, steps: 12, batch: 8, dropLast: false, windowK: 6, trajectoryEvery: 3,
       init: { scale: 1, embedStd: 1 }, stationaryThreshold: 0.02, collapse: { normRatio: 0.2, lossRatio: 0.5 },
       adam: { beta1: 0.9, beta2: 0.999, eps: 1e-8 }, dfa: { feedbackScale: 1, clip: 5 },
-      randomnn: { targetNorm: 100, clip: 1, eps: 1e-8, hidden: [16, 16], outputs: 4 }, reportedLayer: 'W2',
+      randomnn: { targetNorm: 100, clip: 1, eps: 1e-8, hidden: [16, 16], outputs: 4, driveBiases: true }, reportedLayer: 'W2',
     };
     const run = async (k: KernelsChoice) => (await trainTransformer(tf, { ...info, kernels: k }, cfg, train, val)).metrics;
     const a = await run(native!);

@@ -44,7 +44,7 @@ function config(rule: TransformerTrainConfig['rule'], seed: number, over: Partia
     collapse: { normRatio: 0.2, lossRatio: 0.5 },
     adam: { beta1: 0.9, beta2: 0.999, eps: 1e-8 },
     dfa: { feedbackScale: 1, clip: 5 },
-    randomnn: { targetNorm: 100, clip: 1, eps: 1e-8, hidden: [16, 16], outputs: 4 },
+    randomnn: { targetNorm: 100, clip: 1, eps: 1e-8, hidden: [16, 16], outputs: 4, driveBiases: true },
     reportedLayer: rule === 'dfa' ? 'W1' : 'W2',
     ...over,
   };

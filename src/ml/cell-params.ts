@@ -41,25 +41,6 @@ export function statusParams(collapseLossRatio: number) {
   };
 }
 
-/** Rule hyper-parameters of Table 1 (Adam, DFA, RandomNN) shared by the SRE MLP and transformer. */
-export const ruleParams = {
-  adam_beta1: z.number().min(0).max(1).default(0.9),
-  adam_beta2: z.number().min(0).max(1).default(0.999),
-  adam_eps: z.number().positive().default(1e-8),
-  /** Decision: DFA feedback B_l entries uniform(±dfa_feedback_scale/√d_out). */
-  dfa_feedback_scale: z.number().positive().default(1),
-  /** DFA global gradient-norm clip. */
-  dfa_clip: z.number().positive().default(5),
-  /** RandomNN: the norm its sign logic steers each parameter towards. */
-  randomnn_target_norm: z.number().positive().default(100),
-  /** Decision: RandomNN update-norm clip, per parameter. */
-  randomnn_clip: z.number().positive().default(1),
-  randomnn_eps: z.number().positive().default(1e-8),
-  /** RandomNN's fixed network: input → hidden → outputs. */
-  randomnn_hidden: z.array(z.number().int().positive()).default([128, 128, 128]),
-  randomnn_outputs: z.number().int().positive().default(4),
-};
-
 /** The refinement every training stage applies: exactly one of steps and epochs. */
 export const exactlyOneLength = [
   (p: { steps?: number | null | undefined; epochs?: number | null | undefined }) => (p.steps == null) !== (p.epochs == null),

@@ -14,7 +14,7 @@ import type { LoopConfig } from './cell-params.ts';
 import type { NeuronTrace } from './per-neuron.ts';
 import type { Readings } from './readings.ts';
 import { rngFor } from './rng.ts';
-import type { Backward, LearningRule, RuleModel, RuleSettings, StepInfo } from './rules/rule.ts';
+import type { Backward, BoundRule, RuleModel, RuleSettings, StepInfo } from './rules/rule.ts';
 import { RunTrace, type TrainHooks, type WindowAlignment } from './summary.ts';
 import { WindowSums } from './window-sums.ts';
 
@@ -65,7 +65,7 @@ export interface ModelAdapter extends RuleModel {
   dispose?(): void;
 }
 
-/** A cell's loop settings: the shared LoopConfig, noise, and the rule's settings. */
+/** A cell's loop settings: the shared LoopConfig, noise, and the readings (the rule's own options are bound into its `BoundRule`). */
 export interface LoopSettings extends LoopConfig, RuleSettings {
   readonly sigma: number;
   readonly noiseMode: NoiseMode;
@@ -103,7 +103,7 @@ type LoopReadings = Pick<Readings, 'signal' | 'windowSummary'>;
  * Trains `model` with `rule` for cfg.steps iterations (or until divergence: never throws on it).
  * Disposes the rule's run and the model before returning.
  */
-export function runLoop(model: ModelAdapter, rule: LearningRule, cfg: LoopSettings, extras: LoopExtras = {}): LoopResult {
+export function runLoop(model: ModelAdapter, rule: BoundRule, cfg: LoopSettings, extras: LoopExtras = {}): LoopResult {
   const rd: LoopReadings = cfg.readings;
   const { params, grads, matrices } = model;
   const backward = rule.backward;

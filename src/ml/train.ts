@@ -17,8 +17,8 @@ import { TFJS_STEPPERS, type MlpStepper, type MlpStepperSource } from './mlp-ste
 import { DEFAULT_READINGS, gradScale, inconsistentReadings, type Readings } from './readings.ts';
 import { NeuronTrace, PHASE_SEGMENTS } from './per-neuron.ts';
 import { rngFor } from './rng.ts';
-import { learningRule, RULE_NAMES, type RuleName } from './rules/registry.ts';
-import type { Backward, RuleSettings } from './rules/rule.ts';
+import { boundRule, RULE_NAMES, type RuleName, type RuleOptions } from './rules/registry.ts';
+import type { Backward } from './rules/rule.ts';
 import { finishCell, layerName, type TrainHooks } from './summary.ts';
 
 /** The learning rules of Table 1 (the registry's names, src/ml/rules/registry.ts). */
@@ -26,8 +26,8 @@ export const RULES = RULE_NAMES;
 /** Where the noise goes (loop.ts) and a rule's name (the registry's), re-exported for the MLP's callers. */
 export type { NoiseMode, RuleName };
 
-/** Everything that defines one training cell. */
-export interface TrainConfig extends LoopConfig {
+/** Everything that defines one training cell; every rule's options (rules/registry.ts RuleOptions) under its name. */
+export interface TrainConfig extends LoopConfig, RuleOptions {
   /** Layer widths, input first ([32, 128, 128, 32]). */
   readonly sizes: readonly number[];
   readonly rule: RuleName;
@@ -35,11 +35,6 @@ export interface TrainConfig extends LoopConfig {
   readonly noiseMode: NoiseMode;
   /** Multiplies the PyTorch init bound (1 = PyTorch). */
   readonly initScale: number;
-  /** The rule hyper-parameters (rules/rule.ts RuleSettings). */
-  readonly adam: RuleSettings['adam'];
-  readonly dfa: RuleSettings['dfa'];
-  /** RandomNN's, with driveBiases required here (docs/definitions.md §Learning rules: every parameter; false: biases only decay). */
-  readonly randomnn: RuleSettings['randomnn'] & { readonly driveBiases: boolean };
   /** The weight matrix Table 1 reports ('W2'; 'W1' for DFA). */
   readonly reportedLayer: string;
   /** Alternative readings of the conventions the paper leaves open (src/ml/readings.ts); absent: the defaults. */
@@ -85,7 +80,7 @@ export function trainMlp(
   if (cfg.perNeuron && repIdx < 0) throw new Error(`reported layer '${cfg.reportedLayer}' is not one of W1..W${p.W.length}`);
   const phases = cfg.perNeuronEvery ? { every: cfg.perNeuronEvery, totalSteps: cfg.steps, segments: PHASE_SEGMENTS } : undefined;
   const neurons = cfg.perNeuron ? new NeuronTrace(cfg.reportedLayer, sizes[repIdx]!, sizes[repIdx + 1]!, phases) : null;
-  const rule = learningRule(cfg.rule);
+  const rule = boundRule(cfg.rule, cfg);
   const steppers = backend.steppers ?? TFJS_STEPPERS;
   const model = mlpAdapter(steppers.create(tf, sizes, cfg.batch), p, cfg, rd, rule.backward, train, val);
   const r = runLoop(model, rule, { ...cfg, readings: rd }, { ...(neurons ? { neurons: { trace: neurons, matrix: repIdx } } : {}), hooks });
@@ -101,8 +96,8 @@ export function trainMlp(
 /**
  * The MLP as the loop sees it: parameters W1, b1, W2, b2, ... (weights measured), the step on
  * `stepper` with the cell's readings (h_b, h_bias, loss scale), DFA's feedback B_l from stream
- * 'dfa' (uniform(±scale/√d_out) or a normal reading, kept transposed [d_out, n_l]) when the rule's
- * backward is 'dfa', batches in JS from stream 'shuffle' (epochBatches).
+ * 'dfa' (uniform(±scale/√d_out) or a normal reading, kept transposed [d_out, n_l]) drawn when the
+ * DFA rule asks (`useFeedback`, its scale the rule's option), batches in JS from stream 'shuffle' (epochBatches).
  */
 function mlpAdapter(stepper: MlpStepper, p: MlpParams, cfg: TrainConfig, rd: Readings, backward: Backward, train: Dataset, val: Dataset): ModelAdapter {
   const sizes = cfg.sizes;
@@ -112,7 +107,7 @@ function mlpAdapter(stepper: MlpStepper, p: MlpParams, cfg: TrainConfig, rd: Rea
   const params = paramList(p);
   const bufs = stepBuffers(sizes);
   const grads = params.map((_, i) => (i % 2 === 0 ? bufs.gW[i >> 1]! : bufs.gb[i >> 1]!));
-  const feedback = backward === 'dfa' ? dfaFeedback(sizes, cfg.seed, cfg.dfa.feedbackScale, rd.dfaFeedback) : undefined;
+  let feedback: Float32Array[] | undefined;
   // The 'gradient' reading's plain backprop pass writes here.
   const bpBufs = rd.signal === 'gradient' && backward !== 'bp' ? stepBuffers(sizes) : null;
   const stepOpts = { hb: rd.hb, hBias: rd.hBias };
@@ -127,6 +122,9 @@ function mlpAdapter(stepper: MlpStepper, p: MlpParams, cfg: TrainConfig, rd: Rea
     normOrder: [...bufs.gW, ...bufs.gb],
     biases: params.map((_, i) => i % 2 === 1),
     probeWidth: dIn,
+    useFeedback: (scale) => {
+      feedback = dfaFeedback(sizes, cfg.seed, scale, rd.dfaFeedback);
+    },
     probe: (net) => {
       const f = stepper.fixed(net);
       return { mean: () => f.mean(bx, rows), dispose: () => f.dispose() };

@@ -7,28 +7,20 @@
  *
  * Convention (src/ml/rules.ts): G is the descent direction, the learning signal is g = −G.
  */
+import type { z } from 'zod';
 import type { ClipSummary } from '../../metrics.ts';
 import type { MlpParams } from '../mlp.ts';
 import type { Readings } from '../readings.ts';
-import type { AdamConfig, RandomNNConfig } from '../rules.ts';
 
 /** The backward pass a rule needs from the model's step: backprop, DFA's fixed feedback, or none (G is the rule's own). */
 export type Backward = 'bp' | 'dfa' | 'none';
 
-/** The rule hyper-parameters of a cell (the stage params' ruleParams, src/ml/cell-params.ts) and the loop settings rules read. */
+/** The loop settings every rule reads (its own hyper-parameters are its options, `LearningRule.options`). */
 export interface RuleSettings {
   readonly lr: number;
   /** Coupled L2 weight decay γ. */
   readonly gamma: number;
   readonly seed: number;
-  readonly adam: AdamConfig;
-  readonly dfa: { readonly feedbackScale: number; readonly clip: number };
-  readonly randomnn: RandomNNConfig & {
-    readonly hidden: readonly number[];
-    readonly outputs: number;
-    /** Drive biases with their own W* (absent: true); false: biases get g = 0 (decay only). */
-    readonly driveBiases?: boolean;
-  };
   /** The cell's readings of the open conventions (src/ml/readings.ts). */
   readonly readings: Readings;
 }
@@ -54,6 +46,11 @@ export interface RuleModel {
   readonly probeWidth: number;
   /** Loads a fixed MLP of input width `probeWidth` to evaluate on every step's batch. */
   probe(net: MlpParams): BatchProbe;
+  /**
+   * For backward 'dfa': draws the model's fixed feedback matrices (stream 'dfa'; their shapes are
+   * the model's) with entry scale `scale`, for every later step. Absent: the model has no DFA path.
+   */
+  useFeedback?(scale: number): void;
 }
 
 /** The loop's view of one iteration, for a rule. */
@@ -76,10 +73,30 @@ export interface RuleRun {
   dispose?(): void;
 }
 
-/** A learning rule: one module, one registry line (src/ml/rules/registry.ts). */
-export interface LearningRule {
+/**
+ * A learning rule: one module, one registry line (src/ml/rules/registry.ts). It owns its
+ * hyper-parameters: `params` is their stage-param schema (keys prefixed with the rule's name,
+ * each with its default and the decision it records), `options` turns the parsed params into the
+ * rule's options `O`, and `start` reads them.
+ */
+export interface LearningRule<S extends z.ZodRawShape = z.ZodRawShape, O = unknown> {
   /** The backward pass the step runs for this rule. */
   readonly backward: Backward;
+  /** The rule's hyper-parameters as stage params (zod fragments spread into every SRE stage's schema). */
+  readonly params: S;
+  /** The rule's options from a stage's parsed params (null: the rule has none). */
+  options(p: z.output<z.ZodObject<S>>): O;
   /** Starts a run: the per-run state (moments, fixed projections) for `model`'s parameters. */
+  start(model: RuleModel, s: RuleSettings, o: O): RuleRun;
+}
+
+/** A rule with its options bound (registry.ts `boundRule`): what the loop runs. */
+export interface BoundRule {
+  readonly backward: Backward;
   start(model: RuleModel, s: RuleSettings): RuleRun;
+}
+
+/** Declares a rule, inferring its params shape and options type (identity at run time). */
+export function defineRule<S extends z.ZodRawShape, O>(rule: LearningRule<S, O>): LearningRule<S, O> {
+  return rule;
 }

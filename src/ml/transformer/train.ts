@@ -16,23 +16,19 @@ import { runLoop, type ModelAdapter } from '../loop.ts';
 import { kernelSteppers, type MlpStepperSource } from '../mlp-stepper.ts';
 import { DEFAULT_READINGS } from '../readings.ts';
 import { rngFor } from '../rng.ts';
-import type { AdamConfig, RandomNNConfig } from '../rules.ts';
-import { learningRule, type RuleName } from '../rules/registry.ts';
+import { boundRule, type RuleName, type RuleOptions } from '../rules/registry.ts';
 import { finishCell, type TrainHooks } from '../summary.ts';
 import { initTransformer, type InitOptions, type TransformerConfig, type TransformerParams } from './model.ts';
 import { simdModule } from './simd.ts';
 import { datasetLoss, gradBuffers, transformerStep, workspace, type DfaFeedback, type Workspace } from './step.ts';
 
-/** Everything that defines one transformer training cell. */
-export interface TransformerTrainConfig extends LoopConfig {
+/** Everything that defines one transformer training cell; every rule's options (rules/registry.ts RuleOptions) under its name. */
+export interface TransformerTrainConfig extends LoopConfig, RuleOptions {
   readonly model: TransformerConfig;
   readonly rule: RuleName;
   /** Persistent noise σ added to every parameter at the start of every iteration. */
   readonly sigma: number;
   readonly init: InitOptions;
-  readonly adam: AdamConfig;
-  readonly dfa: { readonly feedbackScale: number; readonly clip: number };
-  readonly randomnn: RandomNNConfig & { readonly hidden: readonly number[]; readonly outputs: number };
   /** The matrix Table 1 reports ('W2'; 'W1' for DFA). */
   readonly reportedLayer: string;
 }
@@ -88,10 +84,10 @@ export async function trainTransformer(
   const p = initTransformer(c, rngFor(cfg.seed, 'init'), cfg.init);
   const kernels = backend.kernels ?? unwrapKernels(selectKernels()); // the same choice as workspace()'s default
   const ws = workspace(c, cfg.batch, await simdModule(), kernels);
-  const rule = learningRule(cfg.rule);
+  const rule = boundRule(cfg.rule, cfg);
   // RandomNN's fixed network runs on the same kernels as the step (no tfjs inside the loop).
   const steppers = rule.backward === 'none' ? await kernelSteppers(kernels) : null;
-  const model = transformerAdapter(tf, p, ws, cfg, rule.backward === 'dfa', train, val, steppers);
+  const model = transformerAdapter(tf, p, ws, cfg, train, val, steppers);
   const r = runLoop(model, rule, { ...cfg, noiseMode: 'persistent', readings: DEFAULT_READINGS }, { hooks });
   const metrics = finishCell(r.trace, {
     model: 'transformer', rule: cfg.rule, sigma: cfg.sigma, cfg, steps: r.steps, windowK: r.windowK, every: r.every, weights: r.weights, status: r.status,
@@ -103,10 +99,10 @@ export async function trainTransformer(
 
 /**
  * The transformer as the loop sees it: every parameter in spec order (weights and embeddings
- * measured), the step on the SIMD workspace, DFA's feedback (`dfaFeedback`) when `dfa`, batches
+ * measured), the step on the SIMD workspace, DFA's feedback (`dfaFeedback`) drawn when the DFA rule asks, batches
  * in JS from stream 'shuffle', and RandomNN's probe reading each sequence's token histogram.
  */
-function transformerAdapter(tf: Tf, p: TransformerParams, ws: Workspace, cfg: TransformerTrainConfig, dfa: boolean, train: TokenDataset, val: TokenDataset, steppers: MlpStepperSource | null): ModelAdapter {
+function transformerAdapter(tf: Tf, p: TransformerParams, ws: Workspace, cfg: TransformerTrainConfig, train: TokenDataset, val: TokenDataset, steppers: MlpStepperSource | null): ModelAdapter {
   const c = cfg.model;
   const T = c.seqLen;
   const dOut = c.head[c.head.length - 1]!;
@@ -115,7 +111,7 @@ function transformerAdapter(tf: Tf, p: TransformerParams, ws: Workspace, cfg: Tr
   const matrices = specs.flatMap((s, i) => (s.matrix ? [{ name: s.matrix, index: i }] : []));
   const bufs = gradBuffers(p);
   const grads = specs.map((s) => bufs.G[s.name]!);
-  const feedback = dfa ? dfaFeedback(c, cfg.seed, cfg.dfa.feedbackScale) : undefined;
+  let feedback: DfaFeedback | undefined;
   const batchRows = epochBatches(cfg.seed, train.n, cfg.batch, cfg.dropLast);
   const bTok = new Int32Array(cfg.batch * T);
   const bY = new Float32Array(cfg.batch * dOut);
@@ -126,6 +122,9 @@ function transformerAdapter(tf: Tf, p: TransformerParams, ws: Workspace, cfg: Tr
     normOrder: grads,
     biases: specs.map((s) => s.kind === 'bias'),
     probeWidth: c.vocab,
+    useFeedback: (scale) => {
+      feedback = dfaFeedback(c, cfg.seed, scale);
+    },
     probe: (net) => {
       if (!steppers) throw new Error('the probe network needs the kernel steppers (a rule with no backward pass)');
       const stepper = steppers.create(tf, net.sizes, cfg.batch);
