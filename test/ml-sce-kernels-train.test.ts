@@ -5,10 +5,10 @@
 // metrics' backend version names the kernels exactly as the backend fact does (kernelsSuffix).
 import { beforeAll, describe, expect, it } from 'vitest';
 import { sameBytes } from './error-measures.ts';
+import { patternImages } from './sce-images.ts';
 import { initBackend, type Tf } from '../src/ml/backend.ts';
 import type { BackendInfo } from '../src/ml/backend-select.ts';
 import { kernelsSuffix, type KernelsChoice } from '../src/ml/kernels-select.ts';
-import { rngFor } from '../src/ml/rng.ts';
 import type { SceConfig } from '../src/ml/sce/config.ts';
 import { standardiseTable, type ImageSet } from '../src/ml/sce/data.ts';
 import { kernelSceSteppers, TFJS_SCE_STEPPERS, type SceStepperSource } from '../src/ml/sce/stepper.ts';
@@ -24,19 +24,8 @@ const DIM = 3 * 8 * 8;
 
 const C = 10;
 
-/** n images of 3 × 8 × 8 pixels: a class pattern (one per label) plus uniform noise, so a net learns above chance. */
-function images(n: number, seed: number): ImageSet {
-  const r = rngFor(seed, 'sce-kernels-train');
-  const patterns = Array.from({ length: C }, (_, c) => rngFor(c, 'pattern').fillUniform(new Float32Array(DIM), -60, 60));
-  const px = new Uint8Array(n * DIM);
-  const labels = new Uint8Array(n);
-  for (let i = 0; i < n; i++) {
-    const c = r.int(C);
-    labels[i] = c;
-    for (let j = 0; j < DIM; j++) px[i * DIM + j] = Math.max(0, Math.min(255, Math.round(128 + patterns[c]![j]! + (r.nextU32() % 121) - 60)));
-  }
-  return { images: px, labels, n, dim: DIM };
-}
+/** n images of 3 × 8 × 8 pixels: a class pattern (one per label) plus uniform noise (sce-images.ts). */
+const images = (n: number, seed: number): ImageSet => patternImages(n, seed, DIM, C);
 
 let tf: Tf;
 let info: BackendInfo;
