@@ -135,7 +135,7 @@ export const benchmarks: Benchmark[] = [
       const evalN = Math.min(2000, n);
       const t0 = performance.now();
       const { metrics } = trainSce(tf, { ...info, steppers: await kernelSceSteppers(k.value) }, {
-        sizes, activation: 'tanh', rule: 'sgd', hebbSignal: 'pre', hebbLayers: 'hidden', hebbTargetStd: null,
+        sizes, activation: 'tanh', rule: 'sgd', hebbian_normalized: { signal: 'pre', layers: 'hidden', targetStd: null }, oja: { signal: 'pre', layers: 'hidden' },
         lr: 0.01, gamma: 5e-4, l1: 0, batchNorm: false, bnEps: 1e-5, bnMomentum: 0.1, initScale: 1, seed: 0,
         steps, batch: B, dropLast: false, windowK: Math.max(1, Math.floor(steps / 5)), trajectoryEvery: Math.max(1, Math.floor(steps / 10)),
         measureEvery: 5, curveWindow: Math.max(1, Math.floor(steps / 5)), evalN, trainEvalN: evalN, stationaryThreshold: 0.02,

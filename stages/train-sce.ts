@@ -10,6 +10,7 @@
  */
 import { z } from 'zod';
 import { batchesPerEpoch, exactlyOneLength, lengthParams, loopConfig, perNeuronParams, phasesNeedPerNeuron, statusParams, trainingSteps, windowParams } from '../src/ml/cell-params.ts';
+import { CLASSIFICATION } from '../src/ml/rules/registry.ts';
 import { defineStage, single } from '../src/stage-api.ts';
 
 /** The stage's parameters. */
@@ -17,14 +18,10 @@ export const trainSceParams = z
   .object({
     /** Which data stage the `data` dep is: the paper's CIFAR-10 (input 3072) or the Fashion-MNIST stand-in (784). */
     dataset: z.enum(['cifar10', 'fashion-mnist']).default('cifar10'),
-    /** 'sgd', or a Hebbian rule of Fig. 4 (the SGD gradient is still computed, to measure alignment). */
-    rule: z.enum(['sgd', 'hebbian_normalized', 'oja']).default('sgd'),
-    /** Hebbian rules: h_b is the pre-activation ('pre') or the post-activation ('post'). */
-    hebb_signal: z.enum(['pre', 'post']).default('pre'),
-    /** Decision: under a Hebbian rule the hidden layers learn by the rule and the readout by SGD. */
-    hebb_layers: z.enum(['hidden']).default('hidden'),
-    /** Decision: normalised Hebbian standardises each unit's incoming weights to this SD (null: the init's SD). */
-    hebb_target_std: z.number().positive().nullish(),
+    /** 'sgd', or a Hebbian rule of Fig. 4 (the SCE rule registry's names; the SGD gradient is still computed, to measure alignment). */
+    rule: z.enum(CLASSIFICATION.names).default('sgd'),
+    /** The rules' hyper-parameters, declared by their modules (src/ml/rules/): hebb_signal, hebb_layers, hebb_target_std. */
+    ...CLASSIFICATION.params,
     activation: z.enum(['tanh', 'relu', 'sigmoid', 'gelu']).default('tanh'),
     /** A free label for the architecture (a matrix axis in Fig. 3 right; figures group by it). */
     arch: z.string().nullish(),
@@ -109,9 +106,7 @@ export default defineStage({
         sizes: [dim, ...p.hidden, classes],
         activation: p.activation,
         rule: p.rule,
-        hebbSignal: p.hebb_signal,
-        hebbLayers: p.hebb_layers,
-        hebbTargetStd: p.hebb_target_std ?? null,
+        ...CLASSIFICATION.options(p),
         l1: p.l1,
         batchNorm: p.batch_norm,
         bnEps: p.bn_eps,

@@ -4,10 +4,11 @@
 // owns its hyper-parameters: the stages' rule params are the union of the modules' schemas, and a
 // cell's options reach the rule through `boundRule`.
 import { describe, expect, it } from 'vitest';
-import { boundRule, learningRule, LEARNING_RULES, RULE_NAMES, RULE_PARAMS, ruleOptions } from '../src/ml/rules/registry.ts';
+import { boundRule, CLASSIFICATION, learningRule, LEARNING_RULES, RULE_NAMES, RULE_PARAMS, ruleOptions } from '../src/ml/rules/registry.ts';
 import type { RuleModel } from '../src/ml/rules/rule.ts';
 import sreStage from '../stages/train-sre.ts';
 import transformerStage from '../stages/train-transformer.ts';
+import { trainSceParams } from '../stages/train-sce.ts';
 
 describe('rule registry', () => {
   it('names Table 1 rules in the stages\' former enum order, with their backward passes', () => {
@@ -64,5 +65,50 @@ describe('rule registry', () => {
     const m1: RuleModel = { ...model, params: [theta], grads: [new Float32Array([2])] };
     boundRule('adam', { ...opts, adam: { beta1: 0, beta2: 0.5, eps: 0 } }).start(m1, settings).update(0, { step: 1, clip: () => {} });
     expect(theta[0]).toBeCloseTo(1 - 0.1 * 2 / Math.sqrt(4), 6);
+  });
+
+  it('the SCE table: train-sce accepts its names, its params are the Hebbian modules\' own, and its options come back per rule', () => {
+    expect(CLASSIFICATION.names).toEqual(['sgd', 'hebbian_normalized', 'oja']);
+    expect(Object.keys(CLASSIFICATION.params)).toEqual(['hebb_signal', 'hebb_layers', 'hebb_target_std']);
+    for (const rule of CLASSIFICATION.names) expect(trainSceParams.safeParse({ rule, steps: 1 }).success, rule).toBe(true);
+    expect(trainSceParams.safeParse({ rule: 'adam', steps: 1 }).success).toBe(false);
+    expect(CLASSIFICATION.options(trainSceParams.parse({ rule: 'oja', steps: 1, hebb_signal: 'post', hebb_target_std: 0.5 }))).toEqual({
+      hebbian_normalized: { signal: 'post', layers: 'hidden', targetStd: 0.5 },
+      oja: { signal: 'post', layers: 'hidden' },
+    });
+    expect(() => CLASSIFICATION.rule('dfa')).toThrow(/unknown SCE rule 'dfa'/);
+  });
+
+  it('a Hebbian run trains the rule layer by its update, keeps that layer\'s bias, and leaves the rest to SGD with L1', () => {
+    // Parameters: a rule-trained weight [2, 1], its bias, and a readout weight learning by SGD.
+    const W = new Float32Array([1, -1]);
+    const b = new Float32Array([0.5]);
+    const V = new Float32Array([2]);
+    const R = new Float32Array([0.3, 0.1]);
+    const q = new Float32Array([0.5]);
+    const asked: string[] = [];
+    const model: RuleModel = {
+      params: [W, b, V], grads: [new Float32Array(2), new Float32Array(1), new Float32Array([1])], normOrder: [], biases: [false, true, false], probeWidth: 2,
+      probe: () => { throw new Error('no probe'); },
+      useHebbianTerms: (signal, layers) => {
+        asked.push(`${signal}/${layers}`);
+        return (i) => (i === 0 ? { kind: 'weight', R, q, nIn: 2, nOut: 1, initStd: 1 } : i === 1 ? { kind: 'bias' } : null);
+      },
+    };
+    const s = { lr: 0.1, gamma: 0.01, seed: 0, l1: 0.2, readings: {} as never };
+    const run = CLASSIFICATION.bound('oja', { hebbian_normalized: { signal: 'pre', layers: 'hidden', targetStd: null }, oja: { signal: 'post', layers: 'hidden' } }).start(model, s);
+    const info = { step: 1, clip: () => {} };
+    run.update(0, info);
+    run.update(1, info);
+    run.update(2, info);
+    expect(asked).toEqual(['post/hidden']);
+    // Oja: w + η(R − q w − γ w).
+    expect(W[0]).toBeCloseTo(1 + 0.1 * (0.3 - 0.5 * 1 - 0.01 * 1), 6);
+    expect(W[1]).toBeCloseTo(-1 + 0.1 * (0.1 + 0.5 * 1 + 0.01 * 1), 6);
+    expect(b[0]).toBe(0.5);
+    // SGD with coupled L2 and L1: v − η(G + γv + λ₁ sign v).
+    expect(V[0]).toBeCloseTo(2 - 0.1 * (1 + 0.01 * 2 + 0.2), 6);
+    const { useHebbianTerms: _, ...plain } = model;
+    expect(() => CLASSIFICATION.bound('oja', { hebbian_normalized: { signal: 'pre', layers: 'hidden', targetStd: null }, oja: { signal: 'pre', layers: 'hidden' } }).start(plain, s)).toThrow(/useHebbianTerms/);
   });
 });

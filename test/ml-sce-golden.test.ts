@@ -28,7 +28,7 @@ beforeAll(async () => {
 
 /** 14 steps of batch 16 on [48, 12, 8, 5], the last 4 measured, every 3rd outside; `o` changes it. */
 const cfg = (o: Partial<SceConfig>): SceConfig => ({
-  sizes: [DIM, 12, 8, C], activation: 'tanh', rule: 'sgd', hebbSignal: 'pre', hebbLayers: 'hidden', hebbTargetStd: null,
+  sizes: [DIM, 12, 8, C], activation: 'tanh', rule: 'sgd', hebbian_normalized: { signal: 'pre', layers: 'hidden', targetStd: null }, oja: { signal: 'pre', layers: 'hidden' },
   lr: 0.05, gamma: 5e-4, l1: 0, batchNorm: false, bnEps: 1e-5, bnMomentum: 0.1, initScale: 1, seed: 3,
   steps: 14, batch: 16, dropLast: false, windowK: 4, trajectoryEvery: 5, measureEvery: 3, curveWindow: 4,
   evalN: 30, trainEvalN: 50, stationaryThreshold: 0.02, collapse: { normRatio: 0.2, lossRatio: 0.9 },
@@ -41,8 +41,8 @@ const CELLS: Record<string, Partial<SceConfig>> = {
   'sgd gelu + batch norm + L1, deeper': { activation: 'gelu', batchNorm: true, l1: 1e-3, sizes: [DIM, 10, 8, 6, C], reportedLayer: 'W3' },
   'sgd sigmoid + snapshot + fig12': { activation: 'sigmoid', lr: 0.5, snapshot: { layer: 'W2', size: 4 }, fig12: true },
   'sgd per-neuron phases': { perNeuron: true, perNeuronEvery: 2 },
-  'oja post': { rule: 'oja', hebbSignal: 'post', activation: 'relu', lr: 1e-2 },
-  'hebbian_normalized pre + target std': { rule: 'hebbian_normalized', lr: 1e-2, hebbTargetStd: 0.1, snapshot: { layer: 'W1', size: 3 } },
+  'oja post': { rule: 'oja', oja: { signal: 'post', layers: 'hidden' }, activation: 'relu', lr: 1e-2 },
+  'hebbian_normalized pre + target std': { rule: 'hebbian_normalized', lr: 1e-2, hebbian_normalized: { signal: 'pre', layers: 'hidden', targetStd: 0.1 }, snapshot: { layer: 'W1', size: 3 } },
   'sgd diverging': { lr: 1e9 },
 };
 

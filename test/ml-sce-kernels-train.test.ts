@@ -37,7 +37,7 @@ beforeAll(async () => {
 
 /** A short cell: 40 steps of batch 32 on [192, 32, 16, 10], every step measured in the last 10; `over` changes it. */
 const cfg = (over: Partial<SceConfig>): SceConfig => ({
-  sizes: [DIM, 32, 16, C], activation: 'tanh', rule: 'sgd', hebbSignal: 'pre', hebbLayers: 'hidden', hebbTargetStd: null,
+  sizes: [DIM, 32, 16, C], activation: 'tanh', rule: 'sgd', hebbian_normalized: { signal: 'pre', layers: 'hidden', targetStd: null }, oja: { signal: 'pre', layers: 'hidden' },
   lr: 0.05, gamma: 5e-4, l1: 0, batchNorm: false, bnEps: 1e-5, bnMomentum: 0.1, initScale: 1, seed: 3,
   steps: 40, batch: 32, dropLast: false, windowK: 10, trajectoryEvery: 10, measureEvery: 5, curveWindow: 10,
   evalN: 200, trainEvalN: 300, stationaryThreshold: 0.02, collapse: { normRatio: 0.2, lossRatio: 0.9 },
@@ -50,8 +50,8 @@ const CELLS: Partial<SceConfig>[] = [
   { activation: 'relu', batchNorm: true },
   { activation: 'sigmoid', lr: 1 },
   { activation: 'gelu', batchNorm: true, l1: 1e-4, sizes: [DIM, 24, 16, 12, C], reportedLayer: 'W3' },
-  { rule: 'oja', hebbSignal: 'post', activation: 'relu', lr: 1e-3 },
-  { rule: 'hebbian_normalized', hebbSignal: 'pre', lr: 1e-3 },
+  { rule: 'oja', oja: { signal: 'post', layers: 'hidden' }, activation: 'relu', lr: 1e-3 },
+  { rule: 'hebbian_normalized', hebbian_normalized: { signal: 'pre', layers: 'hidden', targetStd: null }, lr: 1e-3 },
 ];
 
 describe.each(builds)(`SCE training cells on the $name kernels${skipped}`, ({ choice }) => {
@@ -84,7 +84,7 @@ describe.each(builds)(`SCE training cells on the $name kernels${skipped}`, ({ ch
   });
 
   it('same seed + same kernels → the same bytes (metrics, sce.json extras, parameters); the version names the kernels', () => {
-    for (const over of [{ activation: 'gelu', batchNorm: true }, { rule: 'oja', hebbSignal: 'post', lr: 1e-3 }] as const) {
+    for (const over of [{ activation: 'gelu', batchNorm: true }, { rule: 'oja', oja: { signal: 'post', layers: 'hidden' }, lr: 1e-3 }] as const) {
       const a = trainSce(tf, { ...info, steppers: kern }, cfg(over), data);
       const b = trainSce(tf, { ...info, steppers: kern }, cfg(over), data);
       expect(JSON.stringify(a.metrics)).toBe(JSON.stringify(b.metrics));
@@ -105,7 +105,7 @@ describe.each(builds)(`SCE training cells on the $name kernels${skipped}`, ({ ch
       },
     };
     expect(kern.create(tf, { activation: 'tanh', bnEps: 1e-5 }, [DIM, 32, 16, C], 32).shared).toBeDefined();
-    for (const over of [{ activation: 'gelu', batchNorm: true }, { rule: 'oja', hebbSignal: 'post', lr: 1e-3 }, {}] as const) {
+    for (const over of [{ activation: 'gelu', batchNorm: true }, { rule: 'oja', oja: { signal: 'post', layers: 'hidden' }, lr: 1e-3 }, {}] as const) {
       const a = trainSce(tf, { ...info, steppers: kern }, cfg(over), data);
       const b = trainSce(tf, { ...info, steppers: copying }, cfg(over), data);
       expect(JSON.stringify(a.metrics)).toBe(JSON.stringify(b.metrics));

@@ -65,10 +65,31 @@ export interface ModelAdapter extends RuleModel {
   dispose?(): void;
 }
 
-/** A cell's loop settings: the shared LoopConfig, noise, and the readings (the rule's own options are bound into its `BoundRule`). */
+/** A cell's loop settings: the shared LoopConfig, noise, λ₁ (RuleSettings.l1), and the readings (the rule's own options are bound into its `BoundRule`). */
 export interface LoopSettings extends LoopConfig, RuleSettings {
   readonly sigma: number;
   readonly noiseMode: NoiseMode;
+}
+
+/** A matrix's measured alignment: cos(g, H) and the full update's cos(g − γW − λ₁ sign W, H). */
+export interface MatrixAlignment {
+  readonly signal: number;
+  readonly full: number;
+}
+
+/**
+ * A trainer's own recorders, called by the loop at fixed points of an iteration (the SCE trainer's
+ * curves, snapshots and accuracy). Each reads the model's buffers in place; none may change them.
+ */
+export interface LoopObserver {
+  /** Extra measured iterations (1-based step) besides the window and the trajectory points. */
+  measureAt?(step: number): boolean;
+  /** A measured iteration, after every matrix was measured and before the update: their alignments in matrix order (not under the 'step' reading, which measures after the update). */
+  measured?(step: number, a: readonly MatrixAlignment[], inWindow: boolean): void;
+  /** A measured iteration, after the update. */
+  updated?(step: number, inWindow: boolean): void;
+  /** A trajectory point, after it was recorded with its batch loss and validation loss (model.loss('val')). */
+  point?(step: number, batchLoss: number, valLoss: number): void;
 }
 
 /** Optional recorders of a run. */
@@ -76,6 +97,7 @@ export interface LoopExtras {
   /** Per-neuron recording of measured matrix `matrix` (src/ml/per-neuron.ts). */
   readonly neurons?: { readonly trace: NeuronTrace; readonly matrix: number };
   readonly hooks?: TrainHooks;
+  readonly observer?: LoopObserver;
 }
 
 /** What the loop hands back for finishCell (src/ml/summary.ts). */
@@ -113,6 +135,9 @@ export function runLoop(model: ModelAdapter, rule: BoundRule, cfg: LoopSettings,
   const run = rule.start(model, cfg);
   const neurons = extras.neurons;
   const hooks = extras.hooks ?? {};
+  const observer = extras.observer ?? {};
+  const l1 = cfg.l1 ?? 0;
+  const measuredNow: MatrixAlignment[] = [];
 
   const weights = matrices.map((m) => params[m.index]!);
   // The 'gradient' reading for rules that do not backprop: a second, plain backprop pass on measured steps.
@@ -145,7 +170,7 @@ export function runLoop(model: ModelAdapter, rule: BoundRule, cfg: LoopSettings,
     // 2. Step, then the rule's learning signal (at the θ the step saw).
     const inWindow = t >= T - K;
     const onTraj = (t + 1) % every === 0 || t === T - 1;
-    const measure = inWindow || onTraj;
+    const measure = inWindow || onTraj || (observer.measureAt?.(t + 1) ?? false);
     // A per-neuron phase sample needs H too, but is not an alignment measurement.
     const hebb = measure || (neurons?.trace.isPhaseStep(t + 1) ?? false);
     const info: StepInfo = { step: t + 1, clip: (scope, limit, norm) => trace.clipNorm(scope, limit, norm, inWindow) };
@@ -161,7 +186,9 @@ export function runLoop(model: ModelAdapter, rule: BoundRule, cfg: LoopSettings,
     else if (measure) {
       for (let k = 0; k < matrices.length; k++) {
         const g = bpG?.[k] ?? grads[matrices[k]!.index]!;
-        trace.alignment(k, alignments(g, weights[k]!, model.hebbian(k), cfg.gamma), inWindow, onTraj);
+        const a = alignments(g, weights[k]!, model.hebbian(k), cfg.gamma, l1);
+        measuredNow[k] = a;
+        trace.alignment(k, a, inWindow, onTraj);
         if (sums && inWindow) sums.add(k, g, weights[k]!, model.hebbian(k), cfg.gamma);
       }
     }
@@ -170,6 +197,7 @@ export function runLoop(model: ModelAdapter, rule: BoundRule, cfg: LoopSettings,
       const k = neurons.matrix;
       neurons.trace.record(grads[matrices[k]!.index]!, weights[k]!, model.hebbian(k), cfg.gamma, inWindow, onTraj, t + 1);
     }
+    if (measure && !before) observer.measured?.(t + 1, measuredNow, inWindow);
 
     // 4. Update.
     run.beforeUpdate?.(info);
@@ -190,6 +218,7 @@ export function runLoop(model: ModelAdapter, rule: BoundRule, cfg: LoopSettings,
         if (sums && inWindow) sums.addStep(k, d, model.hebbian(k));
       }
     }
+    if (measure) observer.updated?.(t + 1, inWindow);
     done = t + 1;
     if (!finite || (batchLoss !== null && !Number.isFinite(batchLoss) && backward !== 'none')) {
       status = 'diverged';
@@ -199,7 +228,9 @@ export function runLoop(model: ModelAdapter, rule: BoundRule, cfg: LoopSettings,
 
     // 5. Record.
     if (onTraj) {
-      trace.point(t + 1, batchLoss ?? NaN, model.loss('val'));
+      const valLoss = model.loss('val');
+      trace.point(t + 1, batchLoss ?? NaN, valLoss);
+      observer.point?.(t + 1, batchLoss ?? NaN, valLoss);
       hooks.progress?.(t + 1, T);
     }
   }

@@ -21,9 +21,21 @@ export interface RuleSettings {
   /** Coupled L2 weight decay γ. */
   readonly gamma: number;
   readonly seed: number;
+  /** L1 weight decay λ₁ of the SGD parts (the SCE task; absent: 0). */
+  readonly l1?: number;
   /** The cell's readings of the open conventions (src/ml/readings.ts). */
   readonly readings: Readings;
 }
+
+/**
+ * What a Hebbian rule trains a parameter by (RuleModel.useHebbianTerms): a rule-trained layer's
+ * weight [in, out] with the step's R = mean y h_aᵀ and q = mean y² (read in place after each step)
+ * and the SD of its init, or that layer's bias; null (no entry) for a parameter the rule leaves to
+ * SGD (the readout, batch norm's).
+ */
+export type HebbianParam =
+  | { readonly kind: 'weight'; readonly R: Float32Array; readonly q: Float32Array; readonly nIn: number; readonly nOut: number; readonly initStd: number }
+  | { readonly kind: 'bias' };
 
 /** A fixed network evaluated on the model's current batch (RandomNN's random MLP). */
 export interface BatchProbe {
@@ -51,6 +63,13 @@ export interface RuleModel {
    * the model's) with entry scale `scale`, for every later step. Absent: the model has no DFA path.
    */
   useFeedback?(scale: number): void;
+  /**
+   * For the Hebbian rules: makes every later step compute the rule-trained layers' R and q with
+   * h_b = `signal` ('pre': the pre-activation, 'post': the post-activation) on `layers` ('hidden':
+   * the readout learns by SGD), and returns, per parameter index, what the rule trains it by.
+   * Absent: the model has no Hebbian terms.
+   */
+  useHebbianTerms?(signal: 'pre' | 'post', layers: 'hidden' | 'all'): (i: number) => HebbianParam | null;
 }
 
 /** The loop's view of one iteration, for a rule. */

@@ -1,26 +1,21 @@
 /** The configuration of one SCE training cell (stages/train-sce.ts builds it from its params). */
 import type { LoopConfig } from '../cell-params.ts';
+import type { SceRuleName, SceRuleOptions } from '../rules/registry.ts';
 import type { ActivationName } from './activations.ts';
-import type { HebbianRule } from './rules.ts';
 
-/** How the network learns: SGD on the cross-entropy, or a Hebbian rule of Fig. 4. */
-export type SceRule = 'sgd' | HebbianRule;
+/** How the network learns: SGD on the cross-entropy, or a Hebbian rule of Fig. 4 (the SCE rule registry's names). */
+export type SceRule = SceRuleName;
 
 /**
  * Everything that defines one SCE cell. From LoopConfig: γ is coupled L2 on biases and BN
- * parameters too; collapse compares the test CE against ln(classes); K steps are measured every step.
+ * parameters too; collapse compares the test CE against ln(classes); K steps are measured every
+ * step. The Hebbian rules' options (h_b, layers, the standardisation target) are under their names.
  */
-export interface SceConfig extends LoopConfig {
+export interface SceConfig extends LoopConfig, SceRuleOptions {
   /** Layer widths, input first: [3072, 128, 128, 10]. */
   readonly sizes: readonly number[];
   readonly activation: ActivationName;
   readonly rule: SceRule;
-  /** Hebbian rules: h_b is the pre-activation z ('pre') or the post-activation f(u) ('post'). */
-  readonly hebbSignal: 'pre' | 'post';
-  /** Hebbian rules: which layers learn by the rule ('hidden': the readout learns by SGD). */
-  readonly hebbLayers: 'hidden' | 'all';
-  /** Normalised Hebbian: the SD each unit's incoming weights are standardised to (null: the init's SD). */
-  readonly hebbTargetStd: number | null;
   /** L1 weight decay λ₁ (biases and BN parameters too). */
   readonly l1: number;
   readonly batchNorm: boolean;
@@ -46,7 +41,7 @@ export interface SceConfig extends LoopConfig {
   readonly perNeuronEvery?: number | null;
 }
 
-/** The rule name written to metrics.json: 'sgd', or e.g. 'oja-post'. */
-export function ruleLabel(c: Pick<SceConfig, 'rule' | 'hebbSignal'>): string {
-  return c.rule === 'sgd' ? 'sgd' : `${c.rule}-${c.hebbSignal}`;
+/** The rule name written to metrics.json: 'sgd', or a Hebbian rule with its h_b, e.g. 'oja-post'. */
+export function ruleLabel(c: Pick<SceConfig, 'rule' | keyof SceRuleOptions>): string {
+  return c.rule === 'sgd' ? 'sgd' : `${c.rule}-${c[c.rule].signal}`;
 }

@@ -1,5 +1,6 @@
 /**
- * The SCE update rules in plain loops: SGD with coupled L2 and L1 weight decay, and the Hebbian
+ * The SCE update rules' arithmetic in plain loops (the rule modules of src/ml/rules/ — sce-sgd,
+ * hebbian-normalized, oja — call these): SGD with coupled L2 and L1 weight decay, and the Hebbian
  * rules of Fig. 4 (normalised Hebbian with weight standardisation, Oja's rule). Weights are
  * stored [in, out] row-major (src/ml/mlp.ts): column o holds output unit o's incoming weights.
  */
@@ -18,11 +19,6 @@ export function sgdDecayUpdate(theta: Float32Array, G: Float32Array, lr: number,
   }
   return ss;
 }
-
-/** The Hebbian learning rules (Fig. 4). */
-export const HEBBIAN_RULES = ['hebbian_normalized', 'oja'] as const;
-/** A Hebbian learning rule. */
-export type HebbianRule = (typeof HEBBIAN_RULES)[number];
 
 /**
  * Normalised Hebbian step: W ← W + η(R − γW), then weight standardisation: each output unit's
