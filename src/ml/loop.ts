@@ -1,12 +1,14 @@
 /**
- * The one training loop of the SRE trainers (the MLP's src/ml/train.ts and the transformer's
- * src/ml/transformer/train.ts; docs/definitions.md §Alignment, §Noise, §Learning rules): per
- * iteration [noise] → step on a batch (G and, on measured iterations, H) → the rule's learning
- * signal → measure → the rule's update → record. Measurement happens only where it is needed: the
- * last K iterations (the convergence window), every `trajectoryEvery`-th (the plotted trajectory)
- * and a per-neuron phase sample. What a "step" is belongs to a `ModelAdapter` the model implements;
- * what the rule does belongs to its module in src/ml/rules/ (registry.ts). The loop owns the
- * order of those calls, which is part of every cell's bytes.
+ * The one training loop of every trainer (the SRE MLP's src/ml/train.ts, the transformer's
+ * src/ml/transformer/train.ts and the SCE MLP's src/ml/sce/train.ts; docs/definitions.md
+ * §Alignment, §Noise, §Learning rules): per iteration [noise] → step on a batch (G and, on
+ * measured iterations, H) → the rule's learning signal → measure → the rule's update → record.
+ * Measurement happens only where it is needed: the last K iterations (the convergence window),
+ * every `trajectoryEvery`-th (the plotted trajectory), a per-neuron phase sample, and the steps a
+ * trainer's `LoopObserver` asks for. What a "step" is belongs to a `ModelAdapter` the model
+ * implements; what the rule does belongs to its module in src/ml/rules/ (registry.ts); what a
+ * trainer records besides the metrics belongs to its observer. The loop owns the order of those
+ * calls, which is part of every cell's bytes.
  */
 import type { CellStatus } from '../metrics.ts';
 import { alignments, cosine } from './alignment.ts';
