@@ -12,6 +12,7 @@ import { sceBuffers, sceLogits, sceStep } from '../src/ml/sce/step.ts';
 import { normalizedHebbianUpdate, ojaUpdate, sgdDecayUpdate, standardiseColumns } from '../src/ml/sce/rules.ts';
 import { ceFromLogits, normalisedCrop, sceAlignments, updateAlignment, windowCurve } from '../src/ml/sce/measure.ts';
 import { assembleBatch, standardiseTable } from '../src/ml/sce/data.ts';
+import { sameBytes } from './error-measures.ts';
 
 let tf: Tf;
 beforeAll(async () => {
@@ -275,5 +276,26 @@ describe('measurements', () => {
     assembleBatch({ images, labels: Uint8Array.from([7]), n: 1, dim: 3072 }, [0], lut, x, yv, 10);
     expect([x[0], x[1024], x[2048], x[1]]).toEqual([1, -2, 3, -10]);
     expect(yv[7]).toBe(1);
+  });
+
+  it('assembleBatch reads four pixels a word where the layout allows, a byte at a time elsewhere, with the same values', () => {
+    const lut = standardiseTable([100, 50, 20], [10, 5, 3]);
+    const reference = (images: Uint8Array, dim: number, idx: number[]): Float32Array => {
+      const plane = dim / 3;
+      const out = new Float32Array(idx.length * dim);
+      idx.forEach((k, r) => { for (let j = 0; j < dim; j++) out[r * dim + j] = lut[Math.floor(j / plane) * 256 + images[k * dim + j]!]!; });
+      return out;
+    };
+    const bytes = (n: number) => Uint8Array.from({ length: n }, (_, i) => (i * 2654435761) >>> 24);
+    const idx = [4, 0, 2, 2];
+    // dim 48 (planes of 16: words), dim 75 (planes of 25: bytes), and dim 48 at an odd byte offset (bytes).
+    const cases: [string, Uint8Array, number][] = [['aligned', bytes(5 * 48), 48], ['odd plane', bytes(5 * 75), 75], ['odd offset', bytes(5 * 48 + 1).subarray(1), 48]];
+    for (const [name, images, dim] of cases) {
+      const x = new Float32Array(idx.length * dim).fill(NaN);
+      const y = new Float32Array(idx.length * 4);
+      assembleBatch({ images, labels: Uint8Array.from([0, 1, 2, 3, 0]), n: 5, dim }, idx, lut, x, y, 4);
+      expect(sameBytes(x, reference(images, dim, idx)), name).toBe(true);
+      expect(Array.from(y), name).toEqual([1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1, 0]);
+    }
   });
 });
