@@ -4,7 +4,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type * as TF from '@tensorflow/tfjs';
 import { initBackend, type Tf } from '../src/ml/backend.ts';
-import { hebbianRef, alignments } from '../src/ml/alignment.ts';
+import { hebbianRef, alignments, signOf } from '../src/ml/alignment.ts';
 import { rngFor } from '../src/ml/rng.ts';
 import { ACTIVATIONS, actDerivative, actForward, actRef, erf, type ActivationName } from '../src/ml/sce/activations.ts';
 import { initSceModel, trainedParams, type SceModel } from '../src/ml/sce/model.ts';
@@ -296,6 +296,33 @@ describe('measurements', () => {
       assembleBatch({ images, labels: Uint8Array.from([0, 1, 2, 3, 0]), n: 5, dim }, idx, lut, x, y, 4);
       expect(sameBytes(x, reference(images, dim, idx)), name).toBe(true);
       expect(Array.from(y), name).toEqual([1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1, 0]);
+    }
+  });
+
+  it('signOf is Math.sign on every value (±0 keep their sign, NaN stays NaN), and the SGD update keeps its bytes', () => {
+    const specials = [0, -0, 1e-30, -1e-30, 0.5, -0.5, NaN, Infinity, -Infinity, 1e-45, -1e-45, 3, -7];
+    for (const w of specials) expect(Object.is(signOf(w), Math.sign(w)), String(w)).toBe(true);
+    // The update against its former form (Math.sign), on the specials and random weights, with and without L1.
+    const former = (theta: Float32Array, G: Float32Array, lr: number, l2: number, l1: number): number => {
+      let ss = 0;
+      for (let i = 0; i < theta.length; i++) {
+        const w = theta[i]!;
+        const v = w - lr * (G[i]! + l2 * w + l1 * Math.sign(w));
+        theta[i] = v;
+        ss += v * v;
+      }
+      return ss;
+    };
+    const rand = rngFor(3, 'sign').fillUniform(new Float32Array(1000), -1, 1);
+    for (const g of [0, -0, 1e-3, NaN]) for (const l1 of [0, 1e-4]) {
+      const w0 = Float32Array.from([...specials, ...rand]);
+      const G = new Float32Array(w0.length).fill(g);
+      const a = Float32Array.from(w0);
+      const b = Float32Array.from(w0);
+      const sa = sgdDecayUpdate(a, G, 0.01, 5e-4, l1);
+      const sb = former(b, G, 0.01, 5e-4, l1);
+      expect(sameBytes(a, b), `G ${g}, λ₁ ${l1}`).toBe(true);
+      expect(Object.is(sa, sb)).toBe(true);
     }
   });
 });

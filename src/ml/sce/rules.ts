@@ -4,6 +4,7 @@
  * rules of Fig. 4 (normalised Hebbian with weight standardisation, Oja's rule). Weights are
  * stored [in, out] row-major (src/ml/mlp.ts): column o holds output unit o's incoming weights.
  */
+import { signOf } from '../alignment.ts';
 
 /**
  * θ ← θ − η(G + γθ + λ₁ sign θ) (coupled L2 as in docs/definitions.md §Training, L1 the subgradient of λ₁‖θ‖₁).
@@ -13,7 +14,7 @@ export function sgdDecayUpdate(theta: Float32Array, G: Float32Array, lr: number,
   let ss = 0;
   for (let i = 0; i < theta.length; i++) {
     const w = theta[i]!;
-    const v = w - lr * (G[i]! + l2 * w + l1 * Math.sign(w));
+    const v = w - lr * (G[i]! + l2 * w + l1 * signOf(w));
     theta[i] = v;
     ss += v * v;
   }
