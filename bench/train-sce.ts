@@ -4,9 +4,10 @@
  * (src/ml/sce/stepper.ts) next to the numpy peer (1 thread, bench/peers/mlp.py with `ce`),
  * interleaved in rounds so that load hits every contender alike: medians of the bare step
  * (gradients only, as the peer) and of a measured step (+ H for every layer and the cosines).
- * Then batch assembly (uint8 → standardised float32) and a short training run with the default
- * measurement pattern on the kernels the stage would pick (kernels-select.ts; HEBB_KERNELS forces
- * a build), projected to a paper cell (50 epochs of 50,000 = 9,800 steps).
+ * Then batch assembly (uint8 → standardised float32) and a short training run on the kernels the
+ * stage would pick (kernels-select.ts; HEBB_KERNELS forces a build) in a paper cell's proportions
+ * (50 epochs of 50,000 = 9,800 steps: the last 2% of the steps measured every step, every 5th
+ * measured elsewhere, a 2,000-image test evaluation every 98 steps), projected to a paper cell.
  * HEBB_BENCH_SCE_REPS (default 20) timed steps per contender and round, HEBB_BENCH_SCE_STEPS
  * (default 400) steps in the run: set both small to check that the bench runs.
  * Reference (issue 6): ~28 ms/step on tfjs wasm with the hand-written gradient; numpy ~6-7x faster per core.
@@ -133,11 +134,14 @@ export const benchmarks: Benchmark[] = [
       for (let i = 0; i < reps; i++) assembleBatch(set, idx, lut, x, y, C);
       const tAssemble = (performance.now() - tA) / reps;
       const evalN = Math.min(2000, n);
+      // A paper cell's proportions: K = 200 of 9,800 steps, a trajectory point every 98.
+      const windowK = Math.max(1, Math.round((steps * 200) / 9800));
+      const trajectoryEvery = Math.min(steps, 98);
       const t0 = performance.now();
       const { metrics } = trainSce(tf, { ...info, steppers: await kernelSceSteppers(k.value) }, {
         sizes, activation: 'tanh', rule: 'sgd', hebbian_normalized: { signal: 'pre', layers: 'hidden', targetStd: null }, oja: { signal: 'pre', layers: 'hidden' },
         lr: 0.01, gamma: 5e-4, l1: 0, batchNorm: false, bnEps: 1e-5, bnMomentum: 0.1, initScale: 1, seed: 0,
-        steps, batch: B, dropLast: false, windowK: Math.max(1, Math.floor(steps / 5)), trajectoryEvery: Math.max(1, Math.floor(steps / 10)),
+        steps, batch: B, dropLast: false, windowK, trajectoryEvery,
         measureEvery: 5, curveWindow: Math.max(1, Math.floor(steps / 5)), evalN, trainEvalN: evalN, stationaryThreshold: 0.02,
         collapse: { normRatio: 0.2, lossRatio: 0.9 }, reportedLayer: 'W2', snapshot: { layer: 'W2', size: 20 },
       }, { train: set, test: { images: images.subarray(0, evalN * IMAGE_DIM), labels: labels.subarray(0, evalN), n: evalN, dim: IMAGE_DIM }, lut, classes: C });
@@ -150,8 +154,8 @@ export const benchmarks: Benchmark[] = [
         { name: 'peak RSS', value: peakRssMiB(), unit: 'MiB' },
       );
       notes.push(
-        `${ROUNDS} interleaved rounds of ${reps} steps per contender; run: ${steps} steps (last ${Math.max(1, Math.floor(steps / 5))} measured every step, else every 5th; ` +
-          `test eval of ${evalN} every ${Math.max(1, Math.floor(steps / 10))}), status ${metrics.status}; timings mean something only on a quiet host`,
+        `${ROUNDS} interleaved rounds of ${reps} steps per contender; run: ${steps} steps (last ${windowK} measured every step, else every 5th; ` +
+          `test eval of ${evalN} every ${trajectoryEvery}), status ${metrics.status}; timings mean something only on a quiet host`,
       );
       return { backend: `${info.name} ${info.version}; run on ${runOn} kernels`, figures, notes: notes.join('\n  ') };
     },
