@@ -4,7 +4,9 @@
 // micro-panels, so the micro-kernel streams both operands from contiguous memory, a panel of b
 // (KC × NR floats = 16 KiB with AVX2) stays in L1 while every micro-panel of a passes over it,
 // and a's block (MC × KC) stays in L2. matmul (dense.cc) reads b in place with a stride of N
-// floats per k, which is fine while b fits in L1 and costs half the speed when K is long.
+// floats per k, which is fine while b fits in L1 and costs half the speed when K is long. A
+// row-major a is not packed (its MR rows are MR sequential streams the micro-kernel reads in place;
+// the copy cost ~8% of the SCE forward); aᵀ (matmulTN) is, row by row of the stored a.
 //
 // The sums run in the same order as matmul's (k ascending, from the bias or zero, one fused
 // multiply-add per k; a slice's partial sums go through `out` as exact floats), so the results
@@ -28,8 +30,12 @@ constexpr int MC = 12 * MR;
 /** How a tile's accumulators start: from `out` (a later slice), from zero, or from the bias. */
 enum class Init { kOut, kZero, kBias };
 
-/** c[MR, NR] = init + Σ_k ap[k][0..MR) ⊗ bp[k][0..NR) over kc, c with row stride ldc. */
-inline void microKernel(const float* ap, const float* bp, int kc, float* c, int ldc, Init init, const float* bias) {
+/**
+ * c[MR, NR] = init + Σ_k a(·, k) ⊗ bp[k][0..NR) over kc, c with row stride ldc. a(r, k) is
+ * ap[k·MR + r] in a packed micro-panel, or ap[r·lda + k] read in place (kInPlace: a row-major a).
+ */
+template <bool kInPlace>
+inline void microKernel(const float* ap, int lda, const float* bp, int kc, float* c, int ldc, Init init, const float* bias) {
   vf acc[MR][2];
   if (init == Init::kOut) {
 #pragma GCC unroll 8
@@ -51,7 +57,7 @@ inline void microKernel(const float* ap, const float* bp, int kc, float* c, int 
     const vf x0 = ld(bp + (size_t)k * NR), x1 = ld(bp + (size_t)k * NR + VW);
 #pragma GCC unroll 8
     for (int r = 0; r < MR; r++) {
-      const vf s = splat(ap[(size_t)k * MR + r]);
+      const vf s = splat(kInPlace ? ap[(size_t)r * lda + k] : ap[(size_t)k * MR + r]);
       acc[r][0] = vmadd(s, x0, acc[r][0]);
       acc[r][1] = vmadd(s, x1, acc[r][1]);
     }
@@ -72,6 +78,10 @@ void packB(const float* b, int N, int pc, int kc, float* bp) {
     for (int k = 0; k < kc; k++) {
       const float* src = b + (size_t)(pc + k) * N + j0;
       float* d = dst + (size_t)k * NR;
+      if (jn == NR) {
+        std::memcpy(d, src, sizeof(float) * NR);  // a constant size: two vector moves, not a libc call
+        continue;
+      }
       std::memcpy(d, src, sizeof(float) * jn);
       std::fill(d + jn, d + NR, 0.0f);
     }
@@ -81,27 +91,37 @@ void packB(const float* b, int N, int pc, int kc, float* bp) {
 /**
  * Rows [i0, i0 + mc) × slice [pc, pc + kc) of A into MR-row micro-panels (k-major), zero-padded
  * past M. A is a (M × K, row-major) or, when `transposed`, aᵀ for a stored K × M: then each k of a
- * micro-panel is MR consecutive floats of a's row k, read in place with no transpose.
+ * micro-panel is MR consecutive floats of a's row k. Full micro-panels of a row-major a are not
+ * copied: the micro-kernel reads them in place (matmulPacked), only a last partial one is packed.
  */
 void packA(const float* a, int M, int K, bool transposed, int i0, int mc, int pc, int kc, float* ap) {
+  if (transposed) {
+    // k outer: row k's mc floats are read once, in order, and dealt to the micro-panels. Walking
+    // one micro-panel at a time instead read kc rows 12 KiB apart (a's rows are M floats) per
+    // micro-panel; those lines share a cache set, so every micro-panel fetched them again from L3.
+    const int full = std::min(mc, M - i0) / MR * MR;
+    for (int k = 0; k < kc; k++) {
+      const float* src = a + (size_t)(pc + k) * M + i0;
+      float* d = ap + (size_t)k * MR;
+      for (int q = 0; q < full; q += MR)
+        std::memcpy(d + (size_t)q * kc, src + q, sizeof(float) * MR);  // a constant size: inlined moves
+      for (int q = full; q < mc; q += MR) {
+        const int rows = std::max(0, std::min(MR, M - (i0 + q)));
+        std::memcpy(d + (size_t)q * kc, src + q, sizeof(float) * rows);
+        std::fill(d + (size_t)q * kc + rows, d + (size_t)q * kc + MR, 0.0f);
+      }
+    }
+    return;
+  }
   for (int q = 0; q < mc; q += MR) {
     const int rows = std::min(MR, M - (i0 + q));
+    if (rows == MR) continue;  // read in place by the micro-kernel
     float* dst = ap + (size_t)q * kc;
-    if (transposed) {
-      for (int k = 0; k < kc; k++) {
-        const float* src = a + (size_t)(pc + k) * M + i0 + q;
-        float* d = dst + (size_t)k * MR;
-        std::memcpy(d, src, sizeof(float) * rows);
-        std::fill(d + rows, d + MR, 0.0f);
-      }
-    } else {
-      // MR read streams, one sequential write stream.
-      const float* src = a + (size_t)(i0 + q) * K + pc;
-      for (int k = 0; k < kc; k++) {
-        float* d = dst + (size_t)k * MR;
-        for (int r = 0; r < rows; r++) d[r] = src[(size_t)r * K + k];
-        for (int r = rows; r < MR; r++) d[r] = 0.0f;
-      }
+    const float* src = a + (size_t)(i0 + q) * K + pc;
+    for (int k = 0; k < kc; k++) {
+      float* d = dst + (size_t)k * MR;
+      for (int r = 0; r < rows; r++) d[r] = src[(size_t)r * K + k];
+      for (int r = rows; r < MR; r++) d[r] = 0.0f;
     }
   }
 }
@@ -127,9 +147,12 @@ void matmulPacked(const float* a, bool transposed, const float* b, const float* 
         for (int q = 0; q < mc; q += MR) {
           const int rows = std::min(MR, mc - q);
           const float* app = ap.data() + (size_t)q * kc;
+          const float* arow = a + (size_t)(ic + q) * K + pc;
+          const bool inPlace = !transposed && rows == MR;
           float* c = out + (size_t)(ic + q) * N + j0;
           if (rows == MR && jn == NR) {
-            microKernel(app, bpp, kc, c, N, init, bias ? bias + j0 : nullptr);
+            if (inPlace) microKernel<true>(arow, K, bpp, kc, c, N, init, bias ? bias + j0 : nullptr);
+            else microKernel<false>(app, 0, bpp, kc, c, N, init, bias ? bias + j0 : nullptr);
             continue;
           }
           // An edge tile: run the full kernel on a scratch tile holding the valid corner.
@@ -141,7 +164,8 @@ void matmulPacked(const float* a, bool transposed, const float* b, const float* 
                                  : init == Init::kBias ? bias[j0 + j]
                                                        : 0.0f;
             }
-          microKernel(app, bpp, kc, tile, NR, Init::kOut, nullptr);
+          if (inPlace) microKernel<true>(arow, K, bpp, kc, tile, NR, Init::kOut, nullptr);
+          else microKernel<false>(app, 0, bpp, kc, tile, NR, Init::kOut, nullptr);
           for (int r = 0; r < rows; r++) std::memcpy(c + (size_t)r * N, tile + r * NR, sizeof(float) * jn);
         }
       }
