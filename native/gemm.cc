@@ -69,22 +69,22 @@ inline void microKernel(const float* ap, int lda, const float* bp, int kc, float
   }
 }
 
-/** Slice [pc, pc + kc) of b into NR-column panels, each kc × NR, zero-padded past N. */
+/**
+ * Slice [pc, pc + kc) of b into NR-column panels, each kc × NR, zero-padded past N. k outer: each
+ * row of b is read once, in order, and dealt to the panels (NR floats to each); panel by panel it
+ * was read NR floats every N (a stride the prefetchers follow badly): ~10% of the SCE forward.
+ */
 void packB(const float* b, int N, int pc, int kc, float* bp) {
-  const int panels = (N + NR - 1) / NR;
-  for (int p = 0; p < panels; p++) {
-    const int j0 = p * NR, jn = std::min(NR, N - j0);
-    float* dst = bp + (size_t)p * NR * kc;
-    for (int k = 0; k < kc; k++) {
-      const float* src = b + (size_t)(pc + k) * N + j0;
-      float* d = dst + (size_t)k * NR;
-      if (jn == NR) {
-        std::memcpy(d, src, sizeof(float) * NR);  // a constant size: two vector moves, not a libc call
-        continue;
-      }
-      std::memcpy(d, src, sizeof(float) * jn);
-      std::fill(d + jn, d + NR, 0.0f);
-    }
+  const int full = N / NR;
+  for (int k = 0; k < kc; k++) {
+    const float* src = b + (size_t)(pc + k) * N;
+    float* d = bp + (size_t)k * NR;
+    for (int p = 0; p < full; p++) std::memcpy(d + (size_t)p * NR * kc, src + p * NR, sizeof(float) * NR);  // constant size: inlined
+    if (full * NR == N) continue;
+    const int jn = N - full * NR;
+    float* t = d + (size_t)full * NR * kc;
+    std::memcpy(t, src + full * NR, sizeof(float) * jn);
+    std::fill(t + jn, t + NR, 0.0f);
   }
 }
 
