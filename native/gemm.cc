@@ -95,6 +95,9 @@ void packB(const float* b, int N, int pc, int kc, float* bp) {
  * copied: the micro-kernel reads them in place (matmulPacked), only a last partial one is packed.
  */
 void packA(const float* a, int M, int K, bool transposed, int i0, int mc, int pc, int kc, float* ap) {
+  // aᵀ's rows are M floats apart, a stride the hardware prefetchers do not follow: the lines of
+  // row k + kAhead are asked for while row k is copied (measured 8–32 alike, −3–5% on G_W1).
+  constexpr int kAhead = 16;
   if (transposed) {
     // k outer: row k's mc floats are read once, in order, and dealt to the micro-panels. Walking
     // one micro-panel at a time instead read kc rows 12 KiB apart (a's rows are M floats) per
@@ -102,6 +105,8 @@ void packA(const float* a, int M, int K, bool transposed, int i0, int mc, int pc
     const int full = std::min(mc, M - i0) / MR * MR;
     for (int k = 0; k < kc; k++) {
       const float* src = a + (size_t)(pc + k) * M + i0;
+      if (k + kAhead < kc)
+        for (int q = 0; q < mc + 16; q += 16) __builtin_prefetch(src + (size_t)kAhead * M + q);
       float* d = ap + (size_t)k * MR;
       for (int q = 0; q < full; q += MR)
         std::memcpy(d + (size_t)q * kc, src + q, sizeof(float) * MR);  // a constant size: inlined moves
