@@ -3,6 +3,7 @@
 // scalar loops. Shapes in the transformer step are skinny (K, I, J ≤ 128, M, R = B·T), so the
 // operands that are reused stay in L1 and no packing is needed.
 #include <algorithm>
+#include <type_traits>
 #include <vector>
 
 #include "kernels.h"
@@ -41,18 +42,37 @@ inline void mmBlock(const float* a, int K, const float* b, int N, const float* b
     for (int v = 0; v < NV; v++) st(out + (size_t)r * N + v * VW, c[r][v]);
 }
 
-/** R rows of matmul starting at a, out (every column). */
+/** R rows of matmul starting at a, out: the columns [0, N / VW · VW) (matmul does the rest, mmTail). */
 template <int R>
 inline void mmRows(const float* a, const float* b, const float* bias, float* out, int K, int N) {
   int j = 0;
   for (; j + 2 * VW <= N; j += 2 * VW) mmBlock<R, 2>(a, K, b + j, N, bias ? bias + j : nullptr, out + j);
   for (; j + VW <= N; j += VW) mmBlock<R, 1>(a, K, b + j, N, bias ? bias + j : nullptr, out + j);
-  for (; j < N; j++) {
-    for (int r = 0; r < R; r++) {
-      float s = bias ? bias[j] : 0.0f;
-      for (int k = 0; k < K; k++) s = madd(a[(size_t)r * K + k], b[(size_t)k * N + j], s);
-      out[(size_t)r * N + j] = s;
-    }
+}
+
+thread_local std::vector<float> tlTail;
+
+/**
+ * The last N mod VW columns of matmul (from j0) as one vector block on a zero-padded copy of those
+ * columns of b (K × VW): the SCE logits (N = 10) spent 80% of their product in scalar chains of K
+ * fused multiply-adds. Each lane runs the same sums in the same order as the scalar loop did.
+ */
+void mmTail(const float* a, const float* b, const float* bias, float* out, int M, int K, int N, int j0) {
+  const int jn = N - j0;
+  tlTail.assign((size_t)(K + 1) * VW, 0.0f);
+  float* tb = tlTail.data();
+  float* tbias = tb + (size_t)K * VW;
+  for (int k = 0; k < K; k++) std::memcpy(tb + (size_t)k * VW, b + (size_t)k * N + j0, sizeof(float) * jn);
+  if (bias) std::memcpy(tbias, bias + j0, sizeof(float) * jn);
+  alignas(64) float tile[MR * VW];
+  int i = 0;
+  for (; i + MR <= M; i += MR) {
+    mmBlock<MR, 1>(a + (size_t)i * K, K, tb, VW, bias ? tbias : nullptr, tile);
+    for (int r = 0; r < MR; r++) std::memcpy(out + (size_t)(i + r) * N + j0, tile + r * VW, sizeof(float) * jn);
+  }
+  for (; i < M; i++) {
+    mmBlock<1, 1>(a + (size_t)i * K, K, tb, VW, bias ? tbias : nullptr, tile);
+    std::memcpy(out + (size_t)i * N + j0, tile, sizeof(float) * jn);
   }
 }
 
@@ -90,18 +110,35 @@ inline void tnBlock(const float* a, int I, const float* b, int J, int rows, floa
     for (int v = 0; v < NV; v++) st(out + (size_t)m * J + v * VW, c[m][v]);
 }
 
+/** out[R, 0 .. J / VW · VW) += the rows' aᵀb (matmulTN does the last J mod VW columns, tnTail). */
 template <int R>
 inline void tnRowsOf(const float* a, int I, const float* b, int J, int rows, float* out) {
   int j = 0;
   for (; j + 2 * VW <= J; j += 2 * VW) tnBlock<R, 2>(a, I, b + j, J, rows, out + j);
   for (; j + VW <= J; j += VW) tnBlock<R, 1>(a, I, b + j, J, rows, out + j);
-  for (; j < J; j++) {
-    for (int m = 0; m < R; m++) {
-      float s = out[(size_t)m * J + j];
-      for (int r = 0; r < rows; r++) s = madd(a[(size_t)r * I + m], b[(size_t)r * J + j], s);
-      out[(size_t)m * J + j] = s;
-    }
-  }
+}
+
+/**
+ * The last J mod VW columns (from j0) of one chunk of matmulTN's rows, for every output row, as
+ * vector blocks on a zero-padded copy of those columns of b (rows × VW) and of out (VW per row):
+ * the SCE output layer's G_W (J = 10) spent most of its time in scalar chains. Each lane runs the
+ * same sums in the same order as the scalar loop did.
+ */
+void tnTail(const float* a, int I, const float* b, int J, int rows, float* out, int j0) {
+  const int jn = J - j0;
+  tlTail.assign((size_t)rows * VW, 0.0f);
+  float* tb = tlTail.data();
+  for (int r = 0; r < rows; r++) std::memcpy(tb + (size_t)r * VW, b + (size_t)r * J + j0, sizeof(float) * jn);
+  alignas(64) float tile[MR * VW] = {};
+  const auto block = [&](auto rowsOut, int i) {
+    constexpr int R = decltype(rowsOut)::value;
+    for (int m = 0; m < R; m++) std::memcpy(tile + m * VW, out + (size_t)(i + m) * J + j0, sizeof(float) * jn);
+    tnBlock<R, 1>(a + i, I, tb, VW, rows, tile);
+    for (int m = 0; m < R; m++) std::memcpy(out + (size_t)(i + m) * J + j0, tile + m * VW, sizeof(float) * jn);
+  };
+  int i = 0;
+  for (; i + MR <= I; i += MR) block(std::integral_constant<int, MR>{}, i);
+  for (; i < I; i++) block(std::integral_constant<int, 1>{}, i);
 }
 
 }  // namespace
@@ -111,6 +148,7 @@ void matmul(const float* a, const float* b, const float* bias, float* out, int M
   int i = 0;
   for (; i + MR <= M; i += MR) mmRows<MR>(a + (size_t)i * K, b, bias, out + (size_t)i * N, K, N);
   for (; i < M; i++) mmRows<1>(a + (size_t)i * K, b, bias, out + (size_t)i * N, K, N);
+  if (N % VW) mmTail(a, b, bias, out, M, K, N, N / VW * VW);
 }
 
 void matmulTN(const float* a, const float* b, float* out, int R, int I, int J, float scale) {
@@ -135,6 +173,7 @@ void matmulTN(const float* a, const float* b, float* out, int R, int I, int J, f
     int i = 0;
     for (; i + TR <= I; i += TR) tnRowsOf<TR>(ac + i, I, bc, J, rows, out + (size_t)i * J);
     for (; i < I; i++) tnRowsOf<1>(ac + i, I, bc, J, rows, out + (size_t)i * J);
+    if (J % VW) tnTail(ac, I, bc, J, rows, out, J / VW * VW);
   }
   const size_t n = (size_t)I * J;
   for (size_t q = 0; q < n; q++) out[q] *= scale;
