@@ -82,6 +82,16 @@ constexpr int kWideTN = 1024;
 /** From this inner dimension on, matmul runs the packed product (gemm.cc; measured: docs/kernels.md). */
 constexpr int kLongK = 1024;
 
+/**
+ * Square-ish products also run packed (measured, docs/kernels.md): from kSquare on in both of
+ * matmul's K and N, with at most kFewRows rows (the SCE hidden layer's [256, 128] × [128, 128]:
+ * −9%; even at 8,192 rows, so those stay unpacked), and from kSquare on in both of matmulTN's I
+ * and J (its 128 × 128 outputs: −12% at 256 rows, −18% at 8,192). Below, b (matmul) or out
+ * (matmulTN) fits in L1 and the unpacked kernels are as fast or faster (the transformer's K = 32).
+ */
+constexpr int kSquare = 128;
+constexpr int kFewRows = 1024;
+
 /** Rows of a and b per matmulTN pass: both chunks (rows × (I + J) floats) fit in ~24 KiB of L1. */
 inline int tnRows(int I, int J) { return std::max(8, 6144 / std::max(1, I + J)); }
 
@@ -144,7 +154,7 @@ void tnTail(const float* a, int I, const float* b, int J, int rows, float* out, 
 }  // namespace
 
 void matmul(const float* a, const float* b, const float* bias, float* out, int M, int K, int N) {
-  if (K >= kLongK) return matmulPacked(a, false, b, bias, out, M, K, N);
+  if (K >= kLongK || (K >= kSquare && N >= kSquare && M <= kFewRows)) return matmulPacked(a, false, b, bias, out, M, K, N);
   int i = 0;
   for (; i + MR <= M; i += MR) mmRows<MR>(a + (size_t)i * K, b, bias, out + (size_t)i * N, K, N);
   for (; i < M; i++) mmRows<1>(a + (size_t)i * K, b, bias, out + (size_t)i * N, K, N);
@@ -152,7 +162,7 @@ void matmul(const float* a, const float* b, const float* bias, float* out, int M
 }
 
 void matmulTN(const float* a, const float* b, float* out, int R, int I, int J, float scale) {
-  if (I >= kWideTN) {
+  if (I >= kWideTN || (I >= kSquare && J >= kSquare)) {
     // A wide input (the SCE MLP's 3,072 pixels): every row of b's chunk would be re-read with a
     // strided a for each block of out, at a third of numpy's speed. The packed product reads aᵀ's
     // micro-panels straight from a's rows: out = aᵀ · b over R.

@@ -79,6 +79,35 @@ describe.skipIf(!loaded.ok)(`native kernels${loaded.ok ? ` (${nativeTag(loaded.v
   it.each(PACKED_MATMUL)('packed matmul [%i, %i] × [%i] (+ bias): float64 product, wasm, and bitwise the unpacked matmulTN', (M, K, N) => checkPackedMatmul(natK, M, K, N, wasmK));
   it.each(PACKED_TN)('packed matmulTN over %i rows, [%i] × [%i]: float64 product, wasm, and bitwise the unpacked matmul', (R, I, J) => checkPackedTN(natK, R, I, J, wasmK));
 
+  // Native only (native/dense.cc): matmul also runs packed from K, N ≥ 128 at ≤ 1,024 rows, and
+  // matmulTN from I, J ≥ 128. Each output's sum does not depend on the other rows or columns, so
+  // the unpacked path is reached with more rows (matmul) or fewer columns at a time (matmulTN).
+  it.each([[256, 128, 128], [200, 130, 133]] as const)('square packed matmul [%i, %i] × [%i]: bitwise the unpacked rows, close to wasm', (M, K, N) => {
+    const [a, b, bias] = [rand(1100 * K, 71), rand(K * N, 72), rand(N, 73)];
+    const out = new Float32Array(M * N).fill(NaN);
+    natK.matmul(a.subarray(0, M * K), b, bias, out, M, K, N);
+    const tall = new Float32Array(1100 * N);
+    natK.matmul(a, b, bias, tall, 1100, K, N); // 1,100 rows: the unpacked path
+    expect(sameBytes(out, tall.subarray(0, M * N))).toBe(true);
+    const wout = new Float32Array(M * N);
+    wasmK.matmul(a.subarray(0, M * K), b, bias, wout, M, K, N);
+    expect(worst(out, wout)).toBeLessThan(1e-5 * Math.sqrt(K));
+  });
+  it.each([[256, 128, 128], [70, 131, 130]] as const)('square packed matmulTN over %i rows, [%i] × [%i]: bitwise the unpacked path column by column, close to wasm', (R, I, J) => {
+    const [a, b] = [rand(R * I, 74), rand(R * J, 75)];
+    const out = new Float32Array(I * J).fill(NaN);
+    natK.matmulTN(a, b, out, R, I, J, 0.5);
+    for (let j = 0; j < J; j++) {
+      const col = Float32Array.from({ length: R }, (_, r) => b[r * J + j]!);
+      const one = new Float32Array(I);
+      natK.matmulTN(a, col, one, R, I, 1, 0.5); // J = 1: the unpacked path
+      expect(sameBytes(one, Float32Array.from({ length: I }, (_, i) => out[i * J + j]!))).toBe(true);
+    }
+    const wout = new Float32Array(I * J);
+    wasmK.matmulTN(a, b, wout, R, I, J, 0.5);
+    expect(worst(out, wout)).toBeLessThan(1e-5 * Math.max(1, Math.sqrt(R) / 4));
+  });
+
   it('embedding (bitwise the wasm kernels: the same f32 sums) and mean pool (within 1e-6), and bad tokens counted', () => {
     const [B, T, C, V] = [3, 32, 32, 16];
     const N = B * T;
