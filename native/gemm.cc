@@ -1,16 +1,17 @@
-// Packed dense products for long inner dimensions (the SCE MLP's 3,072-pixel input layer), in
-// the layout of the BLIS/GotoBLAS papers: K is cut into KC-long slices; each slice of b is
-// copied into NR-column panels (k-major, contiguous) and each MC-row block of a into MR-row
-// micro-panels, so the micro-kernel streams both operands from contiguous memory, a panel of b
-// (KC × NR floats = 16 KiB with AVX2) stays in L1 while every micro-panel of a passes over it,
-// and a's block (MC × KC) stays in L2. matmul (dense.cc) reads b in place with a stride of N
-// floats per k, which is fine while b fits in L1 and costs half the speed when K is long. A
-// row-major a is not packed (its MR rows are MR sequential streams the micro-kernel reads in place;
-// the copy cost ~8% of the SCE forward); aᵀ (matmulTN) is, row by row of the stored a.
+// Packed dense products for long inner dimensions (the SCE MLP's 3,072-pixel input layer) and
+// square ones (dense.cc says when), in the layout of the BLIS/GotoBLAS papers: K is cut into
+// KC-long slices; each slice of b is copied into NR-column panels (k-major, contiguous), so a panel
+// of b (KC × NR floats = 16 KiB with AVX2) stays in L1 while the micro-panels of a (MR rows) pass
+// over it, and a's block (MC × KC) stays in L2. matmul's unpacked kernel reads b in place with a
+// stride of N floats per k, which is fine while b fits in L1 and costs half the speed when K is
+// long. A row-major a is not copied: its MR rows are MR sequential streams the micro-kernel reads
+// in place (packing them cost 5–8% of the SCE forward, even with a vector transpose); aᵀ
+// (matmulTN) is packed into micro-panels, row by row of the stored a.
 //
 // The sums run in the same order as matmul's (k ascending, from the bias or zero, one fused
 // multiply-add per k; a slice's partial sums go through `out` as exact floats), so the results
-// are bit-identical to the unpacked kernel's (checked by test/native-kernels.test.ts).
+// are bit-identical to the unpacked kernels' (test/packed-checks.ts and the square-product tests
+// of test/ml-transformer-native.test.ts reach the unpacked path through the other kernel).
 #include <algorithm>
 #include <vector>
 
