@@ -49,20 +49,21 @@ export const DEFAULT_SECONDS: Readonly<Record<string, { readonly paper: number; 
  *    so ≈ 0.9 ms a step (the kernel step alone is ~0.55 ms: README "Benchmarks").
  *  - transformer: a backprop cell (3,950 steps) took 92 s, ≈ 22.5 ms a step all in; RandomNN, which
  *    runs no backward pass, 14.9 s, ≈ 3 ms a step.
- *  - SCE on the Fashion-MNIST stand-in (784 inputs, 60,000 images, 50 epochs): batch 256 took
- *    64.7 s for 11,750 steps (5.25 ms a step), batch 32 3 min 31 s for 93,750 (2.22 ms): 1.8 ms of
- *    a step does not scale with the batch (the measurements every 5th step and the updates, which
- *    scale with the weights).
- *  - SCE on CIFAR-10 (3,072 inputs): 19 ms a step all in, a 400-step run on CIFAR-shaped images
- *    (`npm run bench -- --only train-sce`; CIFAR-10 itself cannot be downloaded here): a paper
- *    cell ≈ 3 min. Its batch-independent part is taken as the stand-in's share (1.8 / 5.25 of a
- *    batch-256 step, ≈ 6.5 ms): assumed, not measured.
+ *  - SCE on the Fashion-MNIST stand-in (784 inputs, 60,000 images, 50 epochs), at `77601b7`: batch
+ *    256 took 38.3 s for 11,750 steps (3.0 ms a step after 3 s of start-up), batch 32 109.3 s for
+ *    93,750 (1.13 ms): 0.87 ms of a step does not scale with the batch (the updates, the
+ *    measurements every 5th step). At `62d4627` they took 64.7 s and 3 min 31 s.
+ *  - SCE on CIFAR-10 (3,072 inputs): 10.5 ms a step all in (10.2–10.7 in three runs at `77601b7`),
+ *    a 490-step run on CIFAR-shaped images in a paper cell's proportions (as `npm run bench --
+ *    --only train-sce` runs it; CIFAR-10 itself cannot be downloaded here): a paper cell ≈ 1 min
+ *    45 s. Its batch-independent part scales with the weights (the updates, the cosines): the
+ *    stand-in's 0.87 ms × ~3.5 ≈ 3 ms, estimated, not measured.
  * Used instead of DEFAULT_SECONDS when a cell's params give its number of steps (`steps`, or
  * `epochs` × the batches per epoch); `byDataset`, then `byRule`, override the stage's cost.
  */
 export const DEFAULT_MS_PER_STEP: Readonly<Record<string, StepCost & { readonly startupMs: number; readonly byDataset?: Readonly<Record<string, StepCost>>; readonly byRule?: Readonly<Record<string, StepCost>> }>> = {
   'stages/train-sre.ts': { ms: 0.9, startupMs: 1000, nTrain: 20000 },
-  'stages/train-sce.ts': { ms: 19, fixedMs: 6.5, startupMs: 3000, nTrain: 50000, byDataset: { 'fashion-mnist': { ms: 5.25, fixedMs: 1.8, nTrain: 60000 } } },
+  'stages/train-sce.ts': { ms: 10.5, fixedMs: 3, startupMs: 3000, nTrain: 50000, byDataset: { 'fashion-mnist': { ms: 3.0, fixedMs: 0.87, nTrain: 60000 } } },
   'stages/train-transformer.ts': { ms: 22.5, startupMs: 3000, nTrain: 20000, byRule: { randomnn: { ms: 3, nTrain: 20000 } } },
 };
 
