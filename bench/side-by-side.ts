@@ -94,7 +94,8 @@ export const benchmarks: Benchmark[] = [
       // The SRE MLP: hebb's step on the tfjs twin and on each kernel build (src/ml/mlp-stepper.ts), gradients only as the peers.
       const sre = [32, 128, 128, 32];
       const mlpArgs = (sizes: readonly number[], loss: string): string[] => [sizes.join(','), loss, '256'];
-      const mlpFlops = (sizes: readonly number[]): number => 3 * 2 * 256 * sizes.slice(1).reduce((s, o, i) => s + sizes[i]! * o, 0);
+      // Forward, weight gradients, and input gradients of every layer but the first (nothing needs ∂L/∂x).
+      const mlpFlops = (sizes: readonly number[]): number => 2 * 256 * (3 * sizes.slice(1).reduce((s, o, i) => s + sizes[i]! * o, 0) - sizes[0]! * sizes[1]!);
       const mlpBuilds = await sreMlpContenders(sre, 256, k.ok && k.value.name === 'native' ? k.value : undefined);
       const sr = compare('SRE MLP', [...mlpBuilds, peer('numpy', 1, 'mlp.py', ['numpy', ...mlpArgs(sre, 'mse')]), peer('torch', 1, 'mlp.py', ['torch', ...mlpArgs(sre, 'mse')]), peer('torch', 2, 'mlp.py', ['torch', ...mlpArgs(sre, 'mse')])], 200, mlpFlops(sre), peak);
       figures.push(...sr.figures);
