@@ -5,6 +5,7 @@
  * alignment is measured against its gradient.
  */
 import { z } from 'zod';
+import { norm } from '../rules.ts';
 import { sgdDecayUpdate } from '../sce/rules.ts';
 import type { HebbianParam, RuleModel, RuleRun, RuleSettings } from './rule.ts';
 
@@ -41,9 +42,7 @@ export function hebbianRun(model: RuleModel, s: RuleSettings, o: HebbianOptions,
       const theta = model.params[i]!;
       if (h === null) return sgdDecayUpdate(theta, model.grads[i]!, s.lr, s.gamma, s.l1 ?? 0);
       if (h.kind === 'weight') return weight(theta, h, s);
-      let ss = 0; // Decision: the rule-trained layers' biases stay at their init.
-      for (let j = 0; j < theta.length; j++) ss += theta[j]! * theta[j]!;
-      return ss;
+      return norm(theta) ** 2; // Decision: the rule-trained layers' biases stay at their init.
     },
   };
 }

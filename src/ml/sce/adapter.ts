@@ -12,7 +12,7 @@ import type { ModelAdapter } from '../loop.ts';
 import type { HebbianParam } from '../rules/rule.ts';
 import { layerName } from '../summary.ts';
 import { assembleBatch } from './data.ts';
-import type { SceModel } from './model.ts';
+import { trainedParams, type SceModel } from './model.ts';
 import { initStd } from './rules.ts';
 import type { SceBuffers } from './step.ts';
 import type { SceStepper } from './stepper.ts';
@@ -49,21 +49,12 @@ export interface SceAdapter extends ModelAdapter {
 export function sceAdapter(stepper: SceStepper, m: SceModel, bufs: SceBuffers, bx: Float32Array, by: Float32Array, sizes: readonly number[], data: SceData, s: SceAdapterSettings): SceAdapter {
   const L = sizes.length - 1;
   const C = data.classes;
-  const params: Float32Array[] = [];
+  // model.ts's order (W1, b1, …, then BN scale, shift per hidden layer); G and the bias flags follow it.
+  const params = trainedParams(m);
   const grads: Float32Array[] = [];
-  const biases: boolean[] = [];
-  for (let l = 0; l < L; l++) {
-    params.push(m.mlp.W[l]!, m.mlp.b[l]!);
-    grads.push(bufs.gW[l]!, bufs.gb[l]!);
-    biases.push(false, true);
-  }
-  if (m.bn) {
-    for (let k = 0; k < L - 1; k++) {
-      params.push(m.bn.scale[k]!, m.bn.shift[k]!);
-      grads.push(bufs.gScale[k]!, bufs.gShift[k]!);
-      biases.push(false, true);
-    }
-  }
+  for (let l = 0; l < L; l++) grads.push(bufs.gW[l]!, bufs.gb[l]!);
+  if (m.bn) for (let k = 0; k < L - 1; k++) grads.push(bufs.gScale[k]!, bufs.gShift[k]!);
+  const biases = params.map((_, i) => i % 2 === 1);
   const nextRows = epochBatches(s.seed, data.train.n, s.batch, s.dropLast);
   const evalN = Math.min(s.evalN, data.test.n);
   const trainEvalN = Math.min(s.trainEvalN, data.train.n);

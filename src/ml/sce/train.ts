@@ -46,7 +46,6 @@ export interface SceResult {
   readonly msPerStep: number;
 }
 
-export { EVAL_CHUNK, evaluate } from './evaluate.ts';
 /**
  * Trains one cell. `backend` is recorded in the metrics (its version with the steppers' suffix);
  * `backend.steppers` runs the step and the evaluation (stepper.ts; default the tfjs twin, the
