@@ -4,8 +4,10 @@
 // owns its hyper-parameters: the stages' rule params are the union of the modules' schemas, and a
 // cell's options reach the rule through `boundRule`.
 import { describe, expect, it } from 'vitest';
-import { boundRule, CLASSIFICATION, learningRule, LEARNING_RULES, RULE_NAMES, RULE_PARAMS, ruleOptions } from '../src/ml/rules/registry.ts';
-import type { RuleModel } from '../src/ml/rules/rule.ts';
+import { z } from 'zod';
+import { boundRule, CLASSIFICATION, learningRule, LEARNING_RULES, RULE_NAMES, RULE_PARAMS, ruleOptions, ruleRegistry } from '../src/ml/rules/registry.ts';
+import { sgd } from '../src/ml/rules/sgd.ts';
+import { defineRule, type RuleModel } from '../src/ml/rules/rule.ts';
 import sreStage from '../stages/train-sre.ts';
 import transformerStage from '../stages/train-transformer.ts';
 import { trainSceParams } from '../stages/train-sce.ts';
@@ -110,5 +112,32 @@ describe('rule registry', () => {
     expect(V[0]).toBeCloseTo(2 - 0.1 * (1 + 0.01 * 2 + 0.2), 6);
     const { useHebbianTerms: _, ...plain } = model;
     expect(() => CLASSIFICATION.bound('oja', { hebbian_normalized: { signal: 'pre', layers: 'hidden', targetStd: null }, oja: { signal: 'pre', layers: 'hidden' } }).start(plain, s)).toThrow(/useHebbianTerms/);
+  });
+
+  it('a new rule is one module and one table line: its params join the schema, its options reach its run', () => {
+    const seen: number[] = [];
+    const scaled = defineRule({
+      backward: 'bp',
+      params: { scaled_factor: z.number().positive().default(2) },
+      options: (p) => ({ factor: p.scaled_factor }),
+      start: (model, s, o) => ({
+        update: (i) => {
+          seen.push(o.factor);
+          const theta = model.params[i]!;
+          for (let j = 0; j < theta.length; j++) theta[j] = theta[j]! - s.lr * o.factor * model.grads[i]![j]!;
+          return 0;
+        },
+      }),
+    });
+    const table = ruleRegistry({ sgd, scaled }, 'test rule');
+    const schema = z.object({ rule: z.enum(table.names), ...table.params }).strict();
+    const opts = table.options(schema.parse({ rule: 'scaled', scaled_factor: 3 }));
+    expect(opts).toEqual({ scaled: { factor: 3 } });
+    expect(schema.safeParse({ rule: 'scaled', scaled_factor: -1 }).success).toBe(false);
+    const theta = new Float32Array([1]);
+    const model: RuleModel = { params: [theta], grads: [new Float32Array([1])], normOrder: [], biases: [false], probeWidth: 1, probe: () => { throw new Error('no probe'); } };
+    table.bound('scaled', opts).start(model, { lr: 0.1, gamma: 0, seed: 0, readings: {} as never }).update(0, { step: 1, clip: () => {} });
+    expect(seen).toEqual([3]);
+    expect(theta[0]).toBeCloseTo(0.7, 6);
   });
 });
